@@ -1,0 +1,215 @@
+"""The synthetic company's datasets: table names, columns and their types.
+
+This is the contract between the data generator (`company.py`), the store (`store.py`) and the vendor
+emulators (`intacct/`, `harvest.py`, `generic.py`). Every dataset is one SQLite table of the same name.
+
+Storage conventions (what a row holds in SQLite, independent of any vendor's wire format):
+- ``timestamp``: text ``YYYY-MM-DDTHH:MM:SSZ``, always UTC (sorts as time does);
+- ``date``: text ``YYYY-MM-DD``;
+- ``decimal``: text in canonical form with two decimals (``"1234.50"``); sum with ``decimal.Decimal``;
+- ``integer``: INTEGER; ``boolean``: INTEGER 0/1; ``text``: TEXT; NULL for a missing value.
+The emulators render these in each vendor's own format (Intacct: ``MM/DD/YYYY HH:MM:SS`` in the user's
+time zone, strings everywhere; Harvest and generic: JSON numbers, booleans and ISO strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["text", "integer", "decimal", "boolean", "date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    label: str = ""
+    custom: bool = False  # a custom field / user-defined dimension (Intacct `lookup` reports it as such)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # the SQLite table name and the name used by the control endpoints
+    vendor: Literal["intacct", "harvest", "generic"]
+    primary_key: str
+    modified: str | None  # the column that moves on every change (None: the dataset is not mutable by time)
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+    object_name: str | None = None  # Intacct object name (GLACCOUNT, …)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name}")
+
+
+def _cols(*specs: tuple) -> tuple[Column, ...]:
+    return tuple(Column(*spec) for spec in specs)
+
+
+_AUDIT = (("WHENCREATED", "timestamp", "When created"), ("WHENMODIFIED", "timestamp", "When modified"),
+          ("CREATEDBY", "integer", "Created by"), ("MODIFIEDBY", "integer", "Modified by"))
+_ENTITY = (("MEGAENTITYKEY", "integer", "Owning entity key"), ("MEGAENTITYID", "text", "Owning entity ID"),
+           ("MEGAENTITYNAME", "text", "Owning entity name"))
+
+INTACCT = (
+    Dataset("glaccount", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLACCOUNT", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("ACCOUNTNO", "text", "Account number"),
+        ("TITLE", "text", "Title"), ("ACCOUNTTYPE", "text", "Account type"),
+        ("NORMALBALANCE", "text", "Normal balance"), ("CLOSINGTYPE", "text", "Period end closing type"),
+        ("CLOSINGACCOUNTNO", "text", "Close into account"), ("STATUS", "text", "Status"),
+        ("CATEGORY", "text", "Category"), ("ALTERNATIVEACCOUNT", "text", "GL account alternative"),
+        ("REQUIREDEPT", "boolean", "Require department"), ("REQUIRELOC", "boolean", "Require location"),
+        ("REQUIREPROJECT", "boolean", "Require project"), *_AUDIT, *_ENTITY)),
+    Dataset("gljournal", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLJOURNAL", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("SYMBOL", "text", "Journal symbol"),
+        ("TITLE", "text", "Title"), ("STATUS", "text", "Status"), ("BOOKID", "text", "Book"),
+        ("ADJ", "boolean", "Adjustment journal"), *_AUDIT, *_ENTITY)),
+    Dataset("reportingperiod", "intacct", "RECORDNO", "WHENMODIFIED", object_name="REPORTINGPERIOD", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("NAME", "text", "Name"),
+        ("HEADER1", "text", "Column header 1"), ("HEADER2", "text", "Column header 2"),
+        ("START_DATE", "date", "Start date"), ("END_DATE", "date", "End date"),
+        ("BUDGETING", "boolean", "Budgetable"), ("STATUS", "text", "Status"), *_AUDIT)),
+    Dataset("glbatch", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLBATCH", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("BATCHNO", "integer", "Transaction number"),
+        ("BATCH_TITLE", "text", "Description"), ("JOURNAL", "text", "Journal"),
+        ("BATCH_DATE", "date", "Posting date"), ("MODULE", "text", "Module"),
+        ("REFERENCENO", "text", "Reference number"), ("REVERSED", "date", "Reversed date"),
+        ("REVERSEDKEY", "integer", "Reversed from"), ("STATE", "text", "State"),
+        ("BASELOCATION_NO", "text", "Base location"), ("RECORD_URL", "text", "Record URL"),
+        *_AUDIT, *_ENTITY)),
+    # GLENTRY.BATCHNO holds the parent GLBATCH's RECORDNO; TR_TYPE is 1 (debit) or -1 (credit) and
+    # AMOUNT is always positive, so a batch balances when sum(TR_TYPE * AMOUNT) = 0.
+    Dataset("glentry", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLENTRY", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("BATCHNO", "integer", "Journal entry key"),
+        ("LINE_NO", "integer", "Line number"), ("TR_TYPE", "integer", "Transaction type"),
+        ("ENTRY_DATE", "date", "Entry date"), ("AMOUNT", "decimal", "Base amount"),
+        ("TRX_AMOUNT", "decimal", "Transaction amount"), ("ACCOUNTNO", "text", "Account"),
+        ("ACCOUNTTITLE", "text", "Account title"), ("DEPARTMENT", "text", "Department"),
+        ("LOCATION", "text", "Location"), ("CURRENCY", "text", "Transaction currency"),
+        ("BASECURR", "text", "Base currency"), ("DESCRIPTION", "text", "Memo"),
+        ("STATE", "text", "State"), ("CLASSID", "text", "Class"), ("CUSTOMERID", "text", "Customer"),
+        ("VENDORID", "text", "Vendor"), ("EMPLOYEEID", "text", "Employee"), ("ITEMID", "text", "Item"),
+        ("PROJECTID", "text", "Project"), *_AUDIT, *_ENTITY,
+        ("GLDIMSERVICE_LINE", "text", "Service line", True))),
+    # GLDETAIL is a reporting view over GLENTRY + GLBATCH (a SQL view, so it is never stored twice).
+    # Its RECORDNO is a string such as "3220-55186-27290--accrual".
+    Dataset("gldetail", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLDETAIL", columns=_cols(
+        ("RECORDNO", "text", "Record number"), ("BATCHKEY", "integer", "Journal entry key"),
+        ("GLENTRYKEY", "integer", "Journal entry line key"), ("BOOKID", "text", "Book"),
+        ("BATCH_DATE", "date", "Posting date"), ("BATCH_TITLE", "text", "Description"),
+        ("JOURNAL", "text", "Journal"), ("ENTRY_DATE", "date", "Entry date"),
+        ("ACCOUNTNO", "text", "Account"), ("ACCOUNTTITLE", "text", "Account title"),
+        ("DEBITAMOUNT", "decimal", "Debit amount"), ("CREDITAMOUNT", "decimal", "Credit amount"),
+        ("AMOUNT", "decimal", "Amount"), ("TRX_AMOUNT", "decimal", "Transaction amount"),
+        ("CURRENCY", "text", "Currency"), ("DESCRIPTION", "text", "Memo"),
+        ("RECORDTYPE", "text", "Record type"), ("RECORDID", "text", "Record ID"),
+        ("MODULEKEY", "text", "Module"), ("BATCH_STATE", "text", "Journal entry state"),
+        ("ENTRY_STATE", "text", "Line state"), ("DEPARTMENTID", "text", "Department"),
+        ("LOCATIONID", "text", "Location"), ("PROJECTID", "text", "Project"),
+        ("CUSTOMERID", "text", "Customer"), ("VENDORID", "text", "Vendor"),
+        ("EMPLOYEEID", "text", "Employee"), ("CLASSID", "text", "Class"),
+        ("WHENCREATED", "timestamp", "When created"), ("WHENMODIFIED", "timestamp", "When modified"),
+        *_ENTITY, ("GLDIMSERVICE_LINE", "text", "Service line", True))),
+    Dataset("department", "intacct", "RECORDNO", "WHENMODIFIED", object_name="DEPARTMENT", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("DEPARTMENTID", "text", "Department ID"),
+        ("TITLE", "text", "Department name"), ("PARENTID", "text", "Parent department"),
+        ("SUPERVISORID", "text", "Manager employee ID"), ("STATUS", "text", "Status"), *_AUDIT)),
+    # Entities of the multi-entity company are top-level locations with ENTITY = true.
+    Dataset("location", "intacct", "RECORDNO", "WHENMODIFIED", object_name="LOCATION", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("LOCATIONID", "text", "Location ID"),
+        ("NAME", "text", "Location name"), ("PARENTID", "text", "Parent location"),
+        ("ENTITY", "boolean", "Is an entity"), ("CURRENCY", "text", "Base currency"),
+        ("STATUS", "text", "Status"), *_AUDIT, *_ENTITY)),
+    Dataset("class", "intacct", "RECORDNO", "WHENMODIFIED", object_name="CLASS", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("CLASSID", "text", "Class ID"),
+        ("NAME", "text", "Class name"), ("PARENTID", "text", "Parent class"),
+        ("STATUS", "text", "Status"), *_AUDIT)),
+    Dataset("project", "intacct", "RECORDNO", "WHENMODIFIED", object_name="PROJECT", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("PROJECTID", "text", "Project ID"),
+        ("NAME", "text", "Project name"), ("CUSTOMERID", "text", "Customer ID"),
+        ("CUSTOMERNAME", "text", "Customer name"), ("PROJECTCATEGORY", "text", "Project category"),
+        ("PROJECTSTATUS", "text", "Project status"), ("BEGINDATE", "date", "Begin date"),
+        ("ENDDATE", "date", "End date"), ("BUDGETAMOUNT", "decimal", "Budgeted amount"),
+        ("DEPARTMENTID", "text", "Department"), ("LOCATIONID", "text", "Location"),
+        ("STATUS", "text", "Status"), *_AUDIT, *_ENTITY,
+        ("CONTRACT_TYPE", "text", "Contract type", True))),
+    Dataset("customer", "intacct", "RECORDNO", "WHENMODIFIED", object_name="CUSTOMER", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("CUSTOMERID", "text", "Customer ID"),
+        ("NAME", "text", "Customer name"), ("CUSTTYPE", "text", "Customer type"),
+        ("TERMNAME", "text", "Payment terms"), ("CURRENCY", "text", "Default currency"),
+        ("CREDITLIMIT", "decimal", "Credit limit"), ("STATUS", "text", "Status"), *_AUDIT, *_ENTITY)),
+    Dataset("vendor", "intacct", "RECORDNO", "WHENMODIFIED", object_name="VENDOR", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("VENDORID", "text", "Vendor ID"),
+        ("NAME", "text", "Vendor name"), ("VENDTYPE", "text", "Vendor type"),
+        ("TERMNAME", "text", "Payment terms"), ("CURRENCY", "text", "Default currency"),
+        ("STATUS", "text", "Status"), *_AUDIT, *_ENTITY)),
+    Dataset("employee", "intacct", "RECORDNO", "WHENMODIFIED", object_name="EMPLOYEE", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("EMPLOYEEID", "text", "Employee ID"),
+        ("CONTACT_NAME", "text", "Primary contact name"), ("TITLE", "text", "Title"),
+        ("DEPARTMENTID", "text", "Department"), ("LOCATIONID", "text", "Location"),
+        ("EMPLOYEETYPE", "text", "Employee type"), ("STARTDATE", "date", "Start date"),
+        ("ENDDATE", "date", "Termination date"), ("STATUS", "text", "Status"), *_AUDIT, *_ENTITY)),
+    # One row per create/update/delete of a record; deletes (ACCESSMODE 'D') are what the source reads.
+    # OBJECTTYPE is the lower-case object name; OBJECTKEY is "<RECORDNO>--<OBJECT>" (e.g. "3155--GLBATCH").
+    Dataset("audithistory", "intacct", "ID", "ACCESSTIME", object_name="AUDITHISTORY", columns=_cols(
+        ("ID", "text", "ID"), ("OBJECTTYPE", "text", "Object type"), ("OBJECTKEY", "text", "Object key"),
+        ("OBJECTDESC", "text", "Object description"), ("ACCESSMODE", "text", "Access mode"),
+        ("ACCESSTIME", "timestamp", "Access time"), ("USERID", "text", "User ID"),
+        ("SOURCE", "text", "Source"))),
+)
+
+HARVEST = (
+    Dataset("harvest_users", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("first_name", "text"), ("last_name", "text"), ("email", "text"),
+        ("telephone", "text"), ("timezone", "text"), ("weekly_capacity", "integer"),
+        ("is_contractor", "boolean"), ("is_active", "boolean"), ("default_hourly_rate", "decimal"),
+        ("cost_rate", "decimal"), ("roles", "text"),  # roles: JSON array text
+        ("employee_id", "text"),  # the matching Intacct EMPLOYEEID (Harvest has no such field; it is
+                                  # carried in `employee_id` only inside the sandbox for reconciliation)
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+    # History of cost rates per user (`/v2/users/{id}/cost_rates`): end_date NULL for the current rate.
+    Dataset("harvest_cost_rates", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("user_id", "integer"), ("amount", "decimal"), ("start_date", "date"),
+        ("end_date", "date"), ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+    Dataset("harvest_clients", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("name", "text"), ("is_active", "boolean"), ("address", "text"),
+        ("statement_key", "text"), ("currency", "text"),
+        ("customer_id", "text"),  # the matching Intacct CUSTOMERID (sandbox-only link)
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+    Dataset("harvest_projects", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("client_id", "integer"), ("name", "text"),
+        ("code", "text"),  # the Intacct PROJECTID: how time reconciles with the GL
+        ("is_active", "boolean"), ("is_billable", "boolean"), ("is_fixed_fee", "boolean"),
+        ("bill_by", "text"), ("budget", "decimal"), ("budget_by", "text"), ("hourly_rate", "decimal"),
+        ("cost_budget", "decimal"), ("starts_on", "date"), ("ends_on", "date"), ("notes", "text"),
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+    Dataset("harvest_tasks", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("name", "text"), ("billable_by_default", "boolean"),
+        ("default_hourly_rate", "decimal"), ("is_default", "boolean"), ("is_active", "boolean"),
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+    Dataset("harvest_time_entries", "harvest", "id", "updated_at", columns=_cols(
+        ("id", "integer"), ("spent_date", "date"), ("user_id", "integer"), ("client_id", "integer"),
+        ("project_id", "integer"), ("task_id", "integer"), ("hours", "decimal"),
+        ("hours_without_timer", "decimal"), ("rounded_hours", "decimal"), ("notes", "text"),
+        ("is_locked", "boolean"), ("locked_reason", "text"), ("is_closed", "boolean"),
+        ("is_billed", "boolean"), ("timer_started_at", "timestamp"), ("started_time", "text"),
+        ("ended_time", "text"), ("is_running", "boolean"), ("billable", "boolean"),
+        ("budgeted", "boolean"), ("billable_rate", "decimal"), ("cost_rate", "decimal"),
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+)
+
+GENERIC = (
+    # The design example's generic time-tracking API: `GET /v1/entries` (ids are strings such as "te_1").
+    Dataset("generic_entries", "generic", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("user_id", "text"), ("user_name", "text"),
+        ("employee_id", "text"),  # the Intacct EMPLOYEEID of the worker
+        ("project_id", "text"),  # the Intacct PROJECTID
+        ("task_id", "text"), ("date", "date"), ("hours", "decimal"), ("billable", "boolean"),
+        ("cost_rate", "decimal"), ("bill_rate", "decimal"), ("notes", "text"),
+        ("created_at", "timestamp"), ("updated_at", "timestamp"))),
+)
+
+DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (*INTACCT, *HARVEST, *GENERIC)}
+INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in INTACCT}
