@@ -1,0 +1,58 @@
+"""The throwaway PostgreSQL helper: a real server starts, takes writes, and leaves nothing behind."""
+
+import re
+import socket
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sandbox.postgres import throwaway_postgres
+
+DSN_PATTERN = re.compile(r"^postgresql://postgres@127\.0\.0\.1:(\d+)/(\w+)$")
+
+
+def _data_dirs() -> set[Path]:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("throwaway-pg-*"))
+
+
+def _accepts_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_server_starts_takes_writes_and_is_removed_on_exit():
+    before = _data_dirs()
+    with throwaway_postgres() as dsn:
+        port = int(DSN_PATTERN.match(dsn).group(1))
+        created = _data_dirs() - before
+        assert len(created) == 1
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id integer PRIMARY KEY, label text)")
+            conn.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+            assert conn.execute("SELECT label FROM t ORDER BY id").fetchall() == [("one",), ("two",)]
+            assert conn.execute("SHOW fsync").fetchone() == ("off",)
+            assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
+            assert conn.execute("SELECT current_setting('is_superuser')").fetchone() == ("on",)
+    assert not any(path.exists() for path in created)
+    assert not _accepts_connections(port)
+
+
+def test_named_database_is_created():
+    with throwaway_postgres(database="analytics_test") as dsn:
+        assert DSN_PATTERN.match(dsn).group(2) == "analytics_test"
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("analytics_test",)
+
+
+def test_server_is_stopped_and_removed_when_the_body_raises():
+    before = _data_dirs()
+    with pytest.raises(ZeroDivisionError):
+        with throwaway_postgres() as dsn:
+            port = int(DSN_PATTERN.match(dsn).group(1))
+            created = _data_dirs() - before
+            1 / 0
+    assert created and not any(path.exists() for path in created)
+    assert not _accepts_connections(port)
