@@ -1,0 +1,257 @@
+"""The Sage Intacct XML Web Services gateway: `POST /ia/xml/xmlgw.phtml`.
+
+One request carries sender credentials (`<control>`), a sign-in or a session (`<authentication>`) and
+one or more functions, each answered by a `<result>` that echoes its `controlid`. Supported functions:
+`getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`.
+
+Settings a test can change on an instance: `sessions.timeout` (default 1 h) and `denied_objects`, the
+objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from lxml import etree
+
+from sandbox.jsonapi import VersionedCache
+from sandbox.routing import Request, Response
+from sandbox.schema import INTACCT_OBJECTS
+
+from . import envelope, errors, formatting, functions, query
+from .envelope import Function, GatewayRequest, leaf, text
+from .sessions import Session, Sessions
+
+PREFIX = "/ia/xml"
+ENDPOINT = f"{PREFIX}/xmlgw.phtml"
+VENDOR = "intacct"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the gateway accepts (the sandbox's `credentials["intacct"]`)."""
+
+    sender_id: str = "sandbox_sender"
+    sender_password: str = "sandbox-sender-secret"
+    company_id: str = "NORTHWIND-FS"
+    user_id: str = "ws_sandbox"
+    user_password: str = "sandbox-user-secret"
+
+
+@dataclass
+class _Context:
+    """One request being answered: its session and the clock reading it is answered at."""
+
+    request: Request
+    session: Session
+    now: datetime
+    results: list = field(default_factory=list)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class IntacctEmulator:
+    prefix = PREFIX
+
+    def __init__(self, store, faults, *, credentials: Credentials = Credentials(),
+                 clock: Callable[[], datetime] = _utc_now):
+        self.store = store
+        self.faults = faults
+        self.credentials = credentials
+        self.clock = clock
+        self.sessions = Sessions()
+        self.denied_objects: set[str] = set()
+        self._counts = VersionedCache()
+        self._functions = {"getAPISession": self._get_api_session, "query": self._query,
+                           "lookup": self._lookup, "readUserFormatting": self._read_user_formatting,
+                           "getDimensions": self._get_dimensions}
+
+    # -- HTTP ----------------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if request.path != ENDPOINT:
+            return Response(404, _NOT_FOUND_PAGE, {"Content-Type": "text/html; charset=UTF-8"})
+        if request.method != "POST":
+            return self._gateway_failure(errors.invalid_request())
+        try:
+            gateway_request = envelope.parse_request(request.body)
+        except errors.GatewayFailure as failure:
+            return self._gateway_failure(failure)
+        except errors.ControlFailure as failure:
+            return Response.xml(envelope.control_failure_body(None, failure))
+        control = gateway_request.control
+        if (control.senderid, control.password) != (self.credentials.sender_id, self.credentials.sender_password):
+            return Response.xml(envelope.control_failure_body(control, errors.bad_sender()))
+        now = self.clock()
+        try:
+            session = self._authenticate(gateway_request, request.path, now)
+        except errors.AuthenticationFailure as failure:
+            return Response.xml(self._authentication_failure_body(gateway_request, failure))
+        context = _Context(request, session, now)
+        for function in gateway_request.functions:
+            context.results.append(self._run(function, context))
+        return Response.xml(self._success_body(gateway_request, context))
+
+    def fault_response(self, kind: str, status: int) -> Response | None:
+        """The gateway's body for the server's generic faults: GW-0010 for 429, a CDN page for 5xx."""
+        if kind == "rate_limit" or status == 429:
+            return self._gateway_failure(errors.rate_limited())
+        if status >= 500:
+            return Response(status, _cloudflare_page(status), {"Content-Type": "text/html; charset=UTF-8",
+                                                               "Server": "cloudflare"})
+        return self._gateway_failure(errors.GatewayFailure(status, "GW-0011", "Invalid Request"))
+
+    @staticmethod
+    def _gateway_failure(failure: errors.GatewayFailure) -> Response:
+        return Response.xml(envelope.gateway_failure_body(failure), status=failure.status)
+
+    # -- authentication ------------------------------------------------------------------------------------
+    def _authenticate(self, gateway_request: GatewayRequest, path: str, now: datetime) -> Session:
+        login = gateway_request.login
+        if login is None:
+            if self.faults.take("expired_session", path):
+                self.sessions.expire_all()
+            session = self.sessions.get(gateway_request.sessionid, now)
+            if session is None:
+                raise errors.invalid_session()
+            return session
+        expected = (self.credentials.user_id, self.credentials.company_id, self.credentials.user_password)
+        if (login.userid, login.companyid, login.password) != expected:
+            raise errors.bad_sign_in()
+        self._check_entity(login.locationid)
+        return self.sessions.open(login.userid, login.companyid, login.locationid, now)
+
+    def _check_entity(self, entity_id: str) -> None:
+        if entity_id and entity_id not in self._entities():
+            raise errors.unknown_entity(entity_id)
+
+    def _entities(self) -> set[str]:
+        """The company's entities: top-level locations flagged ENTITY."""
+        with self.store.read() as db:
+            return {row[0] for row in db.execute('SELECT "LOCATIONID" FROM "location" WHERE "ENTITY" = 1')}
+
+    # -- functions -----------------------------------------------------------------------------------------
+    def _run(self, function: Function, context: _Context) -> etree._Element:
+        handler = self._functions.get(function.name)
+        try:
+            if handler is None:
+                raise errors.unknown_function(function.name)
+            return envelope.result(function, data=handler(function, context))
+        except errors.FunctionFailure as failure:
+            return envelope.result(function, failure=failure)
+
+    def _get_api_session(self, function: Function, context: _Context) -> etree._Element:
+        self.store.count_request(VENDOR, "getAPISession")
+        entity_id = text(function.body, "locationid")
+        if entity_id and entity_id != context.session.locationid:
+            try:
+                self._check_entity(entity_id)
+            except errors.AuthenticationFailure as failure:
+                raise errors.FunctionFailure(*failure.errors) from failure
+            session = context.session
+            context.session = self.sessions.open(session.userid, session.companyid, entity_id, context.now)
+        data = etree.Element("data")
+        api = etree.SubElement(data, "api")
+        leaf(api, "sessionid", context.session.sessionid)
+        leaf(api, "endpoint", context.request.base_url + ENDPOINT)
+        leaf(api, "locationid", context.session.locationid)
+        return data
+
+    def _query(self, function: Function, context: _Context) -> etree._Element:
+        object_name = text(function.body, "object").upper()
+        self.store.count_request(VENDOR, f"query:{object_name}")
+        if object_name in self.denied_objects:
+            raise errors.permission_denied(object_name)
+        parsed = query.parse(function.body, INTACCT_OBJECTS)
+        sql = query.compile_sql(parsed, context.session.locationid)
+        with self.store.read() as db:
+            total = self._count(db, sql)
+            rows = db.execute(*sql.page(parsed.pagesize, parsed.offset)).fetchall()
+        count = len(rows)
+        data = etree.Element("data", listtype=parsed.dataset.object_name, totalcount=str(total),
+                             offset=str(parsed.offset), count=str(count),
+                             numremaining=str(max(total - parsed.offset - count, 0)))
+        render = formatting.render
+        fields = [(column.name, column.type) for column in parsed.fields]
+        for row in rows:
+            record = etree.SubElement(data, parsed.dataset.object_name)
+            for (name, column_type), stored in zip(fields, row):
+                leaf(record, name, render(column_type, stored))
+        return data
+
+    def _count(self, db, sql: query.Sql) -> int:
+        """Rows matching the query, counted once per query and data version (paging re-asks every page)."""
+        version, key = self.store.version, sql.count()
+        total = self._counts.get(version, key)
+        if total is None:
+            total = db.execute(*key).fetchone()[0]
+            self._counts.put(version, key, total)
+        return total
+
+    def _lookup(self, function: Function, context: _Context) -> etree._Element:
+        self.store.count_request(VENDOR, "lookup")
+        object_name = text(function.body, "object")
+        dataset = INTACCT_OBJECTS.get(object_name.upper())
+        if dataset is None:
+            raise errors.object_not_found(object_name)
+        return functions.lookup(dataset)
+
+    def _read_user_formatting(self, function: Function, context: _Context) -> etree._Element:
+        self.store.count_request(VENDOR, "readUserFormatting")
+        return functions.user_formatting()
+
+    def _get_dimensions(self, function: Function, context: _Context) -> etree._Element:
+        self.store.count_request(VENDOR, "getDimensions")
+        return functions.dimensions(INTACCT_OBJECTS["GLENTRY"])
+
+    # -- response bodies -----------------------------------------------------------------------------------
+    @staticmethod
+    def _authentication_block(session: Session) -> etree._Element:
+        node = etree.Element("authentication")
+        leaf(node, "status", "success")
+        leaf(node, "userid", session.userid)
+        leaf(node, "companyid", session.companyid)
+        leaf(node, "locationid", session.locationid)
+        leaf(node, "sessiontimestamp", formatting.iso_local(session.started))
+        leaf(node, "sessiontimeout", formatting.iso_local(session.expires))
+        return node
+
+    def _success_body(self, gateway_request: GatewayRequest, context: _Context) -> bytes:
+        root = etree.Element("response")
+        root.append(envelope.control_block(gateway_request.control, "success"))
+        operation = etree.SubElement(root, "operation")
+        operation.append(self._authentication_block(context.session))
+        operation.extend(context.results)
+        return envelope.serialize(root)
+
+    @staticmethod
+    def _authentication_failure_body(gateway_request: GatewayRequest, failure: errors.AuthenticationFailure) -> bytes:
+        login = gateway_request.login
+        root = etree.Element("response")
+        root.append(envelope.control_block(gateway_request.control, "success"))
+        operation = etree.SubElement(root, "operation")
+        authentication = etree.SubElement(operation, "authentication")
+        leaf(authentication, "status", "failure")
+        leaf(authentication, "userid", login.userid if login else "")
+        leaf(authentication, "companyid", login.companyid if login else "")
+        leaf(authentication, "locationid", login.locationid if login else "")
+        operation.append(envelope.error_message(failure.errors))
+        return envelope.serialize(root)
+
+
+_NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+
+
+def _cloudflare_page(status: int) -> bytes:
+    """The HTML a client sees when Cloudflare, in front of the gateway, answers instead of Intacct."""
+    titles = {502: "Bad gateway", 503: "Service unavailable", 504: "Gateway time-out",
+              520: "Web server is returning an unknown error", 522: "Connection timed out",
+              524: "A timeout occurred"}
+    title = titles.get(status, "Error")
+    return (f"<!DOCTYPE html>\n<html lang=\"en-US\"><head><title>api.intacct.com | {status}: {title}</title>"
+            f"</head><body><div id=\"cf-error-details\"><h1>{title}</h1><span>Error code {status}</span>"
+            f"<p>Visit <a href=\"https://www.cloudflare.com/\">cloudflare.com</a> for more information.</p>"
+            f"</div></body></html>").encode()

@@ -1,0 +1,108 @@
+"""The answers of the metadata functions: `readUserFormatting`, `lookup` and `getDimensions`.
+
+Shapes follow what the public extractors parse: Estuary's source-sage-intacct reads
+``data/userformatting/{locale,dateformat,gmtoffset,clock}`` and ``data/Type/Fields/Field[ID,DATATYPE]``;
+hotglue's tap-intacct reads ``data/dimensions/dimension[objectName,…]`` (its recorded getDimensions
+exchange) and builds schemas from `lookup`, whose `Field` and `Relationship` children are documented at
+developer.intacct.com/api/platform-services/objects.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from sandbox.schema import Dataset
+
+from . import formatting
+from .envelope import leaf
+
+_DATATYPES = {"text": "TEXT", "integer": "INTEGER", "decimal": "DECIMAL", "date": "DATE",
+              "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
+# Fields the system maintains: `lookup` reports them read-only.
+_SYSTEM_FIELDS = {"RECORDNO", "WHENCREATED", "WHENMODIFIED", "CREATEDBY", "MODIFIEDBY", "MEGAENTITYKEY",
+                  "MEGAENTITYID", "MEGAENTITYNAME", "RECORD_URL"}
+# Fields that point at a record of another object: field → (object, the field of that object it holds).
+_REFERENCES = {
+    "ACCOUNTNO": ("GLACCOUNT", "ACCOUNTNO"), "JOURNAL": ("GLJOURNAL", "SYMBOL"),
+    "DEPARTMENT": ("DEPARTMENT", "DEPARTMENTID"), "DEPARTMENTID": ("DEPARTMENT", "DEPARTMENTID"),
+    "LOCATION": ("LOCATION", "LOCATIONID"), "LOCATIONID": ("LOCATION", "LOCATIONID"),
+    "CLASSID": ("CLASS", "CLASSID"), "PROJECTID": ("PROJECT", "PROJECTID"),
+    "CUSTOMERID": ("CUSTOMER", "CUSTOMERID"), "VENDORID": ("VENDOR", "VENDORID"),
+    "EMPLOYEEID": ("EMPLOYEE", "EMPLOYEEID"), "MEGAENTITYID": ("LOCATION", "LOCATIONID"),
+}
+_PARENTS = {"GLENTRY": ("BATCHNO", "GLBATCH"), "GLDETAIL": ("BATCHKEY", "GLBATCH")}
+# The standard dimensions of a GL line (getDimensions), in Intacct's order, with their GLENTRY field.
+_STANDARD_DIMENSIONS = (("DEPARTMENT", "Department", "DEPARTMENT"), ("LOCATION", "Location", "LOCATION"),
+                        ("PROJECT", "Project", "PROJECTID"), ("CUSTOMER", "Customer", "CUSTOMERID"),
+                        ("VENDOR", "Vendor", "VENDORID"), ("EMPLOYEE", "Employee", "EMPLOYEEID"),
+                        ("ITEM", "Item", "ITEMID"), ("CLASS", "Class", "CLASSID"))
+_CUSTOM_DIMENSION_PREFIX = "GLDIM"
+
+
+def user_formatting() -> etree._Element:
+    data = etree.Element("data")
+    formatting_node = etree.SubElement(data, "userformatting")
+    leaf(formatting_node, "locale", formatting.LOCALE)
+    leaf(formatting_node, "dateformat", formatting.DATE_FORMAT)
+    leaf(formatting_node, "gmtoffset", formatting.gmtoffset())
+    leaf(formatting_node, "clock", formatting.CLOCK)
+    return data
+
+
+def _relationships(dataset: Dataset) -> list[tuple[str, str, str, str]]:
+    """(OBJECTPATH, OBJECTNAME, LABEL, RELATEDBY) of every many-to-one link of the object."""
+    links = []
+    parent = _PARENTS.get(dataset.object_name)
+    if parent:
+        links.append((parent[1], parent[1], "Journal entry", parent[0]))
+    for column in dataset.columns:
+        target = _REFERENCES.get(column.name)
+        if column.custom and column.name.startswith(_CUSTOM_DIMENSION_PREFIX):
+            target = (column.name.removeprefix(_CUSTOM_DIMENSION_PREFIX), "ID")
+        if target and target[0] != dataset.object_name:
+            links.append((column.name.removesuffix("ID") if column.name != "MEGAENTITYID" else "MEGAENTITY",
+                          target[0], column.label, column.name))
+    return links
+
+
+def lookup(dataset: Dataset) -> etree._Element:
+    """The object definition: every field with its type, and the object's relationships."""
+    data = etree.Element("data", listtype="All", count="1")
+    type_node = etree.SubElement(data, "Type", Name=dataset.object_name, DocumentType="")
+    fields = etree.SubElement(type_node, "Fields")
+    for column in dataset.columns:
+        field = etree.SubElement(fields, "Field")
+        leaf(field, "ID", column.name)
+        leaf(field, "LABEL", column.label)
+        leaf(field, "DESCRIPTION", column.label)
+        leaf(field, "REQUIRED", "false")
+        leaf(field, "READONLY", "true" if column.name in _SYSTEM_FIELDS else "false")
+        leaf(field, "DATATYPE", _DATATYPES[column.type])
+        leaf(field, "ISCUSTOM", "true" if column.custom else "false")
+    relationships = etree.SubElement(type_node, "Relationships")
+    for path, object_name, label, related_by in _relationships(dataset):
+        relationship = etree.SubElement(relationships, "Relationship")
+        leaf(relationship, "OBJECTPATH", path)
+        leaf(relationship, "OBJECTNAME", object_name)
+        leaf(relationship, "LABEL", label)
+        leaf(relationship, "RELATIONSHIPTYPE", "MANY2ONE")
+        leaf(relationship, "RELATEDBY", related_by)
+    return data
+
+
+def dimensions(gl_lines: Dataset) -> etree._Element:
+    """The standard dimensions and the user-defined ones (the GLDIM* custom fields of GL lines)."""
+    data = etree.Element("data")
+    node = etree.SubElement(data, "dimensions")
+    fields = {column.name for column in gl_lines.columns}
+    entries = [(name, label, False, field in fields) for name, label, field in _STANDARD_DIMENSIONS]
+    entries += [(column.name.removeprefix(_CUSTOM_DIMENSION_PREFIX), column.label, True, True)
+                for column in gl_lines.columns if column.custom and column.name.startswith(_CUSTOM_DIMENSION_PREFIX)]
+    for name, label, user_defined, in_gl in entries:
+        dimension = etree.SubElement(node, "dimension")
+        leaf(dimension, "objectName", name)
+        leaf(dimension, "objectLabel", label)
+        leaf(dimension, "termLabel", label)
+        leaf(dimension, "userDefinedDimension", "true" if user_defined else "false")
+        leaf(dimension, "enabledInGL", "true" if in_gl else "false")
+    return data
