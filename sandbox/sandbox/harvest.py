@@ -1,0 +1,398 @@
+"""Harvest API v2 (read side), as documented at help.getharvest.com/api-v2 (see the shared reference, §2).
+
+- Every request needs a `User-Agent` (else 400), a token (`Authorization: Bearer …` or `?access_token=`;
+  else 401 with Harvest's OAuth error body) and the account (`Harvest-Account-Id` or `?account_id=`;
+  a wrong or missing one gives 404).
+- Lists carry Harvest's pagination envelope. `time_entries`, `projects` and `tasks` page by number
+  (`page`/`per_page`); `users`, `clients` and `cost_rates` by an opaque keyset cursor
+  (`links.next` = `…?cursor=<base64 {"after": {...}}>&per_page=…&ref=next_cursor`), and still accept the
+  deprecated `page`. `per_page` is 1–2000 (default 2000); anything else gives 422.
+- Time entries are sorted by `spent_date` descending (then `id` descending), the list shape of the current
+  docs (no `user_assignment`/`task_assignment`); nested `user`, `client`, `project`, `task` objects.
+- Throttling: 100 requests per 15 s per account, answered 429 with `Retry-After` (`HarvestRateLimit`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, absolute_url, bearer_token, boolean,
+                      count_rows, number, parse_bool, parse_date, parse_int, parse_timestamp, read_slice)
+from .routing import Request, Response
+
+ACCOUNT_ID = "1234567"
+TOKEN = "sandbox-harvest-token"
+MAX_PER_PAGE = 2000
+COMPANY = {
+    "base_uri": "https://northwind-field-services.harvestapp.com",
+    "full_domain": "northwind-field-services.harvestapp.com",
+    "name": "Northwind Field Services",
+    "is_active": True,
+    "week_start_day": "Monday",
+    "wants_timestamp_timers": False,
+    "time_format": "decimal",
+    "date_format": "%Y-%m-%d",
+    "plan_type": "business-v4",
+    "clock": "12h",
+    "currency_code_display": "iso_code_none",
+    "currency_symbol_display": "symbol_before",
+    "decimal_symbol": ".",
+    "thousands_separator": ",",
+    "color_scheme": "orange",
+    "weekly_capacity": 144000,
+    "expense_feature": False,
+    "invoice_feature": True,
+    "estimate_feature": False,
+    "approval_feature": True,
+    "team_feature": True,
+}
+# The query parameters of a list request that its response's links replace rather than copy.
+_PAGING_PARAMS = {"page", "per_page", "cursor", "ref"}
+
+
+def error(status: int, message: str) -> Response:
+    """Harvest's generic error body (`{"status": …, "error": …}`) with a human-readable message."""
+    reasons = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+               422: "Unprocessable Entity", 429: "Too Many Requests"}
+    return Response.json({"status": status, "error": reasons.get(status, "Server Error"), "message": message},
+                         status)
+
+
+def invalid_token() -> Response:
+    """Harvest's 401 body for a missing or wrong token (the OAuth2 error shape)."""
+    return Response.json({"error": "invalid_token", "error_description": "The access token provided is expired,"
+                          " revoked, malformed or invalid for other reasons."}, 401)
+
+
+class HarvestRateLimit:
+    """Harvest's throttle: at most `requests` per sliding window of `seconds` per account.
+
+    On by default (100 per 15 s, as documented). `configure(None)` switches it off and
+    `configure(requests, seconds)` adjusts it; `clock` is injectable so tests drive the window without
+    sleeping. Each check is O(1) amortised (a deque of admitted request times per account).
+    """
+
+    def __init__(self, requests: int | None = 100, seconds: float = 15.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._admitted: dict[str, deque[float]] = {}
+        self.configure(requests, seconds)
+
+    def configure(self, requests: int | None, seconds: float = 15.0) -> None:
+        if requests is not None and (requests < 1 or seconds <= 0):
+            raise ValueError("a rate limit needs at least 1 request per a positive number of seconds")
+        with self._lock:
+            self.requests, self.seconds = requests, seconds
+            self._admitted.clear()
+
+    def settings(self) -> dict:
+        return {"requests": self.requests, "seconds": self.seconds}
+
+    def retry_after(self, account: str) -> int | None:
+        """None when a request of `account` is admitted now (and counted), else the seconds to wait."""
+        with self._lock:
+            if self.requests is None:
+                return None
+            now = self._clock()
+            admitted = self._admitted.setdefault(account, deque())
+            while admitted and admitted[0] <= now - self.seconds:
+                admitted.popleft()
+            if len(admitted) < self.requests:
+                admitted.append(now)
+                return None
+            return max(1, math.ceil(admitted[0] + self.seconds - now))
+
+
+def _encode_cursor(boundary: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": boundary}, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str, ordering: Ordering) -> list:
+    try:
+        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
+        return [after[column] for column in ordering.columns]
+    except (binascii.Error, ValueError, KeyError, TypeError) as bad:
+        raise BadParameter(f"cursor {cursor!r} is not a valid cursor") from bad
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list endpoint: its table, envelope key, pagination style, order, filters and record shape."""
+
+    key: str  # the envelope's array name, e.g. "time_entries"
+    table: str
+    cursor_style: bool  # cursor (keyset) links instead of page-number links
+    ordering: Ordering
+    filters: tuple[str, ...]  # the query parameters it filters on (see `_FILTERS`)
+
+
+# query parameter -> (SQL condition, parser)
+_FILTERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "updated_since": ("updated_at >= ?", parse_timestamp),
+    "from": ("spent_date >= ?", parse_date),
+    "to": ("spent_date <= ?", parse_date),
+    "user_id": ("user_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
+    "client_id": ("client_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
+    "project_id": ("project_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
+    "task_id": ("task_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
+    "is_running": ("is_running = ?", parse_bool),
+    "is_billed": ("is_billed = ?", parse_bool),
+    "is_active": ("is_active = ?", parse_bool),
+}
+_NEWEST_FIRST = Ordering(("id",), descending=True)  # "sorted by creation date, most recent first"
+LISTINGS = {
+    "time_entries": Listing("time_entries", "harvest_time_entries", False, Ordering(("spent_date", "id"), True),
+                            ("updated_since", "from", "to", "user_id", "client_id", "project_id", "task_id",
+                             "is_running", "is_billed")),
+    "projects": Listing("projects", "harvest_projects", False, _NEWEST_FIRST,
+                        ("updated_since", "client_id", "is_active")),
+    "tasks": Listing("tasks", "harvest_tasks", False, _NEWEST_FIRST, ("updated_since", "is_active")),
+    "users": Listing("users", "harvest_users", True, _NEWEST_FIRST, ("updated_since", "is_active")),
+    "clients": Listing("clients", "harvest_clients", True, _NEWEST_FIRST, ("updated_since", "is_active")),
+    # "sorted by start_date, with the oldest starting cost rates appearing first"
+    "cost_rates": Listing("cost_rates", "harvest_cost_rates", True, Ordering(("start_date", "id"), False), ()),
+}
+_COST_RATES_PATH = re.compile(r"^/v2/users/(\d+)/cost_rates$")
+_ONE_PATH = re.compile(r"^/v2/(time_entries|projects|tasks|users|clients)/(\d+)$")
+
+
+class HarvestEmulator:
+    prefix = "/v2"
+
+    def __init__(self, store, faults, *, clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.faults = faults
+        self.rate_limit = HarvestRateLimit(clock=clock)
+        self._counts = VersionedCache()
+        self._boundaries = VersionedCache()
+        self._names = VersionedCache(max_entries=8)
+
+    # -- the request pipeline ------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if not request.header("user-agent"):
+            return error(400, "a User-Agent header is required, e.g. 'MyApp (you@example.com)'")
+        if (bearer_token(request) or request.arg("access_token")) != TOKEN:
+            return invalid_token()
+        account = request.header("harvest-account-id") or request.arg("account_id")
+        if account != ACCOUNT_ID:
+            return error(404, "the account is unknown or the Harvest-Account-Id header is missing")
+        wait = self.rate_limit.retry_after(account)
+        if wait is not None:
+            return self._throttled(wait)
+        if request.method != "GET":
+            return error(405, f"{request.method} is not supported by the sandbox")
+        try:
+            return self._route(request)
+        except BadParameter as bad:
+            return error(422, str(bad))
+
+    def fault_response(self, kind: str, status: int) -> Response:
+        """Harvest's JSON error body for the server's generic `status` and `rate_limit` faults."""
+        if kind == "rate_limit":
+            return error(429, "API rate limit exceeded; retry after the Retry-After delay")
+        return error(status, "the service is unavailable, try again later")
+
+    @staticmethod
+    def _throttled(seconds: int) -> Response:
+        response = error(429, f"API rate limit exceeded; retry in {seconds} seconds")
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
+    def _route(self, request: Request) -> Response:
+        path = request.path.rstrip("/")
+        if path == "/v2/company":
+            return Response.json(COMPANY)
+        resource = path.removeprefix("/v2/")
+        if resource in LISTINGS and resource != "cost_rates":
+            return self._list(request, LISTINGS[resource], Where())
+        match = _COST_RATES_PATH.match(path)
+        if match:
+            user_id = int(match.group(1))
+            if not self._exists("harvest_users", user_id):
+                return error(404, f"no user {user_id}")
+            where = Where()
+            where.add("user_id = ?", user_id)
+            return self._list(request, LISTINGS["cost_rates"], where)
+        match = _ONE_PATH.match(path)
+        if match:
+            return self._one(LISTINGS[match.group(1)], int(match.group(2)))
+        return error(404, f"no such endpoint: {request.path}")
+
+    # -- lists ---------------------------------------------------------------------------------------------
+    def _list(self, request: Request, listing: Listing, where: Where) -> Response:
+        per_page = parse_int("per_page", request.arg("per_page"), default=MAX_PER_PAGE, minimum=1,
+                             maximum=MAX_PER_PAGE)
+        for name in listing.filters:
+            value = request.arg(name)
+            if value:
+                condition, parse = _FILTERS[name]
+                where.add(condition, parse(name, value))
+        cursor = request.arg("cursor") if listing.cursor_style else None
+        version = self.store.version
+        with self.store.read() as db:
+            total = count_rows(db, self._counts, version, listing.table, where)
+            if cursor:
+                boundary = _decode_cursor(cursor, listing.ordering)
+                seek = Where(where.clauses + [listing.ordering.after()], where.params + boundary)
+                before = total - count_rows(db, self._counts, version, listing.table, seek)
+                page = before // per_page + 1
+                rows = read_slice(db, self._boundaries, version, listing.table, "*", seek, listing.ordering,
+                                  0, per_page)
+            else:
+                page = parse_int("page", request.arg("page"), default=1, minimum=1)
+                before = (page - 1) * per_page
+                rows = read_slice(db, self._boundaries, version, listing.table, "*",
+                                  self._planned(db, listing, where, total, version), listing.ordering,
+                                  before, per_page) if before < total else []
+            names = self._lookups(db, version)
+            records = [_RENDERERS[listing.key](row, names) for row in rows]
+        more = before + len(rows) < total
+        total_pages = math.ceil(total / per_page)
+        kept = {name: value[-1] for name, value in request.query.items() if name not in _PAGING_PARAMS}
+
+        def link(ref: str, **position) -> str:
+            """A link keeping the request's filters; only cursor-style endpoints' links carry `ref`."""
+            extra = {"ref": ref} if listing.cursor_style else {}
+            return absolute_url(request, {**kept, **position, "per_page": per_page, **extra})
+
+        if more and listing.cursor_style:
+            last = rows[-1]
+            next_link = link("next_cursor", cursor=_encode_cursor({c: last[c] for c in listing.ordering.columns}))
+        else:
+            next_link = link("next", page=page + 1) if more else None
+        return Response.json({
+            listing.key: records,
+            "per_page": per_page,
+            "total_pages": total_pages,
+            "total_entries": total,
+            "next_page": page + 1 if more else None,
+            "previous_page": page - 1 if page > 1 else None,
+            "page": page,
+            "links": {
+                "first": link("first", page=1),
+                "next": next_link,
+                "previous": link("previous", page=page - 1) if page > 1 else None,
+                "last": link("last", page=max(total_pages, 1)),
+            },
+        })
+
+    def _planned(self, db, listing: Listing, where: Where, total: int, version: int) -> Where:
+        """Steer SQLite's plan for a broad `updated_since`: when most rows match, walking the sort index and
+        testing `updated_at` per row beats sorting every match for each page (``+column`` keeps SQLite
+        from choosing the `updated_at` index)."""
+        condition = _FILTERS["updated_since"][0]
+        if condition not in where.clauses:
+            return where
+        if total * 10 < count_rows(db, self._counts, version, listing.table, Where()):
+            return where
+        return Where(["+" + clause if clause == condition else clause for clause in where.clauses], where.params)
+
+    def _one(self, listing: Listing, record_id: int) -> Response:
+        version = self.store.version
+        with self.store.read() as db:
+            row = db.execute(f"SELECT * FROM {listing.table} WHERE id = ?", (record_id,)).fetchone()
+            if row is None:
+                return error(404, f"no {listing.key.removesuffix('s')} {record_id}")
+            return Response.json(_RENDERERS[listing.key](row, self._lookups(db, version)))
+
+    def _exists(self, table: str, record_id: int) -> bool:
+        with self.store.read() as db:
+            return db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)).fetchone() is not None
+
+    # -- records in Harvest's shape ------------------------------------------------------------------------
+    def _lookups(self, db, version: int) -> dict[str, dict[int, dict]]:
+        """The nested `{id, name, …}` objects of users, clients, projects and tasks, loaded once per data
+        version (small tables), so rendering a 2000-entry page needs no joins."""
+        lookups = self._names.get(version, "names")
+        if lookups is None:
+            lookups = {
+                "user": {row["id"]: {"id": row["id"], "name": f"{row['first_name']} {row['last_name']}"}
+                         for row in db.execute("SELECT id, first_name, last_name FROM harvest_users")},
+                "client": {row["id"]: {"id": row["id"], "name": row["name"], "currency": row["currency"]}
+                           for row in db.execute("SELECT id, name, currency FROM harvest_clients")},
+                "project": {row["id"]: {"id": row["id"], "name": row["name"], "code": row["code"]}
+                            for row in db.execute("SELECT id, name, code FROM harvest_projects")},
+                "task": {row["id"]: {"id": row["id"], "name": row["name"]}
+                         for row in db.execute("SELECT id, name FROM harvest_tasks")},
+            }
+            self._names.put(version, "names", lookups)
+        return lookups
+
+
+def _time_entry(row, names) -> dict:
+    return {
+        "id": row["id"],
+        "spent_date": row["spent_date"],
+        "user": names["user"].get(row["user_id"]),
+        "client": names["client"].get(row["client_id"]),
+        "project": names["project"].get(row["project_id"]),
+        "task": names["task"].get(row["task_id"]),
+        "hours": number(row["hours"]),
+        "hours_without_timer": number(row["hours_without_timer"]),
+        "rounded_hours": number(row["rounded_hours"]),
+        "notes": row["notes"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "is_locked": boolean(row["is_locked"]),
+        "locked_reason": row["locked_reason"],
+        "is_closed": boolean(row["is_closed"]),
+        "is_billed": boolean(row["is_billed"]),
+        "timer_started_at": row["timer_started_at"],
+        "started_time": row["started_time"],
+        "ended_time": row["ended_time"],
+        "is_running": boolean(row["is_running"]),
+        "invoice": None,
+        "external_reference": None,
+        "billable": boolean(row["billable"]),
+        "budgeted": boolean(row["budgeted"]),
+        "billable_rate": number(row["billable_rate"]),
+        "cost_rate": number(row["cost_rate"]),
+    }
+
+
+def _user(row, _names) -> dict:
+    return {"id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
+            "email": row["email"], "telephone": row["telephone"], "timezone": row["timezone"],
+            "weekly_capacity": row["weekly_capacity"], "is_contractor": boolean(row["is_contractor"]),
+            "is_active": boolean(row["is_active"]), "default_hourly_rate": number(row["default_hourly_rate"]),
+            "cost_rate": number(row["cost_rate"]), "roles": json.loads(row["roles"] or "[]"),
+            "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def _client(row, _names) -> dict:
+    return {"id": row["id"], "name": row["name"], "is_active": boolean(row["is_active"]),
+            "address": row["address"], "statement_key": row["statement_key"], "currency": row["currency"],
+            "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def _project(row, names) -> dict:
+    return {"id": row["id"], "client": names["client"].get(row["client_id"]), "name": row["name"],
+            "code": row["code"], "is_active": boolean(row["is_active"]), "is_billable": boolean(row["is_billable"]),
+            "is_fixed_fee": boolean(row["is_fixed_fee"]), "bill_by": row["bill_by"], "budget": number(row["budget"]),
+            "budget_by": row["budget_by"], "hourly_rate": number(row["hourly_rate"]),
+            "cost_budget": number(row["cost_budget"]), "starts_on": row["starts_on"], "ends_on": row["ends_on"],
+            "notes": row["notes"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def _task(row, _names) -> dict:
+    return {"id": row["id"], "name": row["name"], "billable_by_default": boolean(row["billable_by_default"]),
+            "default_hourly_rate": number(row["default_hourly_rate"]), "is_default": boolean(row["is_default"]),
+            "is_active": boolean(row["is_active"]), "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def _cost_rate(row, _names) -> dict:
+    return {"id": row["id"], "amount": number(row["amount"]), "start_date": row["start_date"],
+            "end_date": row["end_date"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+_RENDERERS = {"time_entries": _time_entry, "users": _user, "clients": _client, "projects": _project, "tasks": _task, "cost_rates": _cost_rate}

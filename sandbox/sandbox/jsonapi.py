@@ -1,0 +1,176 @@
+"""Pieces shared by the JSON emulators (Harvest v2 and the generic API): query parsing, SQL filters,
+counts cached per data version, and rendering of the storage conventions of `schema.py` as JSON."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from .routing import Request
+
+
+class BadParameter(ValueError):
+    """A query parameter the API rejects; the emulator turns it into its vendor's error response."""
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (None when absent or another scheme)."""
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def parse_timestamp(name: str, value: str) -> str:
+    """An ISO 8601 date-time (or a date) as the storage form ``YYYY-MM-DDTHH:MM:SSZ`` usable with ``>=``.
+
+    Fractions of a second round up: stored times have whole seconds, so ``t >= 10:00:00.5`` means
+    ``t >= 10:00:01``. A value without an offset is read as UTC.
+    """
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))  # a raw "+" decodes as a space
+    except ValueError as error:
+        raise BadParameter(f"{name} must be an ISO 8601 date-time, got {value!r}") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_unix_seconds(value: str) -> str:
+    """Unix seconds (all digits) as the storage timestamp form."""
+    return datetime.fromtimestamp(int(value), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_date(name: str, value: str) -> str:
+    """A ``YYYY-MM-DD`` date (the storage form)."""
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError as error:
+        raise BadParameter(f"{name} must be a date YYYY-MM-DD, got {value!r}") from error
+
+
+def parse_int(name: str, value: str | None, *, default: int, minimum: int, maximum: int | None = None) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise BadParameter(f"{name} must be an integer, got {value!r}") from error
+    if number < minimum or (maximum is not None and number > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise BadParameter(f"{name} must be {bound}, got {number}")
+    return number
+
+
+def parse_bool(name: str, value: str) -> int:
+    """``true``/``false`` as the storage form 1/0."""
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise BadParameter(f"{name} must be true or false, got {value!r}")
+    return int(lowered == "true")
+
+
+def number(value: str | None) -> float | None:
+    """A stored decimal (text such as ``"2.50"``) as a JSON number."""
+    return None if value is None else float(value)
+
+
+def boolean(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def absolute_url(request: Request, params: dict[str, object]) -> str:
+    """The URL of the request's own path with other query parameters (links in a response body)."""
+    return f"{request.base_url}{request.path}?{urlencode(params)}"
+
+
+@dataclass
+class Where:
+    """A conjunction of SQL conditions with their parameters; its `key` identifies the filter in caches."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+
+    def add(self, clause: str, *params: object) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return f"WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
+
+    @property
+    def key(self) -> tuple:
+        return tuple(self.clauses), tuple(self.params)
+
+
+class VersionedCache:
+    """A small map of values computed from the data (counts, page boundaries) that forgets everything
+    as soon as the store's data version moves, so a cached value never outlives the rows it describes."""
+
+    def __init__(self, max_entries: int = 4096):
+        self._lock = threading.Lock()
+        self._version: object = None
+        self._values: dict = {}
+        self._max_entries = max_entries
+
+    def get(self, version: object, key: object):
+        with self._lock:
+            return self._values.get(key) if version == self._version else None
+
+    def put(self, version: object, key: object, value: object) -> None:
+        with self._lock:
+            if version != self._version or len(self._values) >= self._max_entries:
+                self._version, self._values = version, {}
+            self._values[key] = value
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order of a table's rows: sort columns ending with a unique one (the primary key)."""
+
+    columns: tuple[str, ...]
+    descending: bool
+
+    def sql(self) -> str:
+        direction = " DESC" if self.descending else " ASC"
+        return "ORDER BY " + ", ".join(column + direction for column in self.columns)
+
+    def after(self) -> str:
+        """The condition for rows that come after a boundary (the values of `columns`) in this order."""
+        placeholders = ", ".join("?" for _ in self.columns)
+        return f"({', '.join(self.columns)}) {'<' if self.descending else '>'} ({placeholders})"
+
+
+def read_slice(connection, boundaries: VersionedCache, version: object, table: str, columns: str,
+               where: Where, ordering: Ordering, offset: int, limit: int) -> list[tuple]:
+    """Rows ``offset … offset+limit`` of a filtered, ordered table.
+
+    Clients read page after page, so the sort key of the last row of each slice is remembered (per filter
+    and data version): the next slice then seeks to it through the index instead of skipping `offset` rows,
+    which keeps the last page of a million-row read as cheap as the first. The sort columns are appended
+    to every returned row (read the wanted columns by name).
+    """
+    select = f"SELECT {columns}, {', '.join(ordering.columns)} FROM {table}"
+    boundary = boundaries.get(version, (table, where.key, ordering, offset)) if offset else None
+    if boundary is not None:
+        seek = Where(where.clauses + [ordering.after()], where.params + list(boundary))
+        rows = connection.execute(f"{select} {seek.sql()} {ordering.sql()} LIMIT ?",
+                                  (*seek.params, limit)).fetchall()
+    else:
+        rows = connection.execute(f"{select} {where.sql()} {ordering.sql()} LIMIT ? OFFSET ?",
+                                  (*where.params, limit, offset)).fetchall()
+    if rows:
+        boundaries.put(version, (table, where.key, ordering, offset + len(rows)), tuple(rows[-1])[-len(ordering.columns):])
+    return rows
+
+
+def count_rows(connection, counts: VersionedCache, version: object, table: str, where: Where) -> int:
+    """How many rows match a filter, counted once per filter and data version."""
+    cached = counts.get(version, (table, where.key))
+    if cached is None:
+        cached = connection.execute(f"SELECT COUNT(*) FROM {table} {where.sql()}", where.params).fetchone()[0]
+        counts.put(version, (table, where.key), cached)
+    return cached
