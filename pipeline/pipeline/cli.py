@@ -1,0 +1,101 @@
+"""`python -m pipeline sync|run|demo`: argument parsing and error reporting; the work is in the modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .connections import CONNECTIONS, PipelineError, configured_connections, get_connection, read_config
+from .defaults import DEFAULT_CATALOG_DIR, DEFAULT_DUCKDB_PATH
+from .staging import Staging
+from .summary import format_sync_summary
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sync = commands.add_parser("sync", help="sync one connection into staging")
+    sync.add_argument("--connection", required=True, choices=sorted(CONNECTIONS))
+    sync.add_argument("--config", required=True, type=Path, help="the source's config (JSON file)")
+    _add_staging_arguments(sync)
+    sync.add_argument("--streams", nargs="+", metavar="STREAM",
+                      help="only these streams (space- or comma-separated; default: all)")
+
+    run = commands.add_parser("run", help="sync every configured connection, then apply the mappings")
+    run.add_argument("--configs", type=Path, default=Path("secrets"),
+                     help="directory with <connection>.json configs (default: secrets/)")
+    _add_staging_arguments(run)
+    run.add_argument("--mappings", type=Path, default=None,
+                     help="directory or file of mapping definitions (default: the shipped mappings)")
+
+    demo = commands.add_parser("demo", help="the whole flow on the embedded sandbox, with a report and a plot")
+    demo.add_argument("--scale", type=float, default=1.0, help="sandbox data scale (1 ≈ 2,000 GL lines)")
+    demo.add_argument("--seed", type=int, default=None, help="sandbox seed (default: the sandbox's)")
+    demo.add_argument("--workdir", type=Path, default=Path(".data/demo"),
+                      help="where the DuckDB file, catalogs, report and plot go (default: .data/demo)")
+    return parser
+
+
+def _add_staging_arguments(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--dsn", help="load into PostgreSQL (postgresql://user:password@host:port/db)")
+    target.add_argument("--duckdb", type=Path, help=f"load into this DuckDB file (default: {DEFAULT_DUCKDB_PATH})")
+    parser.add_argument("--full-refresh", action="store_true", help="ignore the saved state and replace the tables")
+    parser.add_argument("--catalog-dir", type=Path, default=DEFAULT_CATALOG_DIR,
+                        help=f"where discovered catalogs are saved (default: {DEFAULT_CATALOG_DIR})")
+
+
+def stream_names(values: list[str] | None) -> list[str] | None:
+    """`--streams a b,c` → ["a", "b", "c"]; None when not given (all streams)."""
+    if not values:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sync":
+            return _sync(args)
+        if args.command == "run":
+            return _run(args)
+        return _demo(args)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        from airbyte.exceptions import PyAirbyteError  # loaded by then: only the sync modules raise it
+
+        if not isinstance(error, PyAirbyteError):
+            raise
+        print(f"error: {error}", file=sys.stderr)  # a connector failure, with its log lines
+        return 1
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from .sync import sync_connection  # imports PyAirbyte: keep `--help` fast
+
+    summary = sync_connection(
+        get_connection(args.connection), read_config(args.config), Staging.from_args(args.duckdb, args.dsn),
+        streams=stream_names(args.streams), full_refresh=args.full_refresh, catalog_dir=args.catalog_dir,
+    )
+    print(format_sync_summary(summary))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run import run_pipeline
+
+    configs = {connection: read_config(path) for connection, path in configured_connections(args.configs).items()}
+    run_pipeline(configs, Staging.from_args(args.duckdb, args.dsn), full_refresh=args.full_refresh,
+                 catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(scale=args.scale, seed=args.seed, workdir=args.workdir, out=sys.stdout)
+    return 0

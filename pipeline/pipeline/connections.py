@@ -1,0 +1,74 @@
+"""The connections the pipeline knows: which source each one runs and the table prefix it writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class PipelineError(Exception):
+    """A problem the user can fix (bad input, missing install); printed without a traceback."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    name: str  # e.g. "sage_gl": the CLI's --connection and the catalog's file name
+    source: str  # the connector's name and console script, e.g. "source-sage-gl"
+    table_prefix: str  # every table and state row of the connection starts with it
+
+    def executable(self) -> Path:
+        """The source's console script in this interpreter's environment (installed by `make install`)."""
+        script = Path(sys.executable).parent / self.source
+        if not script.exists():
+            raise PipelineError(
+                f"{self.source} is not installed in {script.parent} (run `make install`, or "
+                f"`pip install -e ./{self.source}` in this environment)"
+            )
+        return script
+
+
+CONNECTIONS: dict[str, Connection] = {
+    connection.name: connection
+    for connection in (
+        Connection("sage_gl", "source-sage-gl", "sage_gl__"),
+        Connection("time_harvest", "source-time-tracking", "time_harvest__"),
+        Connection("time_generic", "source-time-tracking", "time_generic__"),
+    )
+}
+
+
+def get_connection(name: str) -> Connection:
+    try:
+        return CONNECTIONS[name]
+    except KeyError:
+        raise PipelineError(f"unknown connection {name!r}; known: {', '.join(CONNECTIONS)}") from None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A source config from a JSON file. Errors name the file but never echo its content (it holds secrets)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PipelineError(f"cannot read config {path}: {error.strerror}") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PipelineError(f"config {path} is not valid JSON (line {error.lineno}, column {error.colno})") from None
+    if not isinstance(config, dict):
+        raise PipelineError(f"config {path} must hold a JSON object")
+    return config
+
+
+def configured_connections(config_dir: Path) -> dict[Connection, Path]:
+    """The connections that have a `<connection>.json` config in `config_dir`, in the order of CONNECTIONS."""
+    if not config_dir.is_dir():
+        raise PipelineError(f"config directory {config_dir} does not exist")
+    found = {connection: config_dir / f"{connection.name}.json" for connection in CONNECTIONS.values()}
+    found = {connection: path for connection, path in found.items() if path.is_file()}
+    if not found:
+        names = ", ".join(f"{name}.json" for name in CONNECTIONS)
+        raise PipelineError(f"no connection config in {config_dir} (expected one or more of {names})")
+    return found

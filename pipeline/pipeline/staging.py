@@ -1,0 +1,76 @@
+"""Where the sources land: a DuckDB file (the default) or PostgreSQL, always in schema `staging`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from .connections import PipelineError
+from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA
+
+if TYPE_CHECKING:
+    from airbyte.caches import CacheBase
+
+
+@dataclass(frozen=True)
+class Staging:
+    """A staging database: exactly one of `duckdb_path` and `dsn` is set."""
+
+    duckdb_path: Path | None = None
+    dsn: str | None = None
+    schema: str = STAGING_SCHEMA
+
+    def __post_init__(self) -> None:
+        if (self.duckdb_path is None) == (self.dsn is None):
+            raise PipelineError("staging needs exactly one of a DuckDB path and a PostgreSQL DSN")
+
+    @classmethod
+    def from_args(cls, duckdb_path: Path | None, dsn: str | None) -> "Staging":
+        return cls(dsn=dsn) if dsn else cls(duckdb_path=duckdb_path or DEFAULT_DUCKDB_PATH)
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.duckdb_path is not None
+
+    def cache(self, table_prefix: str) -> "CacheBase":
+        """The PyAirbyte cache that writes this connection's tables (and its state) with `table_prefix`."""
+        from airbyte.caches import DuckDBCache, PostgresCache  # PyAirbyte takes seconds to import
+
+        if self.duckdb_path is not None:
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return DuckDBCache(
+                db_path=self.duckdb_path,
+                schema_name=self.schema,
+                table_prefix=table_prefix,
+            )
+        params = postgres_params(self.dsn)
+        return PostgresCache(schema_name=self.schema, table_prefix=table_prefix, **params)
+
+    def describe(self) -> str:
+        """Where the data goes, for humans: never shows a password."""
+        if self.duckdb_path is not None:
+            return f"DuckDB {self.duckdb_path} schema {self.schema}"
+        params = postgres_params(self.dsn)
+        return f"PostgreSQL {params['username']}@{params['host']}:{params['port']}/{params['database']} schema {self.schema}"
+
+
+def postgres_params(dsn: str) -> dict:
+    """PostgresCache's fields from a libpq DSN (URI or key=value form)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        raise PipelineError("the PostgreSQL DSN cannot be parsed (expected postgresql://user:password@host:port/db)") from None
+    missing = [key for key in ("host", "dbname", "user") if not info.get(key)]
+    if missing:
+        raise PipelineError(f"the PostgreSQL DSN lacks {', '.join(missing)}")
+    return {
+        "host": str(info["host"]),
+        "port": int(info.get("port") or 5432),
+        "database": str(info["dbname"]),
+        "username": str(info["user"]),
+        "password": str(info.get("password") or ""),
+    }

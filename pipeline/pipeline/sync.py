@@ -1,0 +1,130 @@
+"""One connection's sync: the installed source run by PyAirbyte into the staging cache.
+
+PyAirbyte keeps the incremental state in the cache (`_airbyte_state`, keyed by table prefix + stream), so
+a second sync resumes from where the first stopped. Streams with a primary key are merged on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import airbyte as ab
+import jsonschema
+from airbyte.logs import get_global_file_logger
+
+from .connections import Connection, PipelineError
+from .defaults import DEFAULT_CATALOG_DIR
+from .staging import Staging
+from .summary import StreamSummary, SyncSummary
+
+
+def sync_connection(
+    connection: Connection,
+    config: dict[str, Any],
+    staging: Staging,
+    *,
+    streams: list[str] | None = None,
+    full_refresh: bool = False,
+    catalog_dir: Path = DEFAULT_CATALOG_DIR,
+) -> SyncSummary:
+    """Validate the config, discover and save the catalog, then read the streams into staging.
+
+    Incremental runs use PyAirbyte's `auto` strategy, which merges every stream that has a primary key
+    (and appends or replaces the others). A full refresh ignores the saved state and replaces the
+    tables, like Airbyte's "Full refresh | Overwrite".
+    """
+    started = time.monotonic()
+    source = ab.get_source(connection.source, local_executable=connection.executable())
+    check_config(connection, config, source.config_spec)
+    source.set_config(config, validate=False)
+    save_catalog(connection, source, catalog_dir)
+    _select(source, streams)
+    _show_progress_lines()
+    result = source.read(
+        staging.cache(connection.table_prefix),
+        write_strategy="replace" if full_refresh else "auto",
+        force_full_refresh=full_refresh,
+        skip_validation=True,  # done by check_config, which never echoes a value
+    )
+    return SyncSummary(
+        connection=connection.name,
+        mode="full refresh" if full_refresh else "incremental",
+        destination=staging.describe(),
+        table_prefix=connection.table_prefix,
+        streams=_stream_summaries(result, source.get_selected_streams()),
+        seconds=time.monotonic() - started,
+    )
+
+
+def check_config(connection: Connection, config: dict[str, Any], spec: dict[str, Any]) -> None:
+    """Validate against the source's spec; errors name the field and the rule, never the value (secrets)."""
+    errors = sorted(jsonschema.Draft7Validator(spec).iter_errors(config), key=lambda error: list(error.path))
+    if errors:
+        problems = "; ".join(_describe(error) for error in errors)
+        raise PipelineError(f"{connection.name} config does not match {connection.source}'s spec: {problems}")
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    if error.validator == "required":
+        return f"{where}: {error.message}"  # "'x' is a required property" names a key, not a value
+    return f"{where}: fails {error.validator} {json.dumps(error.validator_value)[:80]}"
+
+
+def save_catalog(connection: Connection, source: ab.Source, catalog_dir: Path) -> Path:
+    """Write the discovered catalog to `<catalog_dir>/<connection>.json` for the mappings' validation."""
+    catalog_dir.mkdir(parents=True, exist_ok=True)
+    path = catalog_dir / f"{connection.name}.json"
+    path.write_text(source.discovered_catalog.model_dump_json(exclude_none=True, indent=1), encoding="utf-8")
+    return path
+
+
+def _select(source: ab.Source, streams: list[str] | None) -> None:
+    if not streams:
+        source.select_all_streams()
+        return
+    unknown = sorted(set(streams) - set(source.get_available_streams()))
+    if unknown:
+        raise PipelineError(
+            f"{source.name} has no stream {', '.join(unknown)}; available: {', '.join(source.get_available_streams())}"
+        )
+    source.select_streams(streams)
+
+
+def _show_progress_lines() -> None:
+    """Without a terminal, PyAirbyte's live view would print once at the end: echo its per-stream progress
+    log lines ("Read started/completed on stream …") to stderr as they happen instead."""
+    if sys.stderr.isatty():
+        return
+    os.environ["NO_LIVE_PROGRESS"] = "1"
+    logger = get_global_file_logger() or logging.getLogger("airbyte")
+    if any(isinstance(handler, _ProgressLines) for handler in logger.handlers):
+        return
+    handler = _ProgressLines(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+
+
+class _ProgressLines(logging.StreamHandler):
+    """PyAirbyte's progress messages, without its JSON metrics records (the summary shows them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("{") and super().filter(record)
+
+
+def _stream_summaries(result: ab.ReadResult, selected: list[str]) -> tuple[StreamSummary, ...]:
+    # PyAirbyte exposes per-stream counts and times only on the read's progress tracker.
+    tracker = result._progress_tracker  # noqa: SLF001
+    summaries = []
+    for stream in selected:
+        start = tracker.stream_read_start_times.get(stream)
+        end = tracker.stream_read_end_times.get(stream)
+        seconds = end - start if start is not None and end is not None else None
+        summaries.append(StreamSummary(stream, tracker.stream_read_counts.get(stream, 0), seconds))
+    return tuple(summaries)

@@ -1,0 +1,19 @@
+"""The local pipeline: PyAirbyte loads both sources into a staging schema, then destination-mappings."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="pipeline",
+    version="0.1.0",
+    description="Local loads of source-sage-gl and source-time-tracking with PyAirbyte, and `make demo`.",
+    packages=find_packages(include=["pipeline", "pipeline.*"]),
+    python_requires=">=3.11,<3.13",
+    # The sources, the sandbox and destination-mappings are packages of this repository; the root
+    # Makefile installs them next to this one (`make install`).
+    install_requires=[
+        "airbyte==0.71.3",
+        "duckdb",  # left unpinned: PyAirbyte pins the version
+        "psycopg[binary]>=3.1,<4",
+        "matplotlib>=3.8",
+    ],
+)
