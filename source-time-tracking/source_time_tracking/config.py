@@ -1,0 +1,113 @@
+"""The connector's config as typed objects, with the defaults of `spec.yaml` applied.
+
+The CDK validates a config against `spec.yaml` but does not fill in defaults; these models do, so every
+other module reads settings from one place. Secrets are `SecretStr` so they never print by accident.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Mapping, Optional, Union
+from urllib.parse import urlsplit
+
+import pendulum
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_DELETION_WINDOW_DAYS = 60
+HARVEST_BASE_URL = "https://api.harvestapp.com/v2"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def require_https_unless_loopback(url: str) -> str:
+    """Plain http is accepted only for a loopback host (local emulators); credentials never travel in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        return url.rstrip("/")
+    raise ValueError(f"'{url}' must be an https URL (plain http is accepted only for localhost)")
+
+
+class _Model(BaseModel):
+    model_config = {"extra": "ignore", "frozen": True}
+
+
+class BearerAuth(_Model):
+    auth_type: Literal["bearer"]
+    token: SecretStr
+
+
+class ApiKeyHeaderAuth(_Model):
+    auth_type: Literal["api_key_header"]
+    header_name: str = "X-API-Key"
+    api_key: SecretStr
+
+
+class BasicAuth(_Model):
+    auth_type: Literal["basic"]
+    username: str
+    password: SecretStr
+
+
+class OffsetPagination(_Model):
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    page_size: int = Field(100, ge=1, le=10000)
+    total_path: Optional[str] = None
+
+
+class GenericIncremental(_Model):
+    cursor_field: str = "updated_at"
+    filter_param: str = "updated_since"
+    format: Literal["iso8601", "unix"] = "iso8601"
+    date_from_param: str = "from"
+    date_to_param: str = "to"
+    work_date_field: str = "date"
+
+
+class GenericProvider(_Model):
+    provider_type: Literal["generic"]
+    base_url: str
+    entries_path: str = "/v1/entries"
+    records_path: str = "data"
+    auth: Annotated[Union[BearerAuth, ApiKeyHeaderAuth, BasicAuth], Field(discriminator="auth_type")]
+    headers: dict[str, str] = Field(default_factory=dict)
+    pagination: OffsetPagination = Field(default_factory=OffsetPagination)
+    incremental: GenericIncremental = Field(default_factory=GenericIncremental)
+    primary_key: str = "id"
+
+    _check_base_url = field_validator("base_url")(require_https_unless_loopback)
+
+
+class HarvestProvider(_Model):
+    provider_type: Literal["harvest"]
+    account_id: str
+    access_token: SecretStr
+    user_agent: str
+    base_url: str = HARVEST_BASE_URL
+
+    _check_base_url = field_validator("base_url")(require_https_unless_loopback)
+
+
+class TimeTrackingConfig(_Model):
+    provider: Annotated[Union[GenericProvider, HarvestProvider], Field(discriminator="provider_type")]
+    start_date: Optional[datetime] = None
+    deletion_window_days: int = Field(DEFAULT_DELETION_WINDOW_DAYS, ge=1, le=366)
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _utc_start_date(cls, value: Any) -> Any:
+        return pendulum.parse(value).in_timezone("UTC") if isinstance(value, str) and value else value or None
+
+
+def parse_config(config: Mapping[str, Any]) -> TimeTrackingConfig:
+    """Parse a raw config; a bad value is a config_error naming the field (never its value)."""
+    try:
+        return TimeTrackingConfig.model_validate(dict(config))
+    except (ValidationError, ValueError) as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in getattr(error, "errors", lambda: [])()
+        ) or str(error)
+        raise AirbyteTracedException(
+            message=f"Invalid config: {problems}", internal_message=str(error), failure_type=FailureType.config_error
+        ) from error

@@ -1,0 +1,122 @@
+"""Cursor values and what a stream's state may claim, shared by both providers.
+
+State always holds the cursor as a UTC ISO 8601 string, whatever the API's own format. The cursor is
+inclusive (`>=`): rows on the boundary are read again and deduplicated downstream on the primary key.
+
+Two checkpointing policies exist because the APIs order rows differently:
+- `PerPageCursor`: the API sorts by the cursor (the generic API), so the highest value emitted so far is a
+  safe checkpoint after every page.
+- `EndOfReadCursor`: the API sorts by something else (Harvest sorts by `spent_date`), so a row with a
+  smaller cursor may still come on a later page. The state moves only once the read has finished, and
+  never past the moment the read started (minus a clock-skew allowance): a row changed while the read was
+  running may have been paged over, and must come again next time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping, MutableMapping, Optional
+
+import pendulum
+
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+
+
+def parse_datetime(value: Any) -> Optional[datetime]:
+    """An API cursor value (ISO 8601 string or unix seconds) as an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str) and value.isdigit():
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    parsed = pendulum.parse(str(value))
+    if not isinstance(parsed, datetime):
+        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_iso(value: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, keeping sub-seconds only when present."""
+    value = value.astimezone(timezone.utc)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_filter(value: datetime, style: str) -> str:
+    """The value of an `updated_since`-like parameter: ISO 8601 seconds (floored) or unix seconds."""
+    value = value.astimezone(timezone.utc)
+    if style == "unix":
+        return str(int(value.timestamp()))
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def utc_today() -> date:
+    return utc_now().date()
+
+
+class UpdatedAtCursor:
+    """The lower bound of the next read (state) and the highest cursor value seen in this read."""
+
+    def __init__(self, cursor_field: str, start_date: Optional[datetime]) -> None:
+        self.cursor_field = cursor_field
+        self._start_date = start_date
+        self._checkpoint: Optional[datetime] = None
+        self._max_seen: Optional[datetime] = None
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        # A fresh dict every time: the CDK hands this object to `request_params` as the read's frozen state.
+        return {self.cursor_field: format_iso(self._checkpoint)} if self._checkpoint else {}
+
+    @state.setter
+    def state(self, value: Mapping[str, Any]) -> None:
+        self._checkpoint = parse_datetime((value or {}).get(self.cursor_field))
+
+    def lower_bound(self, stream_state: Optional[Mapping[str, Any]]) -> Optional[datetime]:
+        """The filter of a read: its frozen state's cursor, or `start_date` on a first sync."""
+        from_state = parse_datetime((stream_state or {}).get(self.cursor_field))
+        candidates = [value for value in (from_state, self._start_date) if value is not None]
+        return max(candidates) if candidates else None
+
+    def observe(self, record: Mapping[str, Any]) -> None:
+        value = parse_datetime(record.get(self.cursor_field))
+        if value is not None and (self._max_seen is None or value > self._max_seen):
+            self._max_seen = value
+            self._on_new_max(value)
+
+    def _on_new_max(self, value: datetime) -> None:
+        """Hook: what a new highest value does to the checkpoint."""
+
+    def _advance(self, value: Optional[datetime]) -> None:
+        if value is not None and (self._checkpoint is None or value > self._checkpoint):
+            self._checkpoint = value
+
+
+class PerPageCursor(UpdatedAtCursor):
+    """Checkpoint = the highest value emitted; safe at any page boundary when the API sorts by the cursor."""
+
+    def _on_new_max(self, value: datetime) -> None:
+        self._advance(value)
+
+
+class EndOfReadCursor(UpdatedAtCursor):
+    """Checkpoint moves only in `close_read`, to min(highest value seen, read start - skew allowance)."""
+
+    def __init__(self, cursor_field: str, start_date: Optional[datetime]) -> None:
+        super().__init__(cursor_field, start_date)
+        self._read_started_at: Optional[datetime] = None
+
+    def open_read(self) -> None:
+        self._read_started_at = utc_now()
+        self._max_seen = None
+
+    def close_read(self) -> None:
+        if self._max_seen is None or self._read_started_at is None:
+            return
+        self._advance(min(self._max_seen, self._read_started_at - CLOCK_SKEW_ALLOWANCE))

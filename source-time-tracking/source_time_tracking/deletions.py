@@ -1,0 +1,134 @@
+"""`deleted_time_entries`: tombstones for time entries that vanished, found by re-reading a window.
+
+Neither API reports deletes (Harvest hard-deletes; a deleted entry never shows up under `updated_since`).
+So every sync re-reads the time entries whose work date lies in the last `deletion_window_days` days
+(`from`/`to` on the work date) and compares their ids with the ids the previous sync saw in that window.
+
+- Where the seen ids live: in this stream's own state, per work date, each date's ids sorted, joined and
+  zlib-compressed (base64), and only for dates inside the window, so the state stays bounded by the
+  window's size whatever the account's history.
+- Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
+  anything is compared or the state moves). An id that is gone from the window but was updated since the
+  previous re-read started (e.g. its work date moved out of the window) is checked with one
+  `updated_since` read and is not reported.
+- A first sync (no seen ids yet) reports nothing and records what it saw.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+
+from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, format_iso, parse_datetime, utc_now
+from source_time_tracking.streams import TimeTrackingStream
+
+
+def encode_ids(ids: Iterable[str]) -> str:
+    """Sorted ids (numeric order for numeric ids), newline-joined, zlib-compressed, base64 text."""
+    ordered = sorted(set(ids), key=lambda value: (len(value), value))
+    return base64.b64encode(zlib.compress("\n".join(ordered).encode(), 9)).decode()
+
+
+def decode_ids(blob: str) -> set[str]:
+    text = zlib.decompress(base64.b64decode(blob)).decode()
+    return set(text.split("\n")) if text else set()
+
+
+class DeletionWindow:
+    """The work dates re-read by a sync: [today - days, today], as ISO dates."""
+
+    def __init__(self, days: int, today: date) -> None:
+        self.first = (today - timedelta(days=days)).isoformat()
+        self.last = today.isoformat()
+
+    def __contains__(self, work_date: str) -> bool:
+        return self.first <= work_date <= self.last
+
+    def as_slice(self) -> dict[str, str]:
+        return {"work_date_from": self.first, "work_date_to": self.last}
+
+
+class DeletedTimeEntries(Stream, CheckpointMixin):
+    """Emits `{"id", "work_date", "deleted_at"}` for each entry seen before in the window and gone now."""
+
+    name = "deleted_time_entries"
+    primary_key = "id"
+    cursor_field = "deleted_at"
+
+    def __init__(
+        self,
+        entries: TimeTrackingStream,
+        work_date_field: str,
+        entry_id_field: str,
+        window_days: int,
+    ) -> None:
+        self._entries = entries  # a stream of its own: reading it here never touches `time_entries` state
+        self._work_date_field = work_date_field
+        self._entry_id_field = entry_id_field
+        self._window_days = window_days
+        self._state: dict[str, Any] = {}
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return dict(self._state)
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._state = dict(value or {})
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        started_at = utc_now()
+        window = DeletionWindow(self._window_days, started_at.date())
+        previous = self._seen_before(window)
+        current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
+        present = set().union(*current.values()) if current else set()
+        gone = {entry_id: work_date for work_date, ids in previous.items() for entry_id in ids - present}
+        if gone:
+            for entry_id in self._updated_since(parse_datetime(self._state.get("read_started_at"))):
+                gone.pop(entry_id, None)
+        deleted_at = format_iso(started_at.replace(microsecond=0))
+        for entry_id, work_date in sorted(gone.items(), key=lambda item: (item[1], len(item[0]), item[0])):
+            yield {"id": entry_id, "work_date": work_date, "deleted_at": deleted_at}
+        self._state = {
+            "window_first_date": window.first,
+            "window_last_date": window.last,
+            "read_started_at": format_iso(started_at),
+            "seen_ids": {work_date: encode_ids(ids) for work_date, ids in sorted(current.items())},
+        }
+        self.logger.info(
+            f"{self.name}: window {window.first}..{window.last}: {len(present)} entries now, "
+            f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted"
+        )
+
+    def _seen_before(self, window: DeletionWindow) -> dict[str, set[str]]:
+        """Previously seen ids whose work date is still inside this sync's window."""
+        seen = self._state.get("seen_ids") or {}
+        return {work_date: decode_ids(blob) for work_date, blob in seen.items() if work_date in window}
+
+    def _read_window(self, window: DeletionWindow) -> dict[str, set[str]]:
+        ids_by_date: dict[str, set[str]] = {}
+        for record in self._entries.read_records(SyncMode.full_refresh, stream_slice=window.as_slice(), stream_state={}):
+            work_date = str(record.get(self._work_date_field) or "")[:10]
+            ids_by_date.setdefault(work_date, set()).add(str(record[self._entry_id_field]))
+        return ids_by_date
+
+    def _updated_since(self, since: Optional[datetime]) -> set[str]:
+        """Ids of entries updated since `since`: they exist, wherever their work date is now."""
+        if since is None:
+            return set()
+        state = {self._entries.cursor_field: format_iso(since - CLOCK_SKEW_ALLOWANCE)}
+        return {
+            str(record[self._entry_id_field])
+            for record in self._entries.read_records(SyncMode.incremental, stream_slice={}, stream_state=state)
+        }

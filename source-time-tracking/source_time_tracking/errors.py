@@ -1,0 +1,140 @@
+"""How HTTP answers become retries or clear failures, shared by both providers.
+
+401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
+carrying the vendor's own message; 429 waits `Retry-After`; 5xx, timeouts and truncated JSON bodies are
+retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
+handler and the backoff strategy below.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any, Mapping, Optional, Union
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import (
+    BackoffStrategy,
+    ErrorResolution,
+    HttpStatusErrorHandler,
+    ResponseAction,
+)
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+MAX_RETRIES = 6
+MAX_BACKOFF_SECONDS = 60.0
+MAX_RETRY_TIME = timedelta(minutes=10)
+_PARSED_BODY = "_time_tracking_json_body"
+
+
+def safe_url(url: str) -> str:
+    """The URL without user-info, so a `user:pass@host` base URL never reaches a message."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def json_body(response: requests.Response) -> Any:
+    """The response's JSON, parsed once: the error handler validates it, the stream then reuses it."""
+    if _PARSED_BODY not in response.__dict__:
+        response.__dict__[_PARSED_BODY] = json.loads(response.content)
+    return response.__dict__[_PARSED_BODY]
+
+
+def vendor_message(response: requests.Response) -> str:
+    """The vendor's own explanation from an error body (Harvest: `error_description`/`message`)."""
+    try:
+        body = json_body(response)
+    except ValueError:
+        return response.text[:300].strip() or response.reason or ""
+    if isinstance(body, dict):
+        for key in ("error_description", "message", "error", "detail", "errors"):
+            value = body.get(key)
+            if value:
+                return value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(body)[:300]
+
+
+class TimeTrackingErrorHandler(HttpStatusErrorHandler):
+    """Maps a response to an action; failures name the URL and quote the vendor's message.
+
+    `config_error_statuses` is per provider: 401/403 always; Harvest adds 404 (a wrong account id).
+    """
+
+    def __init__(self, logger: logging.Logger, provider: str, config_errors: Mapping[int, str]) -> None:
+        super().__init__(logger, max_retries=MAX_RETRIES, max_time=MAX_RETRY_TIME)
+        self._provider = provider
+        self._config_errors = config_errors
+
+    def interpret_response(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
+    ) -> ErrorResolution:
+        if not isinstance(response_or_exception, requests.Response):
+            return super().interpret_response(response_or_exception)
+        response = response_or_exception
+        status = response.status_code
+        where = f"GET {safe_url(response.request.url)}" if response.request is not None else self._provider
+        if status in self._config_errors:
+            return ErrorResolution(
+                ResponseAction.FAIL,
+                FailureType.config_error,
+                f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}. "
+                f"{self._config_errors[status]}",
+            )
+        if response.ok:
+            try:
+                json_body(response)
+            except ValueError:
+                return ErrorResolution(
+                    ResponseAction.RETRY,
+                    FailureType.transient_error,
+                    f"{self._provider} sent a body that is not valid JSON (truncated?) for {where}",
+                )
+            return ErrorResolution(ResponseAction.SUCCESS)
+        if status == 429:
+            return ErrorResolution(ResponseAction.RATE_LIMITED, FailureType.transient_error,
+                                   f"{self._provider} rate limit reached on {where}")
+        if status >= 500 or status == 408:
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error,
+                                   f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}")
+        return ErrorResolution(
+            ResponseAction.FAIL,
+            FailureType.system_error,
+            f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}",
+        )
+
+
+def config_errors(extra: Optional[Mapping[int, str]] = None) -> dict[int, str]:
+    """Statuses that mean the config is wrong, with the hint shown to the user."""
+    return {
+        401: "Check the credentials in the connector's config.",
+        403: "The credentials lack the permission this stream needs.",
+        **(extra or {}),
+    }
+
+
+class RetryAfterBackoff(BackoffStrategy):
+    """Wait what the server asks (`Retry-After`, seconds); otherwise 1, 2, 4 … seconds, capped."""
+
+    def backoff_time(
+        self, response_or_exception: Optional[Union[requests.Response, requests.RequestException]], attempt_count: int
+    ) -> Optional[float]:
+        if isinstance(response_or_exception, requests.Response):
+            retry_after = response_or_exception.headers.get("Retry-After")
+            if retry_after and retry_after.strip().isdigit():
+                return float(retry_after)
+        return min(MAX_BACKOFF_SECONDS, float(2 ** max(0, attempt_count - 1)))
+
+
+def shape_error(message: str, url: str) -> AirbyteTracedException:
+    """A response that is not the documented (or configured) shape: fail, naming where it came from."""
+    return AirbyteTracedException(
+        message=f"{message} (GET {safe_url(url)})",
+        internal_message=f"{message} (GET {safe_url(url)})",
+        failure_type=FailureType.config_error,
+    )

@@ -1,0 +1,207 @@
+"""Harvest API v2 provider: time entries, users, projects, clients, tasks and users' cost-rate history.
+
+Every list asks for `per_page=2000` (the maximum) and follows `links.next`, which serves both Harvest's
+`page=` links and its newer `cursor=` links. Lists are not sorted by `updated_at` (time entries come by
+`spent_date`, newest first), so state moves only when a read has finished: see `EndOfReadCursor`.
+A wrong `Harvest-Account-Id` is answered with 404, which is a config error here, never an empty stream.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+
+import requests
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
+
+from source_time_tracking.config import HarvestProvider
+from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
+from source_time_tracking.errors import json_body
+from source_time_tracking.pagination import LinksNextPaginator, Page
+from source_time_tracking.streams import TimeTrackingStream
+
+PER_PAGE = 2000
+PROVIDER_LABEL = "Harvest"
+WRONG_ACCOUNT = {404: "Harvest answers 404 when the Harvest-Account-Id does not match the token: check account_id."}
+
+
+class HarvestStream(TimeTrackingStream):
+    """One Harvest list endpoint (`/v2/<data_key>`), incremental on `updated_at` via `updated_since`."""
+
+    provider_label = PROVIDER_LABEL
+    extra_config_errors = WRONG_ACCOUNT
+    primary_key = "id"
+    data_key: str = ""
+    supports_updated_since = True
+
+    def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
+        self._provider = provider
+        self._paginator = LinksNextPaginator(provider.base_url)
+        self._end_of_read_cursor = EndOfReadCursor("updated_at", start_date)
+        super().__init__(
+            self._end_of_read_cursor, self.data_key, TokenAuthenticator(provider.access_token.get_secret_value())
+        )
+
+    @property
+    def url_base(self) -> str:
+        return self._provider.base_url + "/"
+
+    def path(self, next_page_token: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
+        return next_page_token["next_url"] if next_page_token else self.data_key
+
+    def request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {"Harvest-Account-Id": self._provider.account_id, "User-Agent": self._provider.user_agent}
+
+    def request_params(
+        self,
+        stream_state: Optional[Mapping[str, Any]],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+    ) -> MutableMapping[str, Any]:
+        if next_page_token:
+            return {}  # the next link carries every parameter of the first request
+        params: dict[str, Any] = {"per_page": PER_PAGE}
+        lower_bound = self._cursor.lower_bound(stream_state)
+        if self.supports_updated_since and lower_bound is not None:
+            params["updated_since"] = format_filter(lower_bound, "iso8601")
+        return params
+
+    def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
+        return self._paginator.next_token(json_body(response), response.url)
+
+    def describe_page(self, response: requests.Response, page_number: int) -> Page:
+        return self._paginator.describe(json_body(response), page_number)
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        self._end_of_read_cursor.open_read()
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        self._end_of_read_cursor.close_read()
+
+
+class HarvestTimeEntries(HarvestStream):
+    """`/v2/time_entries`; a slice with `work_date_from`/`work_date_to` reads a `spent_date` window instead."""
+
+    name = "time_entries"
+    data_key = "time_entries"
+    work_date_field = "spent_date"
+
+    def request_params(
+        self,
+        stream_state: Optional[Mapping[str, Any]],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+    ) -> MutableMapping[str, Any]:
+        window = stream_slice or {}
+        if next_page_token or "work_date_from" not in window:
+            return super().request_params(stream_state, stream_slice, next_page_token)
+        return {"per_page": PER_PAGE, "from": window["work_date_from"], "to": window["work_date_to"]}
+
+
+class HarvestUsers(HarvestStream):
+    name = "users"
+    data_key = "users"
+
+
+class HarvestProjects(HarvestStream):
+    name = "projects"
+    data_key = "projects"
+
+
+class HarvestClients(HarvestStream):
+    name = "clients"
+    data_key = "clients"
+
+
+class HarvestTasks(HarvestStream):
+    name = "tasks"
+    data_key = "tasks"
+
+
+class HarvestUserCostRates(HarvestStream):
+    """`/v2/users/{id}/cost_rates` for every user, with `user_id` added to each rate.
+
+    The endpoint has no `updated_since`, so the cursor filters on the client side; every user is listed
+    (not only recently updated ones) because a new rate need not touch its user. One read is one slice,
+    so the state moves only after every user's rates were read.
+    """
+
+    name = "user_cost_rates"
+    data_key = "cost_rates"
+    supports_updated_since = False
+
+    def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
+        super().__init__(provider, start_date)
+        self._users = HarvestUsers(provider, start_date=None)
+
+    def path(
+        self,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> str:
+        return next_page_token["next_url"] if next_page_token else f"users/{stream_slice['user_id']}/cost_rates"
+
+    def shape_record(self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+        return {**record, "user_id": stream_slice["user_id"]}
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        lower_bound = self._cursor.lower_bound(stream_state)
+        self._end_of_read_cursor.open_read()
+        self._pages_read = self._rows_read = 0
+        for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
+            for record in self._read_pages(self._parse_page, {"user_id": user["id"]}, stream_state):
+                updated_at = parse_datetime(record.get("updated_at"))
+                if lower_bound is None or updated_at is None or updated_at >= lower_bound:
+                    yield record
+        self._end_of_read_cursor.close_read()
+
+    def _parse_page(
+        self, request: requests.PreparedRequest, response: requests.Response, state: Any, stream_slice: Any
+    ) -> Iterable[Mapping[str, Any]]:
+        return self.parse_response(response, stream_state=state, stream_slice=stream_slice)
+
+
+class HarvestCompany(HarvestStream):
+    """`/v2/company`: one object, read by `check` to prove the token and the account id."""
+
+    name = "company"
+    data_key = "company"
+
+    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
+        return {}
+
+    def next_page_token(self, response: requests.Response) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        yield json_body(response)
+
+
+def streams(provider: HarvestProvider, start_date: Optional[datetime]) -> list[HarvestStream]:
+    return [
+        HarvestTimeEntries(provider, start_date),
+        HarvestUsers(provider, start_date),
+        HarvestProjects(provider, start_date),
+        HarvestClients(provider, start_date),
+        HarvestTasks(provider, start_date),
+        HarvestUserCostRates(provider, start_date),
+    ]
+
+
+def check(provider: HarvestProvider) -> str:
+    """A real request (`GET /v2/company`); returns the company's name, raises a config error otherwise."""
+    company = next(iter(HarvestCompany(provider, None).read_records(SyncMode.full_refresh)))
+    return str(company.get("name", ""))

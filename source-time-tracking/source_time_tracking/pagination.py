@@ -1,0 +1,85 @@
+"""The two pagination styles: offset/limit (generic API) and a `links.next` URL (Harvest, page or cursor style).
+
+A paginator answers three questions for a stream: the parameters of a page, the token of the next page
+(or None to stop), and how to describe a page in the progress log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
+
+import dpath
+
+from source_time_tracking.errors import shape_error
+
+
+def get_path(body: Any, path: str, default: Any = None) -> Any:
+    """The value at a `/`-separated dpath (`data`, `result/items`); `default` when it is absent."""
+    try:
+        return dpath.get(body, path, separator="/")
+    except (KeyError, ValueError, TypeError):
+        return default
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the progress log says about one page."""
+
+    label: str  # "page 3 at offset 200" / "page 3 of 7"
+    total: Optional[int]  # rows the API says exist, when it says so
+
+
+class OffsetPaginator:
+    """`offset`/`limit` parameters. Stops on a short or empty page, or when `offset >= total`."""
+
+    def __init__(self, offset_param: str, limit_param: str, page_size: int, total_path: Optional[str]) -> None:
+        self._offset_param = offset_param
+        self._limit_param = limit_param
+        self.page_size = page_size
+        self._total_path = total_path
+
+    def params(self, token: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+        offset = (token or {}).get("offset", 0)
+        return {self._offset_param: offset, self._limit_param: self.page_size}
+
+    def total(self, body: Any) -> Optional[int]:
+        value = get_path(body, self._total_path) if self._total_path else None
+        return int(value) if isinstance(value, (int, float, str)) and str(value).isdigit() else None
+
+    def next_token(self, token: Optional[Mapping[str, Any]], body: Any, rows_on_page: int) -> Optional[dict[str, int]]:
+        next_offset = (token or {}).get("offset", 0) + rows_on_page
+        total = self.total(body)
+        if rows_on_page < self.page_size or (total is not None and next_offset >= total):
+            return None
+        return {"offset": next_offset}
+
+    def describe(self, token: Optional[Mapping[str, Any]], body: Any, page_number: int) -> Page:
+        return Page(f"page {page_number} at offset {(token or {}).get('offset', 0)}", self.total(body))
+
+
+class LinksNextPaginator:
+    """Follows `links.next` until it is null; works for Harvest's `page=` and `cursor=` links alike.
+
+    The next URL already carries every query parameter, so a next page sends no parameters of its own.
+    It must stay on the configured API host: the Authorization header must never go anywhere else.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self._origin = urlsplit(base_url)[:2]
+
+    def next_token(self, body: Any, url: str) -> Optional[dict[str, str]]:
+        next_url = get_path(body, "links/next")
+        if not next_url:
+            return None
+        if not isinstance(next_url, str) or urlsplit(next_url)[:2] != self._origin:
+            raise shape_error(f"links.next points outside the configured API ({next_url!r})", url)
+        return {"next_url": next_url}
+
+    @staticmethod
+    def describe(body: Any, page_number: int) -> Page:
+        pages = get_path(body, "total_pages")
+        total = get_path(body, "total_entries")
+        label = f"page {page_number} of {pages}" if isinstance(pages, int) else f"page {page_number}"
+        return Page(label, total if isinstance(total, int) else None)

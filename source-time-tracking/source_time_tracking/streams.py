@@ -1,0 +1,112 @@
+"""The HTTP stream both providers build on: error handling, record extraction, cursor and progress log."""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+
+import requests
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams import CheckpointMixin
+from airbyte_cdk.sources.streams.http import HttpStream
+
+from source_time_tracking.cursors import UpdatedAtCursor
+from source_time_tracking.errors import (
+    RetryAfterBackoff,
+    TimeTrackingErrorHandler,
+    config_errors,
+    json_body,
+    shape_error,
+)
+from source_time_tracking.pagination import Page, get_path
+
+_MISSING = object()
+
+
+def extract_records(response: requests.Response, records_path: str) -> list[Mapping[str, Any]]:
+    """The list of records at `records_path` (empty path: the body itself), or a clear shape error."""
+    body = json_body(response)
+    records = get_path(body, records_path, _MISSING) if records_path else body
+    where = f"records_path '{records_path}'" if records_path else "the top level (records_path is empty)"
+    if records is _MISSING:
+        keys = ", ".join(sorted(body)) if isinstance(body, dict) else type(body).__name__
+        raise shape_error(f"records_path '{records_path}' is not in the response (it has: {keys})", response.url)
+    if not isinstance(records, list):
+        raise shape_error(f"Expected a list of records at {where}, got {type(records).__name__}", response.url)
+    if not all(isinstance(record, dict) for record in records):
+        raise shape_error(f"Expected JSON objects in the list at {where}", response.url)
+    return records
+
+
+class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
+    """One API list: parses pages, tracks the `updated_at`-style cursor and logs progress per page."""
+
+    provider_label: str = ""
+    extra_config_errors: Mapping[int, str] = {}
+
+    def __init__(self, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
+        self._cursor = cursor
+        self._records_path = records_path
+        self._pages_read = 0
+        self._rows_read = 0
+        super().__init__(authenticator=authenticator)
+
+    @property
+    def cursor_field(self) -> str:
+        return self._cursor.cursor_field
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._cursor.state
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._cursor.state = value
+
+    def get_error_handler(self) -> TimeTrackingErrorHandler:
+        return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors))
+
+    def get_backoff_strategy(self) -> RetryAfterBackoff:
+        return RetryAfterBackoff()
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        self._pages_read = 0
+        self._rows_read = 0
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+
+    def parse_response(
+        self,
+        response: requests.Response,
+        *,
+        stream_state: Mapping[str, Any],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        records = extract_records(response, self._records_path)
+        self._pages_read += 1
+        self._rows_read += len(records)
+        self._log_page(self.describe_page(response, self._pages_read), len(records))
+        for record in records:
+            record = self.shape_record(record, stream_slice)
+            self._cursor.observe(record)
+            yield record
+
+    def shape_record(self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """Hook: add fields a record lacks (e.g. the parent id of a substream)."""
+        return record
+
+    def describe_page(self, response: requests.Response, page_number: int) -> Page:
+        raise NotImplementedError
+
+    def _log_page(self, page: Page, rows: int) -> None:
+        total = f" of {page.total} in total" if page.total is not None else ""
+        self.logger.info(f"{self.name}: {page.label}: {rows} rows, {self._rows_read} rows so far{total}")
+
+    def records_on_page(self, response: requests.Response) -> int:
+        return len(extract_records(response, self._records_path))
