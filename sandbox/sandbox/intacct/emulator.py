@@ -21,7 +21,7 @@ from sandbox.routing import Request, Response
 from sandbox.schema import INTACCT_OBJECTS
 
 from . import envelope, errors, formatting, functions, query
-from .envelope import Function, GatewayRequest, leaf, text
+from .envelope import Data, Function, GatewayRequest, leaf, text
 from .sessions import Session, Sessions
 
 PREFIX = "/ia/xml"
@@ -134,7 +134,7 @@ class IntacctEmulator:
             return {row[0] for row in db.execute('SELECT "LOCATIONID" FROM "location" WHERE "ENTITY" = 1')}
 
     # -- functions -----------------------------------------------------------------------------------------
-    def _run(self, function: Function, context: _Context) -> etree._Element:
+    def _run(self, function: Function, context: _Context) -> bytes:
         handler = self._functions.get(function.name)
         try:
             if handler is None:
@@ -143,7 +143,7 @@ class IntacctEmulator:
         except errors.FunctionFailure as failure:
             return envelope.result(function, failure=failure)
 
-    def _get_api_session(self, function: Function, context: _Context) -> etree._Element:
+    def _get_api_session(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getAPISession")
         entity_id = text(function.body, "locationid")
         if entity_id and entity_id != context.session.locationid:
@@ -153,14 +153,13 @@ class IntacctEmulator:
                 raise errors.FunctionFailure(*failure.errors) from failure
             session = context.session
             context.session = self.sessions.open(session.userid, session.companyid, entity_id, context.now)
-        data = etree.Element("data")
-        api = etree.SubElement(data, "api")
+        api = etree.Element("api")
         leaf(api, "sessionid", context.session.sessionid)
         leaf(api, "endpoint", context.request.base_url + ENDPOINT)
         leaf(api, "locationid", context.session.locationid)
-        return data
+        return Data((api,))
 
-    def _query(self, function: Function, context: _Context) -> etree._Element:
+    def _query(self, function: Function, context: _Context) -> Data:
         object_name = text(function.body, "object").upper()
         self.store.count_request(VENDOR, f"query:{object_name}")
         if object_name in self.denied_objects:
@@ -171,16 +170,10 @@ class IntacctEmulator:
             total = self._count(db, sql)
             rows = db.execute(*sql.page(parsed.pagesize, parsed.offset)).fetchall()
         count = len(rows)
-        data = etree.Element("data", listtype=parsed.dataset.object_name, totalcount=str(total),
-                             offset=str(parsed.offset), count=str(count),
-                             numremaining=str(max(total - parsed.offset - count, 0)))
-        render = formatting.render
-        fields = [(column.name, column.type) for column in parsed.fields]
-        for row in rows:
-            record = etree.SubElement(data, parsed.dataset.object_name)
-            for (name, column_type), stored in zip(fields, row):
-                leaf(record, name, render(column_type, stored))
-        return data
+        fields = [(column.name, formatting.renderer(column.type), column.type == "text") for column in parsed.fields]
+        return Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
+            "listtype": parsed.dataset.object_name, "totalcount": str(total), "offset": str(parsed.offset),
+            "count": str(count), "numremaining": str(max(total - parsed.offset - count, 0))})
 
     def _count(self, db, sql: query.Sql) -> int:
         """Rows matching the query, counted once per query and data version (paging re-asks every page)."""
@@ -191,7 +184,7 @@ class IntacctEmulator:
             self._counts.put(version, key, total)
         return total
 
-    def _lookup(self, function: Function, context: _Context) -> etree._Element:
+    def _lookup(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "lookup")
         object_name = text(function.body, "object")
         dataset = INTACCT_OBJECTS.get(object_name.upper())
@@ -199,11 +192,11 @@ class IntacctEmulator:
             raise errors.object_not_found(object_name)
         return functions.lookup(dataset)
 
-    def _read_user_formatting(self, function: Function, context: _Context) -> etree._Element:
+    def _read_user_formatting(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "readUserFormatting")
         return functions.user_formatting()
 
-    def _get_dimensions(self, function: Function, context: _Context) -> etree._Element:
+    def _get_dimensions(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getDimensions")
         return functions.dimensions(INTACCT_OBJECTS["GLENTRY"])
 
@@ -220,26 +213,19 @@ class IntacctEmulator:
         return node
 
     def _success_body(self, gateway_request: GatewayRequest, context: _Context) -> bytes:
-        root = etree.Element("response")
-        root.append(envelope.control_block(gateway_request.control, "success"))
-        operation = etree.SubElement(root, "operation")
-        operation.append(self._authentication_block(context.session))
-        operation.extend(context.results)
-        return envelope.serialize(root)
+        return envelope.response(envelope.control_block(gateway_request.control, "success"),
+                                 operation=(self._authentication_block(context.session), *context.results))
 
     @staticmethod
     def _authentication_failure_body(gateway_request: GatewayRequest, failure: errors.AuthenticationFailure) -> bytes:
         login = gateway_request.login
-        root = etree.Element("response")
-        root.append(envelope.control_block(gateway_request.control, "success"))
-        operation = etree.SubElement(root, "operation")
-        authentication = etree.SubElement(operation, "authentication")
+        authentication = etree.Element("authentication")
         leaf(authentication, "status", "failure")
         leaf(authentication, "userid", login.userid if login else "")
         leaf(authentication, "companyid", login.companyid if login else "")
         leaf(authentication, "locationid", login.locationid if login else "")
-        operation.append(envelope.error_message(failure.errors))
-        return envelope.serialize(root)
+        return envelope.response(envelope.control_block(gateway_request.control, "success"),
+                                 operation=(authentication, envelope.error_message(failure.errors)))
 
 
 _NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"

@@ -9,6 +9,8 @@ external entity or a "billion laughs" payload is rejected without being expanded
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Sequence
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -96,18 +98,38 @@ def parse_request(body: bytes) -> GatewayRequest:
         login, sessionid, tuple(functions))
 
 
-def element(tag: str, value: str | None = None, **attributes: str) -> etree._Element:
-    """An element with text; an empty value renders as ``<X></X>``, as Intacct writes empty values."""
-    node = etree.Element(tag, **attributes)
-    if value is not None:
-        node.text = value
-    return node
-
-
 def leaf(parent: etree._Element, tag: str, value: str = "") -> etree._Element:
     node = etree.SubElement(parent, tag)
     node.text = value
     return node
+
+
+def serialize(node: etree._Element) -> bytes:
+    """Canonical XML: an empty value is written ``<X></X>``, as Intacct writes empty values."""
+    return etree.tostring(node, method="c14n")
+
+
+def records(tag: str, fields: Sequence[tuple[str, Callable[[object], str], bool]], rows) -> bytes:
+    """Query records ``<TAG><FIELD>value</FIELD>…</TAG>`` as XML text.
+
+    Written directly rather than element by element: a page of 2,000 GL lines is built five times
+    faster, which is most of the emulator's time in a million-line read. Each field is (name, renderer,
+    whether its values can hold markup characters and need escaping: only text can).
+    """
+    parts = []
+    for row in rows:
+        parts.append(f"<{tag}>")
+        for (name, render, markup), stored in zip(fields, row):
+            value = render(stored)
+            parts.append(f"<{name}>{escape(value) if markup else value}</{name}>")
+        parts.append(f"</{tag}>")
+    return "".join(parts).encode()
+
+
+def _with_content(node: etree._Element, content: bytes) -> bytes:
+    """An element serialized with pre-serialized XML as its last content."""
+    closing = f"</{node.tag}>".encode()
+    return serialize(node)[:-len(closing)] + content + closing
 
 
 def error_message(details: tuple[ErrorDetail, ...]) -> etree._Element:
@@ -132,36 +154,50 @@ def control_block(control: Control | None, status: str) -> etree._Element:
     return node
 
 
-def result(function: Function, data: etree._Element | None = None,
-           failure: errors.FunctionFailure | None = None) -> etree._Element:
+@dataclass(frozen=True)
+class Data:
+    """A function's `<data>`: attributes, and its content as elements or as pre-serialized XML."""
+
+    children: tuple[etree._Element, ...] = ()
+    content: bytes = b""
+    attributes: dict[str, str] | None = None
+
+    def serialize(self) -> bytes:
+        node = etree.Element("data", **(self.attributes or {}))
+        node.extend(self.children)
+        return _with_content(node, self.content)
+
+
+def result(function: Function, data: Data | None = None, failure: errors.FunctionFailure | None = None) -> bytes:
     node = etree.Element("result")
     leaf(node, "status", "failure" if failure else "success")
     leaf(node, "function", function.name)
     leaf(node, "controlid", function.controlid)
     if failure is not None:
         node.append(error_message(failure.errors))
-    elif data is not None:
-        node.append(data)
-    return node
+    return _with_content(node, data.serialize() if data is not None and failure is None else b"")
 
 
-def serialize(root: etree._Element) -> bytes:
-    return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+def response(*parts: etree._Element | bytes, operation: tuple[etree._Element | bytes, ...] | None = None) -> bytes:
+    """``<response>`` of the given parts, then (when given) ``<operation>`` of its parts."""
+    def xml(part):
+        return part if isinstance(part, bytes) else serialize(part)
+    body = b"".join(xml(part) for part in parts)
+    if operation is not None:
+        body += b"<operation>" + b"".join(xml(part) for part in operation) + b"</operation>"
+    return _DECLARATION + b"<response>" + body + b"</response>"
 
 
 def control_failure_body(control: Control | None, failure: errors.ControlFailure) -> bytes:
-    root = etree.Element("response")
-    root.append(control_block(control, "failure"))
-    root.append(error_message(failure.errors))
-    return serialize(root)
+    return response(control_block(control, "failure"), error_message(failure.errors))
 
 
 def gateway_failure_body(failure: errors.GatewayFailure) -> bytes:
     """The gateway's own error body (GW-0011, GW-0010): no senderid, no correction (reference §6)."""
-    root = etree.Element("response")
-    control = etree.SubElement(root, "control")
+    control = etree.Element("control")
     leaf(control, "status", "failure")
-    error = etree.SubElement(etree.SubElement(root, "errormessage"), "error")
+    message = etree.Element("errormessage")
+    error = etree.SubElement(message, "error")
     leaf(error, "errorno", failure.errorno)
     leaf(error, "description", failure.description)
-    return serialize(root)
+    return response(control, message)

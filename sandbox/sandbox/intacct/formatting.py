@@ -8,6 +8,7 @@ user on a fixed UTC-8 offset, so a client that ignores `gmtoffset` is off by eig
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from sandbox.schema import ColumnType
 
@@ -39,19 +40,27 @@ def storage_from_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render(column_type: ColumnType, stored) -> str:
-    """A stored value (schema.py's storage form) as Intacct writes it; NULL is the empty string."""
-    if stored is None:
-        return ""
-    if column_type == "timestamp":
-        local = utc_from_storage(stored) + USER_OFFSET.utcoffset(None)
-        return (f"{local.month:02d}/{local.day:02d}/{local.year:04d} "
-                f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}")
-    if column_type == "date":
-        return f"{stored[5:7]}/{stored[8:10]}/{stored[0:4]}"
-    if column_type == "boolean":
-        return "true" if stored else "false"
-    return str(stored)
+def _timestamp(stored: str) -> str:
+    local = utc_from_storage(stored).astimezone(USER_OFFSET)
+    return (f"{local.month:02d}/{local.day:02d}/{local.year:04d} "
+            f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}")
+
+
+def _date(stored: str) -> str:
+    return f"{stored[5:7]}/{stored[8:10]}/{stored[0:4]}"
+
+
+def _boolean(stored: int) -> str:
+    return "true" if stored else "false"
+
+
+_RENDERERS = {"timestamp": _timestamp, "date": _date, "boolean": _boolean}
+
+
+def renderer(column_type: ColumnType) -> Callable[[object], str]:
+    """How a stored value of a column type is written on the wire: strings everywhere, NULL as ""."""
+    convert = _RENDERERS.get(column_type, str)
+    return lambda stored: "" if stored is None else convert(stored)
 
 
 def parse(column_type: ColumnType, text: str):

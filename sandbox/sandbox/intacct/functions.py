@@ -14,7 +14,7 @@ from lxml import etree
 from sandbox.schema import Dataset
 
 from . import formatting
-from .envelope import leaf
+from .envelope import Data, leaf
 
 _DATATYPES = {"text": "TEXT", "integer": "INTEGER", "decimal": "DECIMAL", "date": "DATE",
               "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
@@ -39,14 +39,13 @@ _STANDARD_DIMENSIONS = (("DEPARTMENT", "Department", "DEPARTMENT"), ("LOCATION",
 _CUSTOM_DIMENSION_PREFIX = "GLDIM"
 
 
-def user_formatting() -> etree._Element:
-    data = etree.Element("data")
-    formatting_node = etree.SubElement(data, "userformatting")
+def user_formatting() -> Data:
+    formatting_node = etree.Element("userformatting")
     leaf(formatting_node, "locale", formatting.LOCALE)
     leaf(formatting_node, "dateformat", formatting.DATE_FORMAT)
     leaf(formatting_node, "gmtoffset", formatting.gmtoffset())
     leaf(formatting_node, "clock", formatting.CLOCK)
-    return data
+    return Data((formatting_node,))
 
 
 def _relationships(dataset: Dataset) -> list[tuple[str, str, str, str]]:
@@ -65,10 +64,9 @@ def _relationships(dataset: Dataset) -> list[tuple[str, str, str, str]]:
     return links
 
 
-def lookup(dataset: Dataset) -> etree._Element:
+def lookup(dataset: Dataset) -> Data:
     """The object definition: every field with its type, and the object's relationships."""
-    data = etree.Element("data", listtype="All", count="1")
-    type_node = etree.SubElement(data, "Type", Name=dataset.object_name, DocumentType="")
+    type_node = etree.Element("Type", Name=dataset.object_name, DocumentType="")
     fields = etree.SubElement(type_node, "Fields")
     for column in dataset.columns:
         field = etree.SubElement(fields, "Field")
@@ -87,13 +85,12 @@ def lookup(dataset: Dataset) -> etree._Element:
         leaf(relationship, "LABEL", label)
         leaf(relationship, "RELATIONSHIPTYPE", "MANY2ONE")
         leaf(relationship, "RELATEDBY", related_by)
-    return data
+    return Data((type_node,), attributes={"listtype": "All", "count": "1"})
 
 
-def dimensions(gl_lines: Dataset) -> etree._Element:
+def dimensions(gl_lines: Dataset) -> Data:
     """The standard dimensions and the user-defined ones (the GLDIM* custom fields of GL lines)."""
-    data = etree.Element("data")
-    node = etree.SubElement(data, "dimensions")
+    node = etree.Element("dimensions")
     fields = {column.name for column in gl_lines.columns}
     entries = [(name, label, False, field in fields) for name, label, field in _STANDARD_DIMENSIONS]
     entries += [(column.name.removeprefix(_CUSTOM_DIMENSION_PREFIX), column.label, True, True)
@@ -105,4 +102,4 @@ def dimensions(gl_lines: Dataset) -> etree._Element:
         leaf(dimension, "termLabel", label)
         leaf(dimension, "userDefinedDimension", "true" if user_defined else "false")
         leaf(dimension, "enabledInGL", "true" if in_gl else "false")
-    return data
+    return Data((node,))

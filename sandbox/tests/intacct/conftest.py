@@ -142,6 +142,7 @@ class Gateway:
                 f"<operation><authentication>{auth}</authentication><content>{content}</content>"
                 f"</operation></request>")
         response = self.post(body)
+        self.last_body = response.body
         assert response.status == 200
         assert response.headers["Content-Type"] == 'text/xml; encoding="UTF-8";charset=UTF-8'
         return etree.fromstring(response.body)
