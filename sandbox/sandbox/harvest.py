@@ -114,7 +114,8 @@ class HarvestRateLimit:
 
 
 def _encode_cursor(boundary: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": boundary}, separators=(",", ":")).encode()).decode()
+    payload = json.dumps({"after": boundary}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")  # unpadded: nothing to escape in a URL
 
 
 def _decode_cursor(cursor: str, ordering: Ordering) -> list:

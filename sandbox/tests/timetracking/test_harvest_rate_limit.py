@@ -1,0 +1,56 @@
+"""Harvest's throttle: 100 requests per 15 s per account, then 429 with Retry-After (driven by a fake clock)."""
+
+import pytest
+
+from sandbox.harvest import HarvestRateLimit
+
+from .helpers import HARVEST_HEADERS, call
+
+
+def spend(harvest, count: int) -> list[int]:
+    return [call(harvest, "/v2/company", HARVEST_HEADERS).status for _ in range(count)]
+
+
+def test_the_101st_request_in_15_seconds_is_throttled(harvest, clock):
+    assert spend(harvest, 100) == [200] * 100
+    answer = call(harvest, "/v2/time_entries", HARVEST_HEADERS)
+    assert answer.status == 429
+    assert answer.headers["Retry-After"] == "15"
+    assert answer.body["error"] == "Too Many Requests"
+
+
+def test_retry_after_counts_down_and_the_window_slides(harvest, clock):
+    spend(harvest, 50)
+    clock.now += 10
+    spend(harvest, 50)
+    clock.now += 2
+    assert call(harvest, "/v2/company", HARVEST_HEADERS).headers["Retry-After"] == "3"
+    clock.now += 3  # the first 50 requests leave the window
+    assert spend(harvest, 50) == [200] * 50
+    assert call(harvest, "/v2/company", HARVEST_HEADERS).status == 429
+    clock.now += 15
+    assert spend(harvest, 100) == [200] * 100
+
+
+def test_throttled_and_unauthenticated_requests_do_not_use_the_budget(harvest, clock):
+    spend(harvest, 100)
+    assert spend(harvest, 5) == [429] * 5
+    clock.now += 15
+    for _ in range(20):
+        assert call(harvest, "/v2/company", {"User-Agent": "x (x@example.com)"}).status == 401
+    assert spend(harvest, 100) == [200] * 100
+
+
+def test_the_limit_can_be_switched_off_and_adjusted(harvest, clock):
+    harvest.rate_limit.configure(None)
+    assert spend(harvest, 250) == [200] * 250
+    harvest.rate_limit.configure(3, seconds=60)
+    assert spend(harvest, 4) == [200, 200, 200, 429]
+    assert call(harvest, "/v2/company", HARVEST_HEADERS).headers["Retry-After"] == "60"
+    assert harvest.rate_limit.settings() == {"requests": 3, "seconds": 60}
+
+
+@pytest.mark.parametrize("requests, seconds", [(0, 15), (10, 0)])
+def test_nonsense_limits_are_refused(requests, seconds):
+    with pytest.raises(ValueError):
+        HarvestRateLimit(requests, seconds)
