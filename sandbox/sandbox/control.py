@@ -1,0 +1,119 @@
+"""The `/_sandbox/` control endpoints (never part of any vendor API): reset, mutate, faults, requests, truth.
+
+JSON in, JSON out; a bad request gets a 400 (404 for an unknown route or dataset) with
+`{"error": "<what is wrong>"}` and changes nothing. The routes are documented in the sandbox README.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from .faults import FaultError, Faults
+from .mutations import MutationError
+from .routing import Emulator, Request, Response
+from .schema import DATASETS
+from .store import Store
+
+MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
+FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds"}
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class Control:
+    prefix = "/_sandbox"
+
+    def __init__(self, store: Store, faults: Faults, emulators: list[Emulator], info: Callable[[str], dict]):
+        self.store = store
+        self.faults = faults
+        self.emulators = emulators
+        self.info = info
+        self.routes = {
+            ("GET", "info"): self.get_info,
+            ("POST", "reset"): self.reset,
+            ("POST", "mutate"): self.mutate,
+            ("GET", "faults"): self.get_faults,
+            ("POST", "faults"): self.set_fault,
+            ("DELETE", "faults"): self.clear_faults,
+            ("GET", "requests"): self.get_requests,
+            ("DELETE", "requests"): self.clear_requests,
+            ("GET", "truth"): self.truth,
+        }
+
+    def handle(self, request: Request) -> Response:
+        route, _, argument = request.path.removeprefix(self.prefix).strip("/").partition("/")
+        handler = self.routes.get((request.method, route))
+        try:
+            if handler is None:
+                if any(name == route for _, name in self.routes):
+                    raise ControlError(405, f"{request.method} is not allowed on {request.path}")
+                raise ControlError(404, f"no control endpoint {request.path}")
+            return Response.json(handler(request, argument) if route == "truth" else handler(request))
+        except ControlError as error:
+            return Response.json({"error": str(error)}, error.status)
+        except (MutationError, FaultError) as error:
+            return Response.json({"error": str(error)}, 400)
+
+    @staticmethod
+    def body(request: Request, allowed: set[str]) -> dict:
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError as error:
+            raise ControlError(400, f"the request body is not JSON: {error}") from error
+        if not isinstance(payload, dict):
+            raise ControlError(400, "the request body must be a JSON object")
+        unknown = sorted(payload.keys() - allowed)
+        if unknown:
+            raise ControlError(400, f"unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}")
+        return payload
+
+    def get_info(self, request: Request) -> dict:
+        return {**self.info(request.base_url), "scale": self.store.scale, "seed": self.store.seed}
+
+    def reset(self, request: Request) -> dict:
+        """Seeded data back, faults off, request counts zeroed, emulator state (sessions, limits) forgotten."""
+        self.store.reset()
+        self.faults.clear()
+        for emulator in self.emulators:
+            if hasattr(emulator, "reset"):
+                emulator.reset()
+        return {"reset": True, "scale": self.store.scale, "seed": self.store.seed}
+
+    def mutate(self, request: Request) -> dict:
+        payload = self.body(request, MUTATE_KEYS)
+        if "dataset" not in payload or "op" not in payload:
+            raise ControlError(400, "mutate needs 'dataset' and 'op'")
+        ids = self.store.mutate(payload["dataset"], payload["op"], rows=payload.get("rows"), ids=payload.get("ids"),
+                                count=payload.get("count"), changes=payload.get("changes"))
+        return {"dataset": payload["dataset"], "op": payload["op"], "ids": ids}
+
+    def get_faults(self, request: Request) -> dict:
+        return self.faults.snapshot()
+
+    def set_fault(self, request: Request) -> dict:
+        payload = self.body(request, FAULT_KEYS)
+        if "kind" not in payload:
+            raise ControlError(400, "a fault needs 'kind'")
+        settings = {key: value for key, value in payload.items() if key != "kind" and value is not None}
+        return {"fault": self.faults.set(payload["kind"], **settings).as_dict()}
+
+    def clear_faults(self, request: Request) -> dict:
+        self.faults.clear()
+        return self.faults.snapshot()
+
+    def get_requests(self, request: Request) -> dict:
+        return self.store.requests.snapshot()
+
+    def clear_requests(self, request: Request) -> dict:
+        self.store.requests.clear()
+        return self.store.requests.snapshot()
+
+    def truth(self, request: Request, dataset: str) -> dict:
+        if dataset not in DATASETS:
+            raise ControlError(404, f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+        return self.store.truth(dataset, rows=request.arg("rows", "0").lower() in ("1", "true", "yes"))

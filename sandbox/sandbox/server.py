@@ -1,0 +1,202 @@
+"""One loopback HTTP server for every vendor emulator and the `/_sandbox/` control endpoints.
+
+Each request becomes a `routing.Request` and goes to the emulator whose prefix starts its path (404
+otherwise). Around the emulator the server applies the generic faults (`faults.py`): `slow` holds the
+request first, `status` and `rate_limit` answer in the emulator's place (with its own error body when it
+has a `fault_response(kind, status)` method), and `truncated` cuts the emulator's body in half.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .client import SandboxControl
+from .control import Control
+from .faults import DEFAULT_RETRY_AFTER_SECONDS, Faults
+from .generic import TOKEN as GENERIC_TOKEN
+from .generic import GenericEmulator
+from .harvest import ACCOUNT_ID as HARVEST_ACCOUNT_ID
+from .harvest import TOKEN as HARVEST_TOKEN
+from .harvest import HarvestEmulator
+from .intacct import ENDPOINT as INTACCT_ENDPOINT
+from .intacct import Credentials as IntacctCredentials
+from .intacct import IntacctEmulator
+from .routing import Emulator, Request, Response
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+HARVEST_USER_AGENT = "Sandbox Tests (tests@example.com)"
+
+
+def sandbox_info(base_url: str) -> dict:
+    """The JSON line `serve` prints: every URL and, per source, exactly the config keys its spec names."""
+    intacct = IntacctCredentials()
+    return {
+        "base_url": base_url,
+        "intacct": base_url + INTACCT_ENDPOINT,
+        "harvest": base_url + HarvestEmulator.prefix,
+        "generic": base_url + GenericEmulator.prefix,
+        "credentials": {
+            "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
+                        "sender_password": intacct.sender_password, "user_id": intacct.user_id,
+                        "user_password": intacct.user_password, "endpoint_url": base_url + INTACCT_ENDPOINT},
+            "harvest": {"provider": {"provider_type": "harvest", "account_id": HARVEST_ACCOUNT_ID,
+                                     "access_token": HARVEST_TOKEN, "user_agent": HARVEST_USER_AGENT,
+                                     "base_url": base_url + HarvestEmulator.prefix}},
+            "generic": {"provider": {"provider_type": "generic", "base_url": base_url,
+                                     "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
+                                     "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
+        },
+    }
+
+
+def vendor_emulators(store: Store, faults: Faults) -> list[Emulator]:
+    return [IntacctEmulator(store, faults), HarvestEmulator(store, faults), GenericEmulator(store, faults)]
+
+
+class SandboxServer:
+    """The emulators and the control endpoints behind one `ThreadingHTTPServer`."""
+
+    def __init__(self, store: Store, faults: Faults, *, host: str = "127.0.0.1", port: int = 0,
+                 emulators: list[Emulator] | None = None):
+        self.store = store
+        self.faults = faults
+        self.emulators = vendor_emulators(store, faults) if emulators is None else emulators
+        self.control = Control(store, faults, self.emulators, sandbox_info)
+        self.httpd = _HTTPServer((host, port), _Handler)
+        self.httpd.sandbox = self
+        self._stopped = False
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def info(self) -> dict:
+        return sandbox_info(self.base_url)
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        """Stop serving (cutting `slow` delays short) and release the port; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.faults.stop()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request: control endpoints, or the matching emulator with the generic faults applied."""
+        if request.path == Control.prefix or request.path.startswith(Control.prefix + "/"):
+            return self.control.handle(request)
+        emulator = next((e for e in self.emulators
+                         if request.path == e.prefix or request.path.startswith(e.prefix + "/")), None)
+        if emulator is None:
+            return Response.json({"error": f"nothing is served at {request.path}"}, 404)
+        self.store.requests.count_path(request.path)
+        slow = self.faults.take("slow", request.path)
+        if slow:
+            self.faults.delay(slow.seconds)
+        status = self.faults.take("status", request.path)
+        if status:
+            return self.fault_response(emulator, "status", status.status)
+        rate_limit = self.faults.take("rate_limit", request.path)
+        if rate_limit:
+            response = self.fault_response(emulator, "rate_limit", 429)
+            seconds = DEFAULT_RETRY_AFTER_SECONDS if rate_limit.seconds is None else rate_limit.seconds
+            response.headers.setdefault("Retry-After", str(math.ceil(seconds)))
+            return response
+        try:
+            response = emulator.handle(request)
+        except Exception:  # an emulator bug must show as a 500, not a dropped connection
+            logger.exception("emulator %s failed on %s %s", type(emulator).__name__, request.method, request.path)
+            response = Response.json({"error": "internal sandbox error"}, 500)
+        if self.faults.take("truncated", request.path):
+            response = Response(response.status, response.body[: len(response.body) // 2], dict(response.headers))
+        return response
+
+    @staticmethod
+    def fault_response(emulator: Emulator, kind: str, status: int) -> Response:
+        own = getattr(emulator, "fault_response", None)
+        response = own(kind, status) if own else None
+        if response is None:
+            message = "Too Many Requests" if status == 429 else "Injected fault"
+            response = Response.json({"error": message, "status": status}, status)
+        return Response(status, response.body, dict(response.headers))
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    sandbox: SandboxServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections across pages
+    server: _HTTPServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        request = Request.build(self.command, self.path, dict(self.headers.items()), body, f"http://{host}")
+        response = self.server.sandbox.handle(request)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
+        logger.debug("%s %s", self.address_string(), format % args)
+
+
+class RunningSandbox:
+    """What `running_sandbox` yields: the URLs and credentials, a control client, and the live objects."""
+
+    def __init__(self, server: SandboxServer):
+        self.server = server
+        self.store = server.store
+        self.faults = server.faults
+        self.info = server.info
+        self.base_url = self.info["base_url"]
+        self.credentials = self.info["credentials"]
+        self.control = SandboxControl(self.base_url)
+
+
+def start_server(scale: float, seed: int, host: str = "127.0.0.1", port: int = 0) -> tuple[SandboxServer, threading.Thread]:
+    """Generate the company and serve it from a background thread."""
+    store = Store(scale=scale, seed=seed)
+    server = SandboxServer(store, Faults(seed), host=host, port=port)
+    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_server(server: SandboxServer, thread: threading.Thread) -> None:
+    server.stop()
+    thread.join()
+    server.store.close()
+
+
+@contextmanager
+def running_sandbox(scale: float = 1.0, seed: int = 7, *, port: int = 0):
+    """Serve the sandbox on 127.0.0.1 (a free port by default) for the duration of a `with` block."""
+    server, thread = start_server(scale, seed, port=port)
+    try:
+        yield RunningSandbox(server)
+    finally:
+        stop_server(server, thread)
