@@ -1,0 +1,303 @@
+"""Generic provider, `time_entries`: offset pagination, incremental from state, auth, errors, records path."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from unittest import TestCase
+from unittest.mock import patch
+
+import freezegun
+from airbyte_cdk.models import FailureType, Status, SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from source_time_tracking import SourceTimeTracking
+from unit_tests.config import ConfigBuilder
+from unit_tests.helpers import read_stream, record_data, stream_state
+from unit_tests.request_builder import GenericRequestBuilder
+from unit_tests.response_builder import error_response, generic_entry, generic_response, raw_response
+
+_STREAM = "time_entries"
+_LOGGER = logging.getLogger("airbyte")
+
+
+def _page(ids: list[int], updated_at: str = "2026-10-05T10:00:00Z", offset: int = 0, limit: int = 100, total=None):
+    response = generic_response(offset, limit, total)
+    for number in ids:
+        response.with_record(generic_entry(f"te_{number}", updated_at))
+    return response.build()
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class FullRefreshTest(TestCase):
+    @HttpMocker()
+    def test_given_two_full_pages_and_a_short_one_when_read_then_offsets_grow_by_rows_read(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
+        entries = GenericRequestBuilder.entries().with_limit(2)
+        http_mocker.get(entries.with_offset(0).build(), _page([1, 2], limit=2))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(), _page([3, 4], offset=2, limit=2))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(4).build(), _page([5], offset=4, limit=2))
+
+        output = read_stream(config, _STREAM)
+
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2", "te_3", "te_4", "te_5"]
+        assert output.is_in_logs("time_entries: page 3 at offset 4: 1 rows, 5 rows so far")
+
+    @HttpMocker()
+    def test_given_an_empty_final_page_when_read_then_stop_cleanly(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(), _page([], offset=2, limit=2))
+
+        output = read_stream(config, _STREAM)
+
+        assert len(output.records) == 2
+        assert not output.errors
+
+    @HttpMocker()
+    def test_given_total_path_when_offset_reaches_total_then_no_further_request(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2, "total_path": "total"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2, total=4))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(),
+                        _page([3, 4], offset=2, limit=2, total=4))
+
+        output = read_stream(config, _STREAM)
+
+        assert len(output.records) == 4  # a third request would have no mock and fail the read
+        assert output.is_in_logs("page 2 at offset 2: 2 rows, 4 rows so far of 4 in total")
+
+    @HttpMocker()
+    def test_given_custom_parameter_names_and_headers_when_read_then_sent(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            entries_path="/api/time", headers={"X-Tenant": "northwind"},
+            pagination={"offset_param": "skip", "limit_param": "take", "page_size": 50},
+        ).build()
+        request = (GenericRequestBuilder.entries().with_path("/api/time")
+                   .with_headers({"Authorization": "Bearer fake-generic-token", "X-Tenant": "northwind"}))
+        request._params = {"skip": "0", "take": "50"}
+        http_mocker.get(request.build(), _page([1]))
+
+        assert len(read_stream(config, _STREAM).records) == 1
+
+    @HttpMocker()
+    def test_given_values_when_read_then_numbers_and_booleans_pass_unchanged(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), _page([1]))
+
+        record = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]
+
+        assert record["hours"] == 2.5 and record["cost_rate"] == 35.0 and record["billable"] is True
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class AuthTest(TestCase):
+    @HttpMocker()
+    def test_given_api_key_header_auth_when_read_then_key_sent_in_named_header(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            auth={"auth_type": "api_key_header", "header_name": "X-Api-Key", "api_key": "fake-key"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_headers({"X-Api-Key": "fake-key"}).build(), _page([1]))
+
+        assert len(read_stream(config, _STREAM).records) == 1
+
+    @HttpMocker()
+    def test_given_basic_auth_when_read_then_basic_header_sent(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            auth={"auth_type": "basic", "username": "etl", "password": "fake-password"}).build()
+        expected = "Basic " + base64.b64encode(b"etl:fake-password").decode()
+        http_mocker.get(GenericRequestBuilder.entries().with_headers({"Authorization": expected}).build(), _page([1]))
+
+        assert len(read_stream(config, _STREAM).records) == 1
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class IncrementalTest(TestCase):
+    @HttpMocker()
+    def test_given_state_when_read_then_every_page_filters_on_the_state_the_read_started_with(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_start_date("2026-01-01T00:00:00Z").with_provider(pagination={"page_size": 2}).build()
+        since = "2026-10-01T00:00:00Z"
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_updated_since(since).build(),
+                        _page([1, 2], "2026-10-05T10:00:00Z", limit=2))
+        # Page 2 still filters on the state the read started with, not on the cursor emitted by page 1.
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).with_updated_since(since).build(),
+                        _page([3], "2026-10-07T10:00:00Z", offset=2, limit=2))
+
+        output = read_stream(config, _STREAM, SyncMode.incremental, state={"updated_at": since})
+
+        assert len(output.records) == 3
+        assert [dict(m.state.stream.stream_state.__dict__) for m in output.state_messages] == [
+            {"updated_at": "2026-10-05T10:00:00Z"},  # checkpoint after the full first page
+            {"updated_at": "2026-10-07T10:00:00Z"},
+        ]
+
+    @HttpMocker()
+    def test_given_no_state_when_read_then_start_date_is_the_lower_bound(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_start_date("2026-03-01T00:00:00Z").build()
+        http_mocker.get(GenericRequestBuilder.entries().with_updated_since("2026-03-01T00:00:00Z").build(), _page([1]))
+
+        output = read_stream(config, _STREAM, SyncMode.incremental)
+
+        assert stream_state(output) == {"updated_at": "2026-10-05T10:00:00Z"}
+
+    @HttpMocker()
+    def test_given_unix_format_when_read_then_filter_in_unix_seconds(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            incremental={"format": "unix", "filter_param": "modified_after"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_param("modified_after", "1790000000").build(), _page([1]))
+
+        output = read_stream(config, _STREAM, SyncMode.incremental, state={"updated_at": "2026-09-21T14:13:20Z"})
+
+        assert len(output.records) == 1
+
+    @HttpMocker()
+    def test_given_unix_cursor_values_when_read_then_state_is_iso(self, http_mocker: HttpMocker) -> None:
+        response = generic_response().with_record(generic_entry("te_1", 1790000000)).build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), response)
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, SyncMode.incremental)
+
+        assert stream_state(output) == {"updated_at": "2026-09-21T14:13:20Z"}
+
+    @HttpMocker()
+    def test_given_custom_cursor_and_primary_key_when_discover_then_declared(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(primary_key="entry_id", incremental={"cursor_field": "modified"}).build()
+        stream = SourceTimeTracking().streams(config)[0]
+        airbyte_stream = stream.as_airbyte_stream()
+
+        assert airbyte_stream.source_defined_primary_key == [["entry_id"]]
+        assert airbyte_stream.default_cursor_field == ["modified"]
+        assert "entry_id" in airbyte_stream.json_schema["properties"]
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class ErrorTest(TestCase):
+    @HttpMocker()
+    def test_given_401_when_read_then_config_error_with_vendor_message(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_401", 401))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        trace = output.errors[0].trace.error
+        assert trace.failure_type == FailureType.config_error
+        assert "missing or invalid bearer token" in trace.message
+        assert "fake-generic-token" not in str([m for m in output.logs]) + trace.message
+
+    @HttpMocker()
+    def test_given_403_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_403", 403))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        assert output.errors[0].trace.error.failure_type == FailureType.config_error
+        assert "this token may not read time entries" in output.errors[0].trace.error.message
+
+    @HttpMocker()
+    def test_given_404_when_read_then_system_error_naming_the_url(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response({"error": "not_found"}, 404))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        assert output.errors[0].trace.error.failure_type == FailureType.system_error
+        assert "https://api.time-tracking.test/v1/entries" in output.errors[0].trace.error.message
+
+    @HttpMocker()
+    @patch("time.sleep")
+    def test_given_429_with_retry_after_when_read_then_wait_and_retry(self, sleep, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(),
+                        [error_response("generic_429", 429, {"Retry-After": "7"}), _page([1])])
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM)
+
+        assert len(output.records) == 1
+        assert 8 in [call.args[0] for call in sleep.call_args_list]  # Retry-After + the CDK's extra second
+
+    @HttpMocker()
+    @patch("time.sleep")
+    def test_given_500_then_success_when_read_then_retried(self, sleep, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(),
+                        [error_response("generic_500", 500), error_response("generic_500", 500), _page([1])])
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM)
+
+        assert len(output.records) == 1
+
+    @HttpMocker()
+    @patch("time.sleep")
+    def test_given_500_forever_when_read_then_fails_after_capped_retries(self, sleep, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_500", 500))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        assert output.errors
+        waits = [call.args[0] for call in sleep.call_args_list if call.args[0]]
+        assert waits == [2, 3, 5, 9, 17, 33]  # 1, 2, 4 … seconds (+1 s the CDK adds), six retries
+
+    @HttpMocker()
+    @patch("time.sleep")
+    def test_given_a_truncated_body_when_read_then_retried(self, sleep, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), [raw_response('{"data": [{"id": "te'), _page([1])])
+
+        assert len(read_stream(ConfigBuilder.generic().build(), _STREAM).records) == 1
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class RecordsPathTest(TestCase):
+    @HttpMocker()
+    def test_given_nested_records_path_when_read_then_records_found(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(records_path="result/items").build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response({"result": {"items": [{"id": "a", "updated_at": "2026-10-01T00:00:00Z"}]}}))
+
+        assert record_data(read_stream(config, _STREAM))[0]["id"] == "a"
+
+    @HttpMocker()
+    def test_given_empty_records_path_when_body_is_a_list_then_records_found(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(records_path="").build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response([{"id": "a"}, {"id": "b"}]))
+
+        assert len(read_stream(config, _STREAM).records) == 2
+
+    @HttpMocker()
+    def test_given_wrong_records_path_when_read_then_config_error_naming_path_and_url(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(records_path="entries").build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), _page([1]))
+
+        output = read_stream(config, _STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert error.failure_type == FailureType.config_error
+        assert "records_path 'entries' is not in the response (it has: data, limit, offset, total)" in error.message
+        assert "GET https://api.time-tracking.test/v1/entries?offset=0&limit=100" in error.message
+
+    @HttpMocker()
+    def test_given_records_path_to_an_object_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(records_path="").build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), _page([1]))
+
+        output = read_stream(config, _STREAM, expecting_exception=True)
+
+        assert "Expected a list of records at the top level (records_path is empty), got dict" in output.errors[0].trace.error.message
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class CheckTest(TestCase):
+    @HttpMocker()
+    def test_given_valid_token_when_check_then_one_request_with_limit_1(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).build(), _page([1], limit=1))
+
+        ok, message = SourceTimeTracking().check_connection(_LOGGER, ConfigBuilder.generic().build())
+
+        assert ok and message is None
+
+    @HttpMocker()
+    def test_given_bad_token_when_check_then_failed_with_vendor_message(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).build(), error_response("generic_401", 401))
+
+        status = SourceTimeTracking().check(_LOGGER, ConfigBuilder.generic().build())
+
+        assert status.status == Status.FAILED
+        assert "missing or invalid bearer token" in status.message
+
+    def test_given_plain_http_to_a_remote_host_when_check_then_failed_without_request(self) -> None:
+        config = ConfigBuilder.generic().with_provider(base_url="http://time.example.com").build()
+
+        ok, message = SourceTimeTracking().check_connection(_LOGGER, config)
+
+        assert not ok and "must be an https URL" in message
