@@ -10,6 +10,9 @@
 - Time entries are sorted by `spent_date` descending (then `id` descending), the list shape of the current
   docs (no `user_assignment`/`task_assignment`); nested `user`, `client`, `project`, `task` objects.
 - Throttling: 100 requests per 15 s per account, answered 429 with `Retry-After` (`HarvestRateLimit`).
+  Switch it off or change it with `emulator.rate_limit.configure(...)` in process, or for a served
+  sandbox with the environment variable `SANDBOX_HARVEST_RATE_LIMIT` = `off` or `<requests>/<seconds>`
+  (read when the emulator is built).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import base64
 import binascii
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -32,6 +36,7 @@ from .routing import Request, Response
 ACCOUNT_ID = "1234567"
 TOKEN = "sandbox-harvest-token"
 MAX_PER_PAGE = 2000
+RATE_LIMIT_VARIABLE = "SANDBOX_HARVEST_RATE_LIMIT"
 COMPANY = {
     "base_uri": "https://northwind-field-services.harvestapp.com",
     "full_domain": "northwind-field-services.harvestapp.com",
@@ -93,6 +98,24 @@ class HarvestRateLimit:
             raise ValueError("a rate limit needs at least 1 request per a positive number of seconds")
         with self._lock:
             self.requests, self.seconds = requests, seconds
+            self._admitted.clear()
+
+    @classmethod
+    def from_setting(cls, setting: str | None, clock: Callable[[], float] = time.monotonic) -> "HarvestRateLimit":
+        """The limit a setting such as ``"off"`` or ``"100/15"`` describes (None or empty: the default)."""
+        if not setting:
+            return cls(clock=clock)
+        if setting.strip().lower() == "off":
+            return cls(None, clock=clock)
+        requests, _, seconds = setting.partition("/")
+        try:
+            return cls(int(requests), float(seconds or 15), clock=clock)
+        except ValueError as bad:
+            raise ValueError(f"{RATE_LIMIT_VARIABLE} must be 'off' or '<requests>/<seconds>', got {setting!r}") from bad
+
+    def forget(self) -> None:
+        """Start every account's window afresh (keeps the settings)."""
+        with self._lock:
             self._admitted.clear()
 
     def settings(self) -> dict:
@@ -173,10 +196,14 @@ class HarvestEmulator:
     def __init__(self, store, faults, *, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.faults = faults
-        self.rate_limit = HarvestRateLimit(clock=clock)
+        self.rate_limit = HarvestRateLimit.from_setting(os.environ.get(RATE_LIMIT_VARIABLE), clock)
         self._counts = VersionedCache()
         self._boundaries = VersionedCache()
         self._names = VersionedCache(max_entries=8)
+
+    def reset(self) -> None:
+        """`POST /_sandbox/reset`: every rate-limit window starts afresh (the limit's settings stay)."""
+        self.rate_limit.forget()
 
     # -- the request pipeline ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -189,6 +216,7 @@ class HarvestEmulator:
             return error(404, "the account is unknown or the Harvest-Account-Id header is missing")
         wait = self.rate_limit.retry_after(account)
         if wait is not None:
+            self.store.count_request("harvest", "throttled")
             return self._throttled(wait)
         if request.method != "GET":
             return error(405, f"{request.method} is not supported by the sandbox")

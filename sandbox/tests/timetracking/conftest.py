@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -13,11 +16,19 @@ from sandbox.harvest import HarvestEmulator
 from .helpers import FakeClock, HandmadeStore, build_company
 
 
-@pytest.fixture
-def store(tmp_path) -> HandmadeStore:
-    path = tmp_path / "handmade.sqlite"
-    with sqlite3.connect(path) as db:
+@pytest.fixture(scope="session")
+def handmade_database(tmp_path_factory) -> Path:
+    """Built once; every test gets its own copy (tests write to it)."""
+    path = tmp_path_factory.mktemp("handmade") / "company.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
         build_company(db)
+    return path
+
+
+@pytest.fixture
+def store(handmade_database, tmp_path) -> HandmadeStore:
+    path = tmp_path / "company.sqlite"
+    shutil.copyfile(handmade_database, path)
     return HandmadeStore(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -20,13 +21,17 @@ GENERIC_HEADERS = {"Authorization": "Bearer sandbox-generic-token"}
 
 
 class HandmadeStore:
-    """The part of `sandbox.store.Store` the emulators use (`read()`, `version`), over one SQLite file;
-    `write()` bumps the version like the real store."""
+    """The part of `sandbox.store.Store` the emulators use (`read()`, `version`, `count_request`), over one
+    SQLite file; `write()` bumps the version like the real store."""
 
     def __init__(self, path):
         self.path = path
         self.version = 0
+        self.counted: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
+
+    def count_request(self, vendor: str, key: str) -> None:
+        self.counted[vendor, key] += 1
 
     @contextmanager
     def read(self):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from sandbox.harvest import HarvestRateLimit
+from sandbox.faults import Faults
+from sandbox.harvest import RATE_LIMIT_VARIABLE, HarvestEmulator, HarvestRateLimit
 
 from .helpers import HARVEST_HEADERS, call
 
@@ -11,12 +12,20 @@ def spend(harvest, count: int) -> list[int]:
     return [call(harvest, "/v2/company", HARVEST_HEADERS).status for _ in range(count)]
 
 
-def test_the_101st_request_in_15_seconds_is_throttled(harvest, clock):
+def test_the_101st_request_in_15_seconds_is_throttled(harvest, store, clock):
     assert spend(harvest, 100) == [200] * 100
     answer = call(harvest, "/v2/time_entries", HARVEST_HEADERS)
     assert answer.status == 429
     assert answer.headers["Retry-After"] == "15"
     assert answer.body["error"] == "Too Many Requests"
+    assert store.counted["harvest", "throttled"] == 1
+
+
+def test_reset_starts_the_window_afresh(harvest, clock):
+    spend(harvest, 100)
+    harvest.reset()
+    assert spend(harvest, 100) == [200] * 100
+    assert call(harvest, "/v2/company", HARVEST_HEADERS).status == 429
 
 
 def test_retry_after_counts_down_and_the_window_slides(harvest, clock):
@@ -54,3 +63,22 @@ def test_the_limit_can_be_switched_off_and_adjusted(harvest, clock):
 def test_nonsense_limits_are_refused(requests, seconds):
     with pytest.raises(ValueError):
         HarvestRateLimit(requests, seconds)
+
+
+@pytest.mark.parametrize("setting, expected", [(None, {"requests": 100, "seconds": 15.0}),
+                                               ("off", {"requests": None, "seconds": 15.0}),
+                                               ("OFF", {"requests": None, "seconds": 15.0}),
+                                               ("500/60", {"requests": 500, "seconds": 60.0}),
+                                               ("20", {"requests": 20, "seconds": 15.0})])
+def test_setting_from_the_environment(store, monkeypatch, setting, expected):
+    if setting is None:
+        monkeypatch.delenv(RATE_LIMIT_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(RATE_LIMIT_VARIABLE, setting)
+    assert HarvestEmulator(store, Faults()).rate_limit.settings() == expected
+
+
+def test_bad_environment_setting_is_refused(store, monkeypatch):
+    monkeypatch.setenv(RATE_LIMIT_VARIABLE, "lots")
+    with pytest.raises(ValueError, match=RATE_LIMIT_VARIABLE):
+        HarvestEmulator(store, Faults())
