@@ -1,0 +1,106 @@
+"""The validated connector configuration: one place that turns the raw config into typed values."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+DEFAULT_ENDPOINT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+DEFAULT_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = 2000
+DEFAULT_LOOKBACK_MINUTES = 120
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+def validate_gateway_url(url: str, *, what: str = "endpoint_url") -> str:
+    """Accept https anywhere and plain http only on loopback hosts (a local emulator), never credentials over clear text."""
+    parts = urlsplit(url or "")
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and _is_loopback(host):
+        return url
+    raise config_error(
+        f"{what} must be an https URL (plain http is accepted only for loopback hosts such as 127.0.0.1); got '{url}'."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_utc(value: str, *, what: str) -> datetime:
+    """ISO 8601 → aware UTC datetime; a date or a naive time is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except (AttributeError, ValueError):
+        raise config_error(f"{what} must be an ISO 8601 date-time such as 2026-01-01T00:00:00Z; got '{value}'.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class IntacctConfig:
+    company_id: str
+    sender_id: str
+    sender_password: str
+    user_id: str
+    user_password: str
+    start_date: datetime
+    entity_id: Optional[str] = None
+    page_size: int = DEFAULT_PAGE_SIZE
+    lookback: timedelta = timedelta(minutes=DEFAULT_LOOKBACK_MINUTES)
+    timezone: Optional[ZoneInfo] = None
+    endpoint_url: str = DEFAULT_ENDPOINT_URL
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> "IntacctConfig":
+        missing = [key for key in ("company_id", "sender_id", "sender_password", "user_id", "user_password", "start_date")
+                   if not str(config.get(key) or "").strip()]
+        if missing:
+            raise config_error(f"Missing required configuration: {', '.join(missing)}.")
+        page_size = int(config.get("page_size") or DEFAULT_PAGE_SIZE)
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise config_error(f"page_size must be between 1 and {MAX_PAGE_SIZE}; got {page_size}.")
+        lookback_minutes = config.get("lookback_minutes")
+        lookback_minutes = DEFAULT_LOOKBACK_MINUTES if lookback_minutes is None else int(lookback_minutes)
+        if lookback_minutes < 0:
+            raise config_error(f"lookback_minutes must not be negative; got {lookback_minutes}.")
+        return cls(
+            company_id=config["company_id"],
+            sender_id=config["sender_id"],
+            sender_password=config["sender_password"],
+            user_id=config["user_id"],
+            user_password=config["user_password"],
+            start_date=parse_utc(config["start_date"], what="start_date"),
+            entity_id=(config.get("entity_id") or "").strip() or None,
+            page_size=page_size,
+            lookback=timedelta(minutes=lookback_minutes),
+            timezone=_zone(config.get("timezone")),
+            endpoint_url=validate_gateway_url(config.get("endpoint_url") or DEFAULT_ENDPOINT_URL),
+        )
+
+
+def _zone(name: Optional[str]) -> Optional[ZoneInfo]:
+    if not name or not name.strip():
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise config_error(f"timezone must be an IANA time zone name such as America/Los_Angeles; got '{name}'.") from None

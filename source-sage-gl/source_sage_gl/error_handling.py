@@ -1,0 +1,151 @@
+"""How the connector reacts to every answer of the XML gateway (reference §6–§7).
+
+Intacct reports most failures inside HTTP 200 bodies, so the handler reads the XML, not only the status
+code. It keeps the document it parsed so the client does not parse a page twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional, Tuple, Union
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution, ResponseAction
+
+from source_sage_gl.xml_envelope import (
+    GatewayResponse,
+    IntacctError,
+    UnreadableResponse,
+    is_session_request,
+    parse_response,
+    request_summary,
+)
+
+PERMISSION_DENIED = "PL04000005"
+RATE_LIMITED = "GW-0010"
+REQUEST_BUGS = {"GW-0011", "XL03000003"}
+TRY_AGAIN_LATER = "try again later"
+CDN_TIMEOUT = 524
+
+_SUCCESS = ErrorResolution(response_action=ResponseAction.SUCCESS)
+
+
+class IntacctErrorHandler(ErrorHandler):
+    def __init__(self, logger: logging.Logger, max_retries: int = 5, max_time_seconds: int = 900):
+        self._logger = logger
+        self._max_retries = max_retries
+        self._max_time = max_time_seconds
+        self._last: Optional[Tuple[requests.Response, GatewayResponse]] = None
+
+    @property
+    def max_retries(self) -> Optional[int]:
+        return self._max_retries
+
+    @property
+    def max_time(self) -> Optional[int]:
+        return self._max_time
+
+    def document(self, response: requests.Response) -> GatewayResponse:
+        """The parsed body of a response this handler accepted (parsed again only if it was not the last one)."""
+        if self._last is not None and self._last[0] is response:
+            return self._last[1]
+        return parse_response(response.content)
+
+    def interpret_response(self, response: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        self._last = None
+        if isinstance(response, Exception):
+            return self._interpret_exception(response)
+        if response is None:
+            return _retry("Sage Intacct gave no response.")
+        what = request_summary(response.request.body if response.request is not None else None)
+        if response.status_code == 429:
+            return ErrorResolution(ResponseAction.RATE_LIMITED, FailureType.transient_error,
+                                   f"Sage Intacct rate limit reached on {what} ({self._gateway_text(response) or 'HTTP 429'}).")
+        if response.status_code == CDN_TIMEOUT:
+            return _retry(f"Sage Intacct's CDN timed out on {what} (HTTP 524); waiting before retrying the read-only query.")
+        if response.status_code >= 500:
+            return _retry(f"Sage Intacct answered HTTP {response.status_code} on {what}.")
+        if response.status_code in (401, 403):
+            return _fail(FailureType.config_error, f"Sage Intacct refused {what} with HTTP {response.status_code}: "
+                                                   f"{self._gateway_text(response) or response.reason}.")
+        if response.status_code >= 400:
+            return _fail(FailureType.system_error, f"Sage Intacct rejected {what} with HTTP {response.status_code}: "
+                                                   f"{self._gateway_text(response) or response.reason}.")
+        if _looks_like_html(response):
+            return _retry(f"Sage Intacct (or its CDN) answered {what} with an HTML page instead of XML.")
+        try:
+            document = parse_response(response.content)
+        except UnreadableResponse as error:
+            return _retry(f"Sage Intacct returned an unreadable response to {what}: {error}.", FailureType.system_error)
+        resolution = self._interpret_document(document, response, what)
+        if resolution is _SUCCESS:
+            self._last = (response, document)
+        return resolution
+
+    def _interpret_document(self, document: GatewayResponse, response: requests.Response, what: str) -> ErrorResolution:
+        if document.control_status != "success":
+            return self._interpret_errors(document.errors, FailureType.config_error, what)
+        if document.authentication_status and document.authentication_status != "success":
+            message = _describe(document.authentication_errors)
+            if is_session_request(response.request.body if response.request is not None else None):
+                self._logger.info(f"Sage Intacct rejected the API session on {what} ({message}); signing in again.")
+                return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.transient_error,
+                                       f"Sage Intacct rejected the API session: {message}")
+            return _fail(FailureType.config_error, f"Sage Intacct sign-in failed: {message}")
+        for result in document.results:
+            if not result.ok:
+                return self._interpret_errors(result.errors, FailureType.system_error, what)
+        return _SUCCESS
+
+    @staticmethod
+    def _interpret_errors(errors: list, default: FailureType, what: str) -> ErrorResolution:
+        numbers = {error.errorno for error in errors}
+        message = _describe(errors)
+        if RATE_LIMITED in numbers:
+            return ErrorResolution(ResponseAction.RATE_LIMITED, FailureType.transient_error,
+                                   f"Sage Intacct rate limit reached on {what}: {message}")
+        if any(TRY_AGAIN_LATER in error.correction.lower() for error in errors):
+            return _retry(f"Sage Intacct asked to try {what} again later: {message}")
+        if PERMISSION_DENIED in numbers:
+            return _fail(FailureType.config_error,
+                         f"Sage Intacct denied {what}: {message}. Grant the Web Services user read permission "
+                         f"on this object, or deselect the stream.")
+        if numbers & REQUEST_BUGS:
+            return _fail(FailureType.system_error, f"Sage Intacct refused {what} as invalid: {message}")
+        return _fail(default, f"Sage Intacct failed {what}: {message}")
+
+    @staticmethod
+    def _gateway_text(response: requests.Response) -> str:
+        try:
+            return _describe(parse_response(response.content).errors)
+        except UnreadableResponse:
+            return ""
+
+    @staticmethod
+    def _interpret_exception(error: Exception) -> ErrorResolution:
+        if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                              requests.exceptions.InvalidSchema)):
+            return _fail(FailureType.config_error, f"The Sage Intacct gateway URL is not usable: {error}")
+        if isinstance(error, requests.RequestException):
+            return _retry(f"Could not reach Sage Intacct: {error}")
+        return _fail(FailureType.system_error, f"Unexpected error talking to Sage Intacct: {error}")
+
+
+def _describe(errors: list) -> str:
+    return "; ".join(error.text for error in errors if isinstance(error, IntacctError)) or "no error details given"
+
+
+def _retry(message: str, failure_type: FailureType = FailureType.transient_error) -> ErrorResolution:
+    return ErrorResolution(ResponseAction.RETRY, failure_type, message)
+
+
+def _fail(failure_type: FailureType, message: str) -> ErrorResolution:
+    return ErrorResolution(ResponseAction.FAIL, failure_type, message)
+
+
+def _looks_like_html(response: requests.Response) -> bool:
+    if "html" in response.headers.get("Content-Type", "").lower():
+        return True
+    head = response.content[:200].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html")

@@ -1,0 +1,212 @@
+"""Intacct's XML envelopes: building requests and reading responses safely.
+
+Requests are `<request><control/><operation><authentication/><content><function/>…` documents; a
+response mirrors them with one `<result>` per `<function>` (reference §2–§6). Responses are parsed
+without resolving entities, loading DTDs or touching the network, and a document that declares a
+DOCTYPE is refused, so neither external entities nor entity expansion ("billion laughs") can reach
+the connector.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional, Sequence
+
+from lxml import etree
+from lxml.builder import E
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True,
+    remove_blank_text=True, remove_comments=True, remove_pis=True,
+)
+_DTD_VERSION = "3.0"
+
+
+class UnreadableResponse(ValueError):
+    """The body is not a well-formed, DTD-free Intacct XML response."""
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _control(sender_id: str, sender_password: str) -> etree._Element:
+    return E.control(
+        E.senderid(sender_id), E.password(sender_password), E.controlid(uuid.uuid4().hex),
+        E.uniqueid("false"), E.dtdversion(_DTD_VERSION), E.includewhitespace("false"),
+    )
+
+
+def _document(control: etree._Element, authentication: etree._Element, function: etree._Element) -> bytes:
+    request = E.request(control, E.operation(authentication, E.content(
+        E.function(function, controlid=uuid.uuid4().hex))))
+    return etree.tostring(request, xml_declaration=True, encoding="UTF-8")
+
+
+def login_request(sender_id: str, sender_password: str, user_id: str, company_id: str, user_password: str,
+                  entity_id: Optional[str]) -> bytes:
+    """`getAPISession` signed in with the user's credentials (and `<locationid>` for an entity session)."""
+    login = E.login(E.userid(user_id), E.companyid(company_id), E.password(user_password))
+    if entity_id:
+        login.append(E.locationid(entity_id))
+    return _document(_control(sender_id, sender_password), E.authentication(login), E.getAPISession())
+
+
+def session_request(sender_id: str, sender_password: str, function: etree._Element) -> bytes:
+    """A function call authenticated by session; the session id is stamped in by `stamp_session`."""
+    return _document(_control(sender_id, sender_password), E.authentication(E.sessionid()), function)
+
+
+def stamp_session(body: bytes, session_id: str) -> bytes:
+    """Write the current session id into a request built by `session_request`."""
+    root = etree.fromstring(body, _PARSER)
+    root.find("operation/authentication/sessionid").text = session_id
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def request_summary(body: Optional[bytes]) -> str:
+    """`query GLBATCH` / `getAPISession`: what a request asked for, for error messages (no secrets)."""
+    if not body:
+        return "request"
+    try:
+        root = etree.fromstring(body if isinstance(body, bytes) else body.encode(), _PARSER)
+    except etree.XMLSyntaxError:
+        return "request"
+    function = root.find("operation/content/function")
+    if function is None or not len(function):
+        return "request"
+    name = function[0].tag
+    target = function[0].findtext("object")
+    return f"{name} {target}" if target else name
+
+
+def is_session_request(body: Optional[bytes]) -> bool:
+    return bool(body) and b"<sessionid>" in (body if isinstance(body, bytes) else body.encode())
+
+
+def query_function(object_name: str, fields: Sequence[str], condition: Optional[etree._Element],
+                   order_by: Sequence[str], page_size: int, offset: int) -> etree._Element:
+    query = E.query(E.object(object_name), E.select(*(E.field(name) for name in fields)))
+    if condition is not None:
+        query.append(E.filter(condition))
+    query.append(E.orderby(*(E.order(E.field(name), E.ascending()) for name in order_by)))
+    query.append(E.options(E.showprivate("true")))
+    query.append(E.pagesize(str(page_size)))
+    query.append(E.offset(str(offset)))
+    return query
+
+
+def lookup_function(object_name: str) -> etree._Element:
+    return E.lookup(E.object(object_name))
+
+
+def read_user_formatting_function(user_id: str) -> etree._Element:
+    return E.readUserFormatting(E.userid(user_id))
+
+
+# Filter conditions (reference §4.1). Values are already in Intacct's wire format.
+def all_of(*conditions: etree._Element) -> etree._Element:
+    return conditions[0] if len(conditions) == 1 else getattr(E, "and")(*conditions)
+
+
+def any_of(*conditions: etree._Element) -> etree._Element:
+    return conditions[0] if len(conditions) == 1 else getattr(E, "or")(*conditions)
+
+
+def compare(operator: str, field_name: str, value: str) -> etree._Element:
+    return getattr(E, operator)(E.field(field_name), E.value(value))
+
+
+def is_null(field_name: str) -> etree._Element:
+    return E.isnull(E.field(field_name))
+
+
+# ---------------------------------------------------------------- responses
+
+
+@dataclass(frozen=True)
+class IntacctError:
+    errorno: str
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    @property
+    def text(self) -> str:
+        message = self.description2 or self.description or self.errorno
+        return f"{message} ({self.errorno})" if self.errorno and self.errorno not in message else message
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    status: str
+    function: str
+    controlid: str
+    errors: List[IntacctError]
+    data: Optional[etree._Element]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    control_status: str
+    errors: List[IntacctError] = field(default_factory=list)  # control-level (or gateway) errors
+    authentication_status: str = ""
+    authentication_errors: List[IntacctError] = field(default_factory=list)
+    authentication: Optional[etree._Element] = None
+    results: List[FunctionResult] = field(default_factory=list)
+
+    def all_errors(self) -> Iterable[IntacctError]:
+        yield from self.errors
+        yield from self.authentication_errors
+        for result in self.results:
+            yield from result.errors
+
+
+def _errors(parent: Optional[etree._Element]) -> List[IntacctError]:
+    if parent is None:
+        return []
+    return [
+        IntacctError(
+            errorno=(error.findtext("errorno") or "").strip(),
+            description=(error.findtext("description") or "").strip(),
+            description2=(error.findtext("description2") or "").strip(),
+            correction=(error.findtext("correction") or "").strip(),
+        )
+        for error in parent.iterfind("errormessage/error")
+    ]
+
+
+def parse_response(body: bytes) -> GatewayResponse:
+    """Read a gateway response; raise `UnreadableResponse` for anything that is not one."""
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise UnreadableResponse(f"malformed XML: {error.msg}") from None
+    if root.getroottree().docinfo.doctype:
+        raise UnreadableResponse("the response declares a DOCTYPE, which is refused")
+    if root.tag != "response" or root.find("control") is None:
+        raise UnreadableResponse(f"unexpected root element <{root.tag}>")
+    operation = root.find("operation")
+    authentication = operation.find("authentication") if operation is not None else None
+    results = [] if operation is None else [
+        FunctionResult(
+            status=(result.findtext("status") or "").strip(),
+            function=(result.findtext("function") or "").strip(),
+            controlid=(result.findtext("controlid") or "").strip(),
+            errors=_errors(result),
+            data=result.find("data"),
+        )
+        for result in operation.iterfind("result")
+    ]
+    return GatewayResponse(
+        control_status=(root.findtext("control/status") or "").strip(),
+        errors=_errors(root),
+        authentication_status=(authentication.findtext("status") or "").strip() if authentication is not None else "",
+        authentication_errors=_errors(operation),
+        authentication=authentication,
+        results=results,
+    )

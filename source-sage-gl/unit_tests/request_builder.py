@@ -1,0 +1,103 @@
+"""Reading the XML requests the connector sent, and building the query a test expects it to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from lxml import etree
+
+
+def condition_text(node: etree._Element) -> str:
+    """A compact, exact rendering of a filter: `and(greaterthanorequalto(WHENMODIFIED, 11/20/2026 00:00:00), …)`."""
+    if node.tag in ("and", "or"):
+        return f"{node.tag}({', '.join(condition_text(child) for child in node)})"
+    values = [child.text or "" for child in node if child.tag == "value"]
+    return f"{node.tag}({', '.join([node.findtext('field'), *values])})"
+
+
+@dataclass
+class SentRequest:
+    url: str
+    function: str
+    object_name: Optional[str] = None
+    session_id: Optional[str] = None
+    login: Dict[str, str] = field(default_factory=dict)
+    sender: Dict[str, str] = field(default_factory=dict)
+    fields: List[str] = field(default_factory=list)
+    filter: Optional[str] = None
+    order_by: List[str] = field(default_factory=list)
+    page_size: Optional[int] = None
+    offset: Optional[int] = None
+    show_private: Optional[str] = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.function} {self.object_name}" if self.object_name else self.function
+
+    @classmethod
+    def parse(cls, url: str, body: bytes) -> "SentRequest":
+        root = etree.fromstring(body)
+        function = root.find("operation/content/function")[0]
+        login = root.find("operation/authentication/login")
+        sent = cls(
+            url=url,
+            function=function.tag,
+            object_name=function.findtext("object"),
+            session_id=root.findtext("operation/authentication/sessionid"),
+            login={child.tag: child.text or "" for child in login} if login is not None else {},
+            sender={child.tag: child.text or "" for child in root.find("control")},
+        )
+        if function.tag == "query":
+            filter_node = function.find("filter")
+            sent.fields = [node.text for node in function.iterfind("select/field")]
+            sent.filter = condition_text(filter_node[0]) if filter_node is not None else None
+            sent.order_by = [order.findtext("field") for order in function.iterfind("orderby/order")]
+            sent.page_size = int(function.findtext("pagesize"))
+            sent.offset = int(function.findtext("offset"))
+            sent.show_private = function.findtext("options/showprivate")
+        return sent
+
+
+class QueryRequestBuilder:
+    """The query a stream is expected to send for one page (wire-format bounds, user time)."""
+
+    def __init__(self, object_name: str, primary_key: str = "RECORDNO"):
+        self._object_name = object_name
+        self._primary_key = primary_key
+        self._filter: Optional[str] = None
+        self._order_by: List[str] = []
+        self._offset = 0
+        self._page_size = 1000
+
+    def modified_between(self, lower: str, upper: str, cursor: str = "WHENMODIFIED", *extra: str) -> "QueryRequestBuilder":
+        parts = [f"greaterthanorequalto({cursor}, {lower})", f"lessthanorequalto({cursor}, {upper})", *extra]
+        self._filter = f"and({', '.join(parts)})"
+        self._order_by = [cursor, self._primary_key]
+        return self
+
+    def created_between(self, lower: str, upper: str) -> "QueryRequestBuilder":
+        self._filter = (f"and(isnull(WHENMODIFIED), greaterthanorequalto(WHENCREATED, {lower}), "
+                        f"lessthanorequalto(WHENCREATED, {upper}))")
+        self._order_by = ["WHENCREATED", self._primary_key]
+        return self
+
+    def with_offset(self, offset: int) -> "QueryRequestBuilder":
+        self._offset = offset
+        return self
+
+    def with_page_size(self, page_size: int) -> "QueryRequestBuilder":
+        self._page_size = page_size
+        return self
+
+    def matches(self, sent: SentRequest) -> bool:
+        return sent.object_name == self._object_name and self.shape() == shape_of(sent)
+
+    def shape(self) -> dict:
+        return {"object": self._object_name, "filter": self._filter, "order_by": self._order_by,
+                "offset": self._offset, "page_size": self._page_size, "show_private": "true"}
+
+
+def shape_of(sent: SentRequest) -> dict:
+    return {"object": sent.object_name, "filter": sent.filter, "order_by": sent.order_by, "offset": sent.offset,
+            "page_size": sent.page_size, "show_private": sent.show_private}
