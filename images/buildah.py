@@ -33,6 +33,12 @@ def inspect_image(reference: str) -> dict:
     return json.loads(buildah("inspect", "--type", "image", reference).stdout)
 
 
+def qualified_name(reference: str) -> str:
+    """The name storage holds for `reference` (buildah stores short names under `localhost/`)."""
+    names = json.loads(buildah("images", "--json", reference).stdout)[0]["names"]
+    return next(name for name in names if name.endswith("/" + reference) or name == reference)
+
+
 def image_size(reference: str) -> int:
     """Uncompressed size in bytes (podman reads the same container storage; buildah only prints "199 MB")."""
     inspected = subprocess.run(

@@ -1,0 +1,211 @@
+"""Both connector images, run as the Airbyte platform runs them, against the sandbox on the host.
+
+Each command goes through the image's AIRBYTE_ENTRYPOINT, as user `airbyte`, with config, catalog and state
+passed as files under /airbyte/ (the platform mounts them), on the host network so the container reaches
+the sandbox on loopback. The images are built from the connector folders first (buildah on the local base).
+"""
+
+import json
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from images import buildah
+from images.builder import build_images
+from images.connectors import Connector, connectors
+
+pytestmark = pytest.mark.timeout(1800)
+
+START_DATE = "2025-01-01T00:00:00Z"
+SAGE_GL_STREAMS = {
+    "gl_accounts", "gl_journals", "reporting_periods", "journal_entries", "journal_entry_lines", "gl_details",
+    "departments", "locations", "classes", "projects", "customers", "vendors", "employees", "deleted_records",
+}
+HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "user_cost_rates", "deleted_time_entries"}
+GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One connection: a connector, how to configure it against the sandbox, and what it must yield."""
+
+    id: str
+    connector: Connector
+    config: Callable[[dict], dict]  # sandbox credentials -> a working config
+    break_config: Callable[[dict], None]  # spoils a working config's secret in place
+    streams: frozenset[str]
+    # (stream, sandbox dataset, primary key): read, then compared with the sandbox's ground truth
+    read: tuple[tuple[str, str, str], ...]
+
+
+def _with_secret(path: tuple[str, ...], value: str) -> Callable[[dict], None]:
+    def spoil(config: dict) -> None:
+        *parents, key = path
+        for parent in parents:
+            config = config[parent]
+        config[key] = value
+    return spoil
+
+
+SAGE_GL, TIME_TRACKING = connectors()
+SCENARIOS = [
+    Scenario("sage_gl", SAGE_GL, lambda credentials: {**credentials["intacct"], "start_date": START_DATE},
+             _with_secret(("user_password",), "wrong-password"), frozenset(SAGE_GL_STREAMS),
+             (("gl_accounts", "glaccount", "RECORDNO"), ("journal_entry_lines", "glentry", "RECORDNO"))),
+    Scenario("time_harvest", TIME_TRACKING, lambda credentials: {**credentials["harvest"], "start_date": START_DATE},
+             _with_secret(("provider", "access_token"), "wrong-token"), frozenset(HARVEST_STREAMS),
+             (("users", "harvest_users", "id"), ("time_entries", "harvest_time_entries", "id"))),
+    Scenario("time_generic", TIME_TRACKING, lambda credentials: {**credentials["generic"], "start_date": START_DATE},
+             _with_secret(("provider", "auth", "token"), "wrong-token"), frozenset(GENERIC_STREAMS),
+             (("time_entries", "generic_entries", "id"),)),
+]
+
+
+def parse_messages(stdout: str) -> list[dict]:
+    """Every stdout line must be one Airbyte protocol message, as the platform requires."""
+    messages = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    assert all(isinstance(message, dict) and "type" in message for message in messages)
+    return messages
+
+
+def of_type(messages: list[dict], kind: str) -> list[dict]:
+    return [message[kind.lower()] for message in messages if message["type"] == kind]
+
+
+class PlatformRunner:
+    """Runs one image the way the platform does: AIRBYTE_ENTRYPOINT, as `airbyte`, inputs as files."""
+
+    def __init__(self, container: buildah.Container, entrypoint: list[str], scratch: Path):
+        self.container = container
+        self.entrypoint = entrypoint
+        self.scratch = scratch
+
+    def put(self, name: str, document: dict) -> str:
+        """Place `document` at /airbyte/secrets/<name>, readable by `airbyte` only through the container."""
+        local = self.scratch / name
+        local.write_text(json.dumps(document))
+        destination = f"/airbyte/secrets/{name}"
+        self.container.copy(local, destination)
+        return destination
+
+    def run(self, *args: str, workdir: str | None = None, expect_success: bool = True) -> list[dict]:
+        completed = self.container.run([*self.entrypoint, *args], user="airbyte", workdir=workdir)
+        if expect_success:
+            assert completed.returncode == 0, f"{args[0]} failed in {self.container.image}:\n{completed.stderr[-3000:]}"
+        return parse_messages(completed.stdout)
+
+
+def host_run(connector: Connector, scratch: Path, command: str, config: dict | None = None) -> list[dict]:
+    """The same command through the connector's console script installed on the host (the reference)."""
+    args = [str(Path(sys.executable).parent / connector.name), command]
+    if config is not None:
+        path = scratch / f"host-{command}-config.json"
+        path.write_text(json.dumps(config))
+        args += ["--config", str(path)]
+    completed = subprocess.run(args, capture_output=True, text=True, check=True)
+    return parse_messages(completed.stdout)
+
+
+@pytest.fixture(scope="session")
+def built_images() -> dict[str, str]:
+    """Build both images from their folders (buildah on the local base); connector name -> image reference."""
+    return {image.connector.name: image.reference for image in build_images(connectors(), engine="buildah")}
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox import running_sandbox
+
+    with running_sandbox(scale=0.05, seed=7) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda scenario: scenario.id)
+def scenario(request) -> Scenario:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def runner(scenario, built_images, tmp_path_factory):
+    image = built_images[scenario.connector.name]
+    environment = dict(entry.split("=", 1) for entry in buildah.inspect_image(image)["OCIv1"]["config"]["Env"])
+    with buildah.Container(image) as container:
+        yield PlatformRunner(container, shlex.split(environment["AIRBYTE_ENTRYPOINT"]),
+                             tmp_path_factory.mktemp(scenario.id))
+
+
+@pytest.fixture(scope="module")
+def config(scenario, sandbox) -> dict:
+    return scenario.config(json.loads(json.dumps(sandbox.credentials)))
+
+
+@pytest.mark.parametrize("connector", connectors(), ids=lambda connector: connector.name)
+def test_image_config_is_what_the_platform_expects(connector, built_images):
+    config = buildah.inspect_image(built_images[connector.name])["OCIv1"]["config"]
+    environment = dict(entry.split("=", 1) for entry in config["Env"])
+    assert config["Entrypoint"] == ["/entrypoint.sh"]
+    assert environment["AIRBYTE_ENTRYPOINT"] == " ".join(config["Entrypoint"])
+    assert config["User"] == "airbyte"
+    assert config["Labels"]["io.airbyte.name"] == connector.repository
+    assert config["Labels"]["io.airbyte.version"] == connector.version
+
+
+@pytest.mark.parametrize("connector", connectors(), ids=lambda connector: connector.name)
+def test_image_runs_as_airbyte_with_a_writable_airbyte_folder(connector, built_images):
+    with buildah.Container(built_images[connector.name]) as container:
+        completed = container.run(["sh", "-c", "id -un && touch /airbyte/probe && echo writable"], user=None)
+    assert completed.stdout.split() == ["airbyte", "writable"], completed.stderr
+
+
+def test_spec_matches_the_package_from_any_working_directory(scenario, runner, tmp_path):
+    expected = of_type(host_run(scenario.connector, tmp_path, "spec"), "SPEC")
+    assert of_type(runner.run("spec"), "SPEC") == expected
+    assert of_type(runner.run("spec", workdir="/"), "SPEC") == expected
+
+
+def test_check_succeeds_with_the_sandbox_credentials(runner, config):
+    statuses = of_type(runner.run("check", "--config", runner.put("config.json", config)), "CONNECTION_STATUS")
+    assert [status["status"] for status in statuses] == ["SUCCEEDED"]
+
+
+def test_check_fails_with_a_wrong_secret(scenario, runner, config):
+    wrong = json.loads(json.dumps(config))
+    scenario.break_config(wrong)
+    messages = runner.run("check", "--config", runner.put("wrong_config.json", wrong), expect_success=False)
+    assert [status["status"] for status in of_type(messages, "CONNECTION_STATUS")] == ["FAILED"]
+
+
+def test_discover_lists_every_stream_with_its_schema(scenario, runner, config, tmp_path):
+    [catalog] = of_type(runner.run("discover", "--config", runner.put("config.json", config)), "CATALOG")
+    streams = {stream["name"]: stream for stream in catalog["streams"]}
+    assert set(streams) == scenario.streams
+    assert all(stream["json_schema"].get("properties") for stream in streams.values())
+    assert [catalog] == of_type(host_run(scenario.connector, tmp_path, "discover", config), "CATALOG")
+
+
+def test_read_yields_the_sandbox_records_and_state(scenario, runner, config, sandbox):
+    [catalog] = of_type(runner.run("discover", "--config", runner.put("config.json", config)), "CATALOG")
+    selected = {name for name, _, _ in scenario.read}
+    configured = {"streams": [
+        {"stream": stream,
+         "sync_mode": "incremental" if "incremental" in stream["supported_sync_modes"] else "full_refresh",
+         "cursor_field": stream.get("default_cursor_field", []),
+         "destination_sync_mode": "append"}
+        for stream in catalog["streams"] if stream["name"] in selected
+    ]}
+    messages = runner.run("read", "--config", runner.put("config.json", config),
+                          "--catalog", runner.put("configured_catalog.json", configured))
+    records = of_type(messages, "RECORD")
+    states = of_type(messages, "STATE")
+    for stream, dataset, primary_key in scenario.read:
+        emitted = {str(record["data"][primary_key]) for record in records if record["stream"] == stream}
+        truth = {str(row[primary_key]) for row in sandbox.control.truth(dataset, rows=True)["rows"]}
+        assert emitted == truth, f"{stream}: {len(emitted)} ids emitted, the sandbox holds {len(truth)}"
+    incremental = {entry["stream"]["name"] for entry in configured["streams"] if entry["sync_mode"] == "incremental"}
+    assert incremental, "no selected stream supports incremental sync"
+    assert incremental <= {state["stream"]["stream_descriptor"]["name"] for state in states if state["type"] == "STREAM"}
