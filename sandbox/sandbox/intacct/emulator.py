@@ -170,7 +170,7 @@ class IntacctEmulator:
             total = self._count(db, sql)
             rows = db.execute(*sql.page(parsed.pagesize, parsed.offset)).fetchall()
         count = len(rows)
-        fields = [(column.name, formatting.renderer(column.type), column.type == "text") for column in parsed.fields]
+        fields = [(column.name, formatting.converter(column.type), column.type == "text") for column in parsed.fields]
         return Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
             "listtype": parsed.dataset.object_name, "totalcount": str(total), "offset": str(parsed.offset),
             "count": str(count), "numremaining": str(max(total - parsed.offset - count, 0))})

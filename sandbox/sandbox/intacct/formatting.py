@@ -8,6 +8,7 @@ user on a fixed UTC-8 offset, so a client that ignores `gmtoffset` is off by eig
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Callable
 
 from sandbox.schema import ColumnType
@@ -40,12 +41,14 @@ def storage_from_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=65536)  # the lines of a journal entry share their timestamps
 def _timestamp(stored: str) -> str:
     local = utc_from_storage(stored).astimezone(USER_OFFSET)
     return (f"{local.month:02d}/{local.day:02d}/{local.year:04d} "
             f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}")
 
 
+@lru_cache(maxsize=4096)
 def _date(stored: str) -> str:
     return f"{stored[5:7]}/{stored[8:10]}/{stored[0:4]}"
 
@@ -54,13 +57,12 @@ def _boolean(stored: int) -> str:
     return "true" if stored else "false"
 
 
-_RENDERERS = {"timestamp": _timestamp, "date": _date, "boolean": _boolean}
+_CONVERTERS = {"timestamp": _timestamp, "date": _date, "boolean": _boolean}
 
 
-def renderer(column_type: ColumnType) -> Callable[[object], str]:
-    """How a stored value of a column type is written on the wire: strings everywhere, NULL as ""."""
-    convert = _RENDERERS.get(column_type, str)
-    return lambda stored: "" if stored is None else convert(stored)
+def converter(column_type: ColumnType) -> Callable[[object], str]:
+    """How a stored (non-NULL) value of a column type is written on the wire; NULL is written as ""."""
+    return _CONVERTERS.get(column_type, str)
 
 
 def parse(column_type: ColumnType, text: str):

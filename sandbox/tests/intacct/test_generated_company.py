@@ -1,11 +1,12 @@
 """The emulator over the sandbox's own store and generated company (small scale)."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from conftest import Gateway, records
 from sandbox.faults import Faults
 from sandbox.intacct import IntacctEmulator
-from sandbox.intacct import formatting
 from sandbox.store import Store
 
 
@@ -47,7 +48,11 @@ def test_a_paged_read_returns_exactly_what_the_vendor_holds(gateway, company):
     for row in rows:
         expected = stored[int(row["RECORDNO"])]
         assert row["AMOUNT"] == expected["AMOUNT"]
-        assert row["WHENMODIFIED"] == formatting.renderer("timestamp")(expected["WHENMODIFIED"])
+        if expected["WHENMODIFIED"] is None:
+            assert row["WHENMODIFIED"] == ""
+        else:
+            pacific = datetime.fromisoformat(expected["WHENMODIFIED"].removesuffix("Z")) - timedelta(hours=8)
+            assert row["WHENMODIFIED"] == pacific.strftime("%m/%d/%Y %H:%M:%S")
     assert company.requests.snapshot()["intacct"] == {"getAPISession": 1, "query:GLENTRY": requests}
 
 
