@@ -305,9 +305,10 @@ class CompanyGenerator:
         self.rng = rng
         self.scale = scale
         self.out = writer
-        self.harvest_target = max(1, round(HARVEST_ENTRIES_PER_SCALE * scale))
-        self.generic_target = max(1, round(GENERIC_ENTRIES_PER_SCALE * scale))
-        self.gl_target = max(1, round(GL_LINES_PER_SCALE * scale))
+        # Aim 1.5% high: random attendance and seeded deletes must not leave a size below its promise.
+        self.harvest_target = max(1, round(HARVEST_ENTRIES_PER_SCALE * scale * 1.015))
+        self.generic_target = max(1, round(GENERIC_ENTRIES_PER_SCALE * scale * 1.015))
+        self.gl_target = max(1, round(GL_LINES_PER_SCALE * scale * 1.015))
         self.weekdays = weekdays()
         # Below scale 0.5 the books skip the fixed monthly entries (depreciation, accruals and their
         # reversals, payroll disbursements, office salaries) so tiny datasets stay a few dozen rows.
@@ -479,7 +480,7 @@ class CompanyGenerator:
         projects = tuple(self.rng.sample(pool, min(len(pool), self.rng.randint(2, 4))))
         rate = self.rng.randint(*rate_range)
         rates = [(FIRST_DAY, rate)]
-        if self.rng.random() < 0.4:  # a mid-year raise, effective on the first of a month
+        if self.rng.random() < 0.4 or number == 1:  # a mid-year raise (always for the first technician)
             rates.append((date(YEAR, self.rng.randint(4, 8), 1), rate + self.rng.randint(1, 4)))
         worker = Worker(employee_id=f"E-{number:04d}", name=self.person_name(), entity=entity,
                         department=self.rng.choice(FIELD_DEPARTMENTS), location=self.rng.choice(entity.locations),

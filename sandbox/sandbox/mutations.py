@@ -252,8 +252,9 @@ class Mutation:
         number = self.db.execute("SELECT COALESCE(MAX(BATCHNO), 0) + 1 FROM glbatch WHERE JOURNAL = 'GJ'").fetchone()[0]
         record = self.db.execute("SELECT COALESCE(MAX(RECORDNO), 0) + 1 FROM glbatch").fetchone()[0]
         title = f"Sandbox adjustment {record}"
-        batch = Mutation(self.db, DATASETS["glbatch"], self.now)
-        batch.insert({"RECORDNO": record, "BATCHNO": number, "BATCH_TITLE": title, "JOURNAL": "GJ",
+        batches = Mutation(self.db, DATASETS["glbatch"], self.now)
+        entries = Mutation(self.db, DATASETS["glentry"], self.now)
+        batches.insert({"RECORDNO": record, "BATCHNO": number, "BATCH_TITLE": title, "JOURNAL": "GJ",
                       "BATCH_DATE": self.now[:10], "MODULE": "2.GL", "REFERENCENO": f"ADJ-{record}", "STATE": "Posted",
                       "BASELOCATION_NO": entity["LOCATIONID"], "CREATEDBY": 1, "MODIFIEDBY": 1,
                       "RECORD_URL": f"https://www.intacct.com/ia/acct/ur.phtml?.r=GLBATCH{record}",
@@ -262,7 +263,7 @@ class Mutation:
         debits = [self.rng.randint(100, 500_000) for _ in range(lines - 1)]
         line_keys = []
         for cents, tr_type, account in [*((c, 1, "6500") for c in debits), (sum(debits), -1, "2000")]:
-            line_keys.append(self.insert({"BATCHNO": record, "TR_TYPE": tr_type, "ACCOUNTNO": account,
+            line_keys.append(entries.insert({"BATCHNO": record, "TR_TYPE": tr_type, "ACCOUNTNO": account,
                                           "AMOUNT": cents_to_text(cents), "DESCRIPTION": title,
                                           "DEPARTMENT": "ADMIN", "VENDORID": vendor[0] if vendor else None,
                                           "CREATEDBY": 1, "MODIFIEDBY": 1}))
