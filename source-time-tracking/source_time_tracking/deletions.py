@@ -4,8 +4,8 @@ Neither API reports deletes (Harvest hard-deletes; a deleted entry never shows u
 So every sync re-reads the time entries whose work date lies in the last `deletion_window_days` days
 (`from`/`to` on the work date) and compares their ids with the ids the previous sync saw in that window.
 
-- Where the seen ids live: in this stream's own state, per work date, each date's ids sorted, joined and
-  zlib-compressed (base64), and only for dates inside the window, so the state stays bounded by the
+- Where the seen ids live: in this stream's own state, per work date, each date's ids sorted and
+  zlib-compressed (base64; integer ids as gaps between them), and only for dates inside the window, so the state stays bounded by the
   window's size whatever the account's history.
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
@@ -17,6 +17,7 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 from __future__ import annotations
 
 import base64
+import itertools
 import zlib
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
@@ -28,15 +29,33 @@ from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, format_iso, parse
 from source_time_tracking.streams import TimeTrackingStream
 
 
+def _is_integer_text(value: str) -> bool:
+    return value.isdigit() and (value == "0" or not value.startswith("0"))
+
+
 def encode_ids(ids: Iterable[str]) -> str:
-    """Sorted ids (numeric order for numeric ids), newline-joined, zlib-compressed, base64 text."""
-    ordered = sorted(set(ids), key=lambda value: (len(value), value))
-    return base64.b64encode(zlib.compress("\n".join(ordered).encode(), 9)).decode()
+    """A set of ids as compact text: zlib + base64 of the sorted ids.
+
+    Integer ids (Harvest) are stored as gaps between sorted values (`d` prefix), which compress to a
+    fraction of a byte per id; other ids (`s` prefix) as sorted, newline-joined strings.
+    """
+    unique = set(ids)
+    if unique and all(_is_integer_text(value) for value in unique):
+        numbers = sorted(int(value) for value in unique)
+        text = "d" + ",".join(str(current - previous) for previous, current in zip([0, *numbers], numbers))
+    else:
+        text = "s" + "\n".join(sorted(unique))
+    return base64.b64encode(zlib.compress(text.encode(), 9)).decode()
 
 
 def decode_ids(blob: str) -> set[str]:
     text = zlib.decompress(base64.b64decode(blob)).decode()
-    return set(text.split("\n")) if text else set()
+    kind, body = text[:1], text[1:]
+    if not body:
+        return set()
+    if kind == "d":
+        return {str(value) for value in itertools.accumulate(int(gap) for gap in body.split(","))}
+    return set(body.split("\n"))
 
 
 class DeletionWindow:

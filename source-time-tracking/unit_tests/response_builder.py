@@ -59,7 +59,7 @@ def generic_entry(entry_id: str, updated_at: str, work_date: str = "2026-10-04")
     return generic_record().with_id(entry_id).with_cursor(updated_at).with_field(FieldPath("date"), work_date)
 
 
-def error_response(template: str, status: int, headers: Optional[dict[str, str]] = None) -> HttpResponse:
+def template_response(template: str, status: int, headers: Optional[dict[str, str]] = None) -> HttpResponse:
     return HttpResponse(json.dumps(find_template(template, __file__)), status, headers or {})
 
 

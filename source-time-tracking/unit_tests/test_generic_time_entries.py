@@ -15,7 +15,7 @@ from source_time_tracking import SourceTimeTracking
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data, stream_state
 from unit_tests.request_builder import GenericRequestBuilder
-from unit_tests.response_builder import error_response, generic_entry, generic_response, raw_response
+from unit_tests.response_builder import template_response, generic_entry, generic_response, raw_response
 
 _STREAM = "time_entries"
 _LOGGER = logging.getLogger("airbyte")
@@ -171,7 +171,7 @@ class IncrementalTest(TestCase):
 class ErrorTest(TestCase):
     @HttpMocker()
     def test_given_401_when_read_then_config_error_with_vendor_message(self, http_mocker: HttpMocker) -> None:
-        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_401", 401))
+        http_mocker.get(GenericRequestBuilder.entries().build(), template_response("generic_401", 401))
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
 
@@ -182,7 +182,7 @@ class ErrorTest(TestCase):
 
     @HttpMocker()
     def test_given_403_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
-        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_403", 403))
+        http_mocker.get(GenericRequestBuilder.entries().build(), template_response("generic_403", 403))
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
 
@@ -202,7 +202,7 @@ class ErrorTest(TestCase):
     @patch("time.sleep")
     def test_given_429_with_retry_after_when_read_then_wait_and_retry(self, sleep, http_mocker: HttpMocker) -> None:
         http_mocker.get(GenericRequestBuilder.entries().build(),
-                        [error_response("generic_429", 429, {"Retry-After": "7"}), _page([1])])
+                        [template_response("generic_429", 429, {"Retry-After": "7"}), _page([1])])
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM)
 
@@ -213,7 +213,7 @@ class ErrorTest(TestCase):
     @patch("time.sleep")
     def test_given_500_then_success_when_read_then_retried(self, sleep, http_mocker: HttpMocker) -> None:
         http_mocker.get(GenericRequestBuilder.entries().build(),
-                        [error_response("generic_500", 500), error_response("generic_500", 500), _page([1])])
+                        [template_response("generic_500", 500), template_response("generic_500", 500), _page([1])])
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM)
 
@@ -222,7 +222,7 @@ class ErrorTest(TestCase):
     @HttpMocker()
     @patch("time.sleep")
     def test_given_500_forever_when_read_then_fails_after_capped_retries(self, sleep, http_mocker: HttpMocker) -> None:
-        http_mocker.get(GenericRequestBuilder.entries().build(), error_response("generic_500", 500))
+        http_mocker.get(GenericRequestBuilder.entries().build(), template_response("generic_500", 500))
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
 
@@ -288,7 +288,7 @@ class CheckTest(TestCase):
 
     @HttpMocker()
     def test_given_bad_token_when_check_then_failed_with_vendor_message(self, http_mocker: HttpMocker) -> None:
-        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).build(), error_response("generic_401", 401))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).build(), template_response("generic_401", 401))
 
         status = SourceTimeTracking().check(_LOGGER, ConfigBuilder.generic().build())
 

@@ -1,0 +1,142 @@
+"""`deleted_time_entries` for both providers: the window re-read, tombstones, bounded state, safety."""
+
+from __future__ import annotations
+
+from unittest import TestCase
+
+import freezegun
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http.response_builder import FieldPath
+
+from source_time_tracking.deletions import decode_ids, encode_ids
+from unit_tests.config import ConfigBuilder
+from unit_tests.helpers import read_stream, record_data, stream_state
+from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
+from unit_tests.response_builder import generic_entry, generic_response, harvest_record, harvest_response, template_response
+
+_STREAM = "deleted_time_entries"
+_NOW = "2026-11-25T08:00:00Z"
+# deletion_window_days=60 → work dates 2026-09-26 … 2026-11-25
+_FIRST, _LAST = "2026-09-26", "2026-11-25"
+
+
+def _seen_state(ids_by_date: dict[str, list[str]], read_started_at: str = "2026-11-24T08:00:00Z") -> dict:
+    return {"window_first_date": "2026-09-25", "window_last_date": "2026-11-24", "read_started_at": read_started_at,
+            "seen_ids": {work_date: encode_ids(ids) for work_date, ids in ids_by_date.items()}}
+
+
+def _harvest_window(*entries: tuple[int, str]):
+    response = harvest_response("time_entries")
+    for entry_id, spent_date in entries:
+        response.with_record(harvest_record("time_entries").with_id(entry_id).with_field(FieldPath("spent_date"), spent_date))
+    return response.build()
+
+
+@freezegun.freeze_time(_NOW)
+class HarvestDeletionsTest(TestCase):
+    @HttpMocker()
+    def test_given_no_state_when_read_then_nothing_reported_and_window_ids_kept(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(),
+                        _harvest_window((5, "2026-10-01"), (6, "2026-10-01"), (7, "2026-11-02")))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental)
+
+        assert output.records == []
+        state = stream_state(output)
+        assert {day: decode_ids(blob) for day, blob in state["seen_ids"].items()} == {
+            "2026-10-01": {"5", "6"}, "2026-11-02": {"7"}}
+        assert (state["window_first_date"], state["window_last_date"]) == (_FIRST, _LAST)
+
+    @HttpMocker()
+    def test_given_ids_seen_before_when_gone_now_then_tombstones(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(),
+                        _harvest_window((5, "2026-10-01")))
+        # Candidates are checked against what changed since the previous re-read (none of them did).
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since("2026-11-24T07:55:00Z").build(),
+                        _harvest_window())
+        state = _seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]})
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental, state=state)
+
+        assert record_data(output) == [
+            {"id": "6", "work_date": "2026-10-01", "deleted_at": "2026-11-25T08:00:00Z"},
+            {"id": "7", "work_date": "2026-11-02", "deleted_at": "2026-11-25T08:00:00Z"},
+        ]
+        assert {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()} == {"2026-10-01": {"5"}}
+
+    @HttpMocker()
+    def test_given_entry_moved_out_of_the_window_when_read_then_not_reported(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(), _harvest_window())
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since("2026-11-24T07:55:00Z").build(),
+                        _harvest_window((6, "2026-08-15")))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-01": ["6"]}))
+
+        assert output.records == []
+
+    @HttpMocker()
+    def test_given_ids_whose_date_left_the_window_when_read_then_dropped_not_reported(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(), _harvest_window())
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-09-25": ["1", "2"]}))
+
+        assert output.records == []
+        assert stream_state(output)["seen_ids"] == {}
+
+    @HttpMocker()
+    def test_given_window_reread_fails_midway_when_read_then_no_tombstone_and_state_kept(self, http_mocker: HttpMocker) -> None:
+        next_url = f"https://api.harvestapp.com/v2/time_entries?from={_FIRST}&to={_LAST}&page=2&per_page=2000"
+        http_mocker.get(
+            HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(),
+            harvest_response("time_entries", next_url=next_url).with_record(
+                harvest_record("time_entries").with_id(5).with_field(FieldPath("spent_date"), "2026-10-01"))
+            .with_pagination().build(),
+        )
+        http_mocker.get(HarvestRequestBuilder.next_link(next_url).build(), template_response("harvest_403", 403))
+        state = _seen_state({"2026-10-01": ["5", "6"]})
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental, state=state,
+                             expecting_exception=True)
+
+        assert output.records == []
+        assert all(dict(m.state.stream.stream_state.__dict__) == state for m in output.state_messages)
+
+    def test_encoded_ids_are_compact(self) -> None:
+        integer_ids = [str(3_000_000 + 3 * n) for n in range(10_000)]
+        string_ids = [f"te_{n}" for n in range(10_000)]
+
+        assert decode_ids(encode_ids(integer_ids)) == set(integer_ids)
+        assert decode_ids(encode_ids(string_ids)) == set(string_ids)
+        assert decode_ids(encode_ids([])) == set()
+        assert len(encode_ids(integer_ids)) < len(integer_ids) / 10  # well under a byte per 7-digit id
+        assert len(encode_ids(string_ids)) < 4 * len(string_ids)
+
+
+@freezegun.freeze_time(_NOW)
+class GenericDeletionsTest(TestCase):
+    @HttpMocker()
+    def test_given_ids_seen_before_when_gone_now_then_tombstones_with_string_ids(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            incremental={"date_from_param": "date_from", "date_to_param": "date_to", "work_date_field": "work_day"}).build()
+        window = (GenericRequestBuilder.entries().with_param("date_from", _FIRST).with_param("date_to", _LAST).build())
+        http_mocker.get(window, generic_response().with_record(
+            generic_entry("te_1", "2026-10-05T10:00:00Z").with_field(FieldPath("work_day"), "2026-10-04")).build())
+        http_mocker.get(GenericRequestBuilder.entries().with_updated_since("2026-11-24T07:55:00Z").build(),
+                        generic_response().build())
+
+        output = read_stream(config, _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-04": ["te_1", "te_2"]}))
+
+        assert record_data(output) == [{"id": "te_2", "work_date": "2026-10-04", "deleted_at": "2026-11-25T08:00:00Z"}]
+
+    @HttpMocker()
+    def test_given_window_days_config_when_read_then_window_follows_it(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_deletion_window_days(7).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_work_dates("2026-11-18", _LAST).build(), generic_response().build())
+
+        output = read_stream(config, _STREAM, SyncMode.incremental)
+
+        assert stream_state(output)["window_first_date"] == "2026-11-18"
