@@ -1,0 +1,217 @@
+"""Every error class of the gateway: what is retried, what fails, and with which message and failure type."""
+
+import logging
+
+from airbyte_cdk.models import FailureType, Status, SyncMode
+from freezegun import freeze_time
+
+from source_sage_gl import SourceSageGl
+from unit_tests.config_builder import ConfigBuilder
+from unit_tests.gateway import SESSION_URL
+from unit_tests.helpers import read_streams, records_of
+from unit_tests.response_builder import QueryResponseBuilder, empty_page, session_response, template
+
+STREAM = "journal_entry_lines"
+NOW = "2026-11-25T12:00:00Z"
+
+
+def _one_line_page(recordno: int = 1) -> bytes:
+    return QueryResponseBuilder("GLENTRY").with_record(RECORDNO=str(recordno)).build()
+
+
+def _check(config):
+    return SourceSageGl().check(logging.getLogger("airbyte"), config)
+
+
+def _errors(output):
+    return [message.trace.error for message in output.errors]
+
+
+@freeze_time(NOW)
+class TestCheck:
+    def test_succeeds_with_a_session_and_a_one_row_query(self, gateway):
+        gateway.reply("query GLACCOUNT", QueryResponseBuilder("GLACCOUNT").with_record(RECORDNO="1").build())
+
+        status = _check(ConfigBuilder().build())
+
+        assert status.status == Status.SUCCEEDED
+        query = gateway.queries("GLACCOUNT")[0]
+        assert query.page_size == 1 and query.session_id == "fake-session-1"
+        login = gateway.sent[0]
+        assert login.login == {"userid": "fake_user", "companyid": "FAKE-CO", "password": "fake-user-password"}
+
+    def test_wrong_credentials_fail_with_intacct_text(self, gateway):
+        gateway.reply("getAPISession", template("authentication_failure.xml"))
+
+        status = _check(ConfigBuilder().build())
+
+        assert status.status == Status.FAILED
+        assert "Sign-in information is incorrect" in status.message
+
+    def test_control_failure_fails_with_intacct_text(self, gateway):
+        gateway.reply("getAPISession", template("control_failure.xml"))
+
+        status = _check(ConfigBuilder().build())
+
+        assert status.status == Status.FAILED
+        assert "This company is a demo company and has expired." in status.message
+
+    def test_plain_http_is_refused_except_on_loopback(self, gateway):
+        status = _check(ConfigBuilder().with_endpoint_url("http://api.intacct.com/ia/xml/xmlgw.phtml").build())
+
+        assert status.status == Status.FAILED
+        assert "https" in status.message and "loopback" in status.message
+        assert gateway.sent == []
+
+    def test_entity_id_scopes_the_session(self, gateway):
+        gateway.reply("query GLACCOUNT", QueryResponseBuilder("GLACCOUNT").with_record(RECORDNO="1").build())
+
+        _check(ConfigBuilder().with_entity("US-EAST").build())
+
+        assert gateway.sent[0].login["locationid"] == "US-EAST"
+
+
+@freeze_time(NOW)
+class TestRetries:
+    def test_rate_limit_waits_retry_after_then_continues(self, gateway, backoff_waits):
+        gateway.reply("query GLENTRY", template("rate_limited.xml"), status=429,
+                      headers={"Retry-After": "7", "Content-Type": "text/xml"})
+        gateway.reply("query GLENTRY", _one_line_page())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM])
+
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1]
+        assert [wait for wait in backoff_waits if wait] == [8.0]  # Retry-After, plus the CDK's one-second margin
+        assert not output.errors
+
+    def test_gw_0010_inside_an_http_200_body_is_rate_limiting_too(self, gateway, backoff_waits):
+        gateway.reply("query GLENTRY", template("rate_limited.xml"))
+        gateway.reply("query GLENTRY", _one_line_page())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM])
+
+        assert len(records_of(output, STREAM)) == 1 and len(gateway.queries("GLENTRY")) == 3
+
+    def test_server_errors_cdn_timeouts_and_cloudflare_pages_are_retried(self, gateway, backoff_waits):
+        gateway.reply("query GLENTRY", b"oops", status=500, headers={"Content-Type": "text/plain"})
+        gateway.reply("query GLENTRY", b"", status=524, headers={"Content-Type": "text/html"})
+        gateway.reply("query GLENTRY", template("cloudflare_502.html"), status=200, headers={"Content-Type": "text/html"})
+        gateway.reply("query GLENTRY", _one_line_page())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM])
+
+        assert len(records_of(output, STREAM)) == 1
+        assert len(gateway.queries("GLENTRY")) == 5
+        waits = [wait for wait in backoff_waits if wait]  # the backoff library also calls sleep(0)
+        assert len(waits) == 3 and waits[1] > waits[0]  # the 524 waits longer than a plain 5xx
+        assert all(wait <= 301 for wait in waits)
+
+    def test_truncated_xml_is_retried(self, gateway):
+        gateway.reply("query GLENTRY", _one_line_page()[:200])
+        gateway.reply("query GLENTRY", _one_line_page())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM])
+
+        assert len(records_of(output, STREAM)) == 1 and not output.errors
+
+    def test_malformed_xml_that_persists_is_a_system_error(self, gateway):
+        for _ in range(6):
+            gateway.reply("query GLENTRY", b"<response><control><status>succ")
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        errors = _errors(output)
+        assert errors and errors[0].failure_type == FailureType.system_error
+        assert "malformed XML" in errors[0].internal_message
+        assert len(gateway.queries("GLENTRY")) == 6  # one try and five retries
+
+    def test_entities_are_never_expanded(self, gateway):
+        for _ in range(6):
+            gateway.reply("query GLENTRY", template("entity_bomb.xml"))
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        assert records_of(output, STREAM) == []
+        assert "DOCTYPE" in _errors(output)[0].internal_message
+
+    def test_invalid_request_is_not_retried(self, gateway):
+        gateway.reply("query GLENTRY", template("invalid_request.xml"), status=400)
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        error = _errors(output)[0]
+        assert error.failure_type == FailureType.system_error and "GW-0011" in error.message
+        assert len(gateway.queries("GLENTRY")) == 1
+
+    def test_http_401_is_a_config_error(self, gateway):
+        gateway.reply("query GLENTRY", b"", status=401)
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        assert _errors(output)[0].failure_type == FailureType.config_error
+
+
+@freeze_time(NOW)
+class TestSessions:
+    def test_rejected_session_signs_in_again_and_retries_the_same_page_once(self, gateway):
+        config = ConfigBuilder().with_page_size(1).build()
+        gateway.reply("query GLENTRY", QueryResponseBuilder("GLENTRY").with_record(RECORDNO="1").with_pagination(2).build())
+        gateway.reply("query GLENTRY", template("invalid_session.xml"))
+        gateway.reply("query GLENTRY", QueryResponseBuilder("GLENTRY").with_record(RECORDNO="2").with_pagination(2, 1).build())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(config, [STREAM])
+
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2]
+        queries = gateway.queries("GLENTRY")
+        assert [(q.offset, q.session_id) for q in queries[:3]] == [
+            (0, "fake-session-1"), (1, "fake-session-1"), (1, "fake-session-2")]
+        assert gateway.count("getAPISession") == 2
+        assert queries[1].filter == queries[2].filter
+
+    def test_a_session_rejected_again_after_signing_in_fails_as_config_error(self, gateway):
+        for _ in range(3):
+            gateway.reply("query GLENTRY", template("invalid_session.xml"))
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        assert _errors(output)[0].failure_type == FailureType.config_error
+        assert gateway.count("getAPISession") == 2
+
+    def test_session_is_renewed_when_sessiontimeout_passes(self, gateway):
+        config = ConfigBuilder().with_page_size(1).build()
+        gateway.reply("getAPISession", session_response("short-session", SESSION_URL, "2026-11-25T12:30:00+00:00"))
+        with freeze_time(NOW) as clock:
+            gateway.reply("query GLENTRY", QueryResponseBuilder("GLENTRY").with_record(RECORDNO="1").with_pagination(2).build(),
+                          before=lambda sent: clock.move_to("2026-11-25T12:31:00Z"))
+            gateway.reply("query GLENTRY", QueryResponseBuilder("GLENTRY").with_record(RECORDNO="2").with_pagination(2, 1).build())
+            gateway.reply("query GLENTRY", empty_page())
+
+            output = read_streams(config, [STREAM])
+
+        assert len(records_of(output, STREAM)) == 2
+        assert [q.session_id for q in gateway.queries("GLENTRY")[:2]] == ["short-session", "fake-session-1"]
+
+
+@freeze_time(NOW)
+class TestPermissionDenied:
+    def test_fails_only_that_stream_and_the_sync_ends_in_error(self, gateway):
+        gateway.reply("query AUDITHISTORY", template("permission_denied.xml"))
+        gateway.reply("query GLENTRY", _one_line_page())
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(ConfigBuilder().build(), ["deleted_records", STREAM], expecting_exception=True)
+
+        assert len(records_of(output, STREAM)) == 1
+        statuses = {(m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.status.name)
+                    for m in output.trace_messages if m.trace.stream_status}
+        assert ("deleted_records", "INCOMPLETE") in statuses and (STREAM, "COMPLETE") in statuses
+        denied = [e for e in _errors(output) if e.stream_descriptor and e.stream_descriptor.name == "deleted_records"][0]
+        assert denied.failure_type == FailureType.config_error
+        assert "PL04000005" in denied.message and "AUDITHISTORY" in denied.message
+        assert "permission" in denied.message
+        assert len(gateway.queries("AUDITHISTORY")) == 1  # not retried
