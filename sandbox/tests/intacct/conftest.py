@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections import Counter
 from contextlib import contextmanager
@@ -187,10 +188,17 @@ def errors_of(node) -> list[tuple[str, str]]:
             for error in node.findall("errormessage/error")]
 
 
-@pytest.fixture
-def store(tmp_path):
-    path = tmp_path / "intacct.sqlite"
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("intacct") / "template.sqlite"
     build_database(path)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, database_template):
+    path = tmp_path / "intacct.sqlite"
+    shutil.copyfile(database_template, path)
     return FixtureStore(path)
 
 
