@@ -1,0 +1,11 @@
+"""destination-mappings: declarative mappings from Airbyte staging tables into the dashboard's tables.
+
+The pipeline calls `apply_mappings(dsn_or_connection, catalogs={...})` after every sync.
+"""
+
+from .apply import ApplyReport, TargetReport, apply_mappings, check_mappings
+from .loader import load_mappings, shipped_mappings_dir
+from .validation import MappingError, MappingValidationError
+
+__all__ = ["ApplyReport", "MappingError", "MappingValidationError", "TargetReport", "apply_mappings",
+           "check_mappings", "load_mappings", "shipped_mappings_dir"]

@@ -1,0 +1,78 @@
+"""The two databases the mappings run on, behind one small interface: PostgreSQL (psycopg 3) and DuckDB."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlglot import exp
+
+from .naming import SchemaCatalog
+
+
+class Database:
+    """A connection plus its sqlglot dialect. ``owned``: opened from a DSN here, so closed here too."""
+
+    def __init__(self, connection: Any, dialect: str, owned: bool):
+        self.connection, self.dialect, self.owned = connection, dialect, owned
+
+    def render(self, statement: exp.Expression) -> str:
+        return statement.sql(self.dialect, identify=True)
+
+    def execute(self, statement: exp.Expression | str) -> None:
+        self.connection.execute(statement if isinstance(statement, str) else self.render(statement))
+
+    def query(self, statement: exp.Expression) -> list[tuple]:
+        return self.connection.execute(self.render(statement)).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all; times are UTC inside."""
+        if self.dialect == "postgres":
+            with self.connection.transaction():
+                self.execute("SET LOCAL TIME ZONE 'UTC'")
+                yield
+            return
+        self.connection.execute("SET TimeZone = 'UTC'")
+        self.connection.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def schema_catalog(self, schema: str) -> SchemaCatalog:
+        """The schema's tables and columns, from ``information_schema.columns``."""
+        query = (exp.select("table_name", "column_name").from_("information_schema.columns")
+                 .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
+                 .order_by("table_name", "ordinal_position"))
+        return SchemaCatalog.from_rows(schema, self.connection.execute(query.sql(self.dialect)).fetchall())
+
+    def close(self) -> None:
+        if self.owned:
+            self.connection.close()
+
+
+def connect(target: Any) -> Database:
+    """A DSN (``postgresql://…``, ``duckdb:///relative.duckdb``, ``duckdb:////absolute.duckdb``,
+    ``duckdb:///:memory:``) or an open psycopg / duckdb connection."""
+    if isinstance(target, Database):
+        return Database(target.connection, target.dialect, owned=False)
+    if isinstance(target, str):
+        if target.startswith(("postgresql://", "postgres://")):
+            import psycopg
+
+            return Database(psycopg.connect(target, autocommit=True), "postgres", owned=True)
+        if target.startswith("duckdb://"):
+            import duckdb
+
+            path = target.removeprefix("duckdb://").removeprefix("/")  # as SQLAlchemy: duckdb:////abs/path
+            return Database(duckdb.connect(path or ":memory:"), "duckdb", owned=True)
+        raise ValueError(f"unsupported DSN {target!r}: use postgresql://… or duckdb:///path.duckdb")
+    module = type(target).__module__
+    if module.startswith("psycopg"):
+        return Database(target, "postgres", owned=False)
+    if module.startswith("duckdb") or module == "_duckdb":
+        return Database(target, "duckdb", owned=False)
+    raise TypeError(f"not a DSN, psycopg connection or duckdb connection: {type(target).__name__}")

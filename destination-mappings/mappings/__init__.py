@@ -1,0 +1,1 @@
+"""The mapping files shipped with destination-mappings (package data: `*.yaml`)."""

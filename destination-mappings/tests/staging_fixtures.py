@@ -1,0 +1,216 @@
+"""Small staging fixtures: the sources' catalogs, hand-written rows, and loaders for both table shapes.
+
+``pyairbyte`` shape: lower-cased column names, ``timestamp`` without time zone, ``json`` objects and an
+empty ``_airbyte_meta``. ``platform`` shape (destination-postgres 3.x Direct Load): quoted case-kept names,
+``timestamptz``, ``jsonb`` (DuckDB: JSON), ``_airbyte_meta`` with ``changes`` on some rows and
+``_airbyte_generation_id``. Both shapes hold the same rows, except that rows marked ``changes`` exist only
+in the platform shape (there they must be excluded and counted).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlglot import exp
+
+S = {"type": ["null", "string"]}
+I = {"type": ["null", "integer"]}
+N = {"type": ["null", "number"]}
+B = {"type": ["null", "boolean"]}
+D = {"type": ["null", "string"], "format": "date"}
+T = {"type": ["null", "string"], "format": "date-time"}
+REF = {"type": ["null", "object"], "properties": {"id": I, "name": S}}
+PROJECT = {"type": ["null", "object"], "properties": {"id": I, "name": S, "code": S}}
+
+_AUDIT = {"WHENCREATED": T, "WHENMODIFIED": T, "CREATEDBY": I, "MODIFIEDBY": I}
+STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
+    "sage_gl": {
+        "gl_accounts": ({"RECORDNO": I, "ACCOUNTNO": S, "TITLE": S, "ACCOUNTTYPE": S, **_AUDIT}, ["RECORDNO"]),
+        "journal_entries": ({"RECORDNO": I, "BATCHNO": I, "BATCH_TITLE": S, "JOURNAL": S, "BATCH_DATE": D,
+                             "STATE": S, **_AUDIT}, ["RECORDNO"]),
+        "journal_entry_lines": ({
+            "RECORDNO": I, "BATCHNO": I, "LINE_NO": I, "TR_TYPE": I, "ENTRY_DATE": D, "AMOUNT": N,
+            "TRX_AMOUNT": N, "ACCOUNTNO": S, "ACCOUNTTITLE": S, "DEPARTMENT": S, "LOCATION": S, "CURRENCY": S,
+            "BASECURR": S, "DESCRIPTION": S, "STATE": S, "CLASSID": S, "CUSTOMERID": S, "VENDORID": S,
+            "EMPLOYEEID": S, "ITEMID": S, "PROJECTID": S, **_AUDIT, "MEGAENTITYKEY": I, "MEGAENTITYID": S,
+            "MEGAENTITYNAME": S, "GLDIMSERVICE_LINE": S}, ["RECORDNO"]),
+        "deleted_records": ({"ID": S, "OBJECTTYPE": S, "OBJECTKEY": S, "OBJECTDESC": S, "ACCESSMODE": S,
+                             "ACCESSTIME": T, "USERID": S, "SOURCE": S}, ["ID"]),
+    },
+    "time_harvest": {
+        "time_entries": ({
+            "id": I, "spent_date": D, "user": REF, "client": REF, "project": PROJECT, "task": REF, "hours": N,
+            "rounded_hours": N, "notes": S, "is_locked": B, "is_closed": B, "is_billed": B, "is_running": B,
+            "billable": B, "billable_rate": N, "cost_rate": N, "created_at": T, "updated_at": T}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
+    "time_generic": {
+        "time_entries": ({
+            "id": S, "user_id": S, "user_name": S, "project_id": S, "task_id": S, "date": D, "hours": N,
+            "billable": B, "cost_rate": N, "bill_rate": N, "notes": S, "created_at": T, "updated_at": T}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
+}
+
+
+def catalog(connection: str) -> dict:
+    """The connection's catalog as `discover` prints it."""
+    return {"streams": [{"name": name, "json_schema": {"type": "object", "properties": properties},
+                         "supported_sync_modes": ["full_refresh", "incremental"],
+                         "source_defined_primary_key": [[key] for key in primary_key]}
+                        for name, (properties, primary_key) in STREAMS[connection].items()]}
+
+
+def _line(recordno, batch, line_no, tr_type, date, amount, account, project=None, **extra):
+    return {"RECORDNO": recordno, "BATCHNO": batch, "LINE_NO": line_no, "TR_TYPE": tr_type, "ENTRY_DATE": date,
+            "AMOUNT": amount, "TRX_AMOUNT": amount, "ACCOUNTNO": account, "ACCOUNTTITLE": f"acct {account}",
+            "CURRENCY": "USD", "BASECURR": "USD", "DESCRIPTION": f"line {recordno}", "STATE": "Posted",
+            "PROJECTID": project, "DEPARTMENT": "D-OPS", "LOCATION": "US-EAST", "MEGAENTITYID": "US-EAST",
+            "MEGAENTITYNAME": "Northwind East", "GLDIMSERVICE_LINE": "Install",
+            "WHENCREATED": "2026-03-01T08:00:00Z", "WHENMODIFIED": "2026-03-02T09:30:00Z", **extra}
+
+
+def _harvest(entry_id, date, project, hours, cost_rate, **extra):
+    code, name, project_id = project
+    return {"id": entry_id, "spent_date": date, "user": {"id": 1, "name": "Ann Tech"},
+            "client": {"id": 7, "name": "Acme Utilities"}, "project": {"id": project_id, "name": name, "code": code},
+            "task": {"id": 3, "name": "Install"}, "hours": hours, "rounded_hours": hours, "notes": f"entry {entry_id}",
+            "is_locked": False, "is_closed": True, "is_billed": False, "is_running": False, "billable": True,
+            "billable_rate": 95.0, "cost_rate": cost_rate, "created_at": f"{date}T17:00:00Z",
+            "updated_at": f"{date}T18:00:00Z", **extra}
+
+
+def _generic(entry_id, date, project, hours, cost_rate, **extra):
+    return {"id": entry_id, "user_id": "E-0007", "user_name": "Crew Seven", "project_id": project,
+            "task_id": "install", "date": date, "hours": hours, "billable": True, "cost_rate": cost_rate,
+            "bill_rate": 80.0, "notes": None, "created_at": f"{date}T16:00:00Z", "updated_at": f"{date}T16:30:00Z",
+            **extra}
+
+
+P1, P2 = ("P-1", "Substation One", 50), ("P-2", "Feeder Two", 51)
+EARLY, LATE = "2026-03-05T10:00:00Z", "2026-03-06T10:00:00Z"  # _airbyte_extracted_at of repeats
+
+# (connection, stream) → rows. Keys starting with "_" are loader instructions: `_extracted_at` (default
+# LATE), `_changes` (only in the platform shape, with these _airbyte_meta changes).
+ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("sage_gl", "gl_accounts"): [
+        {"RECORDNO": 1, "ACCOUNTNO": "5000", "TITLE": "Direct Labour", "ACCOUNTTYPE": "incomestatement",
+         "WHENCREATED": "2026-01-01T00:00:00Z"},
+        {"RECORDNO": 2, "ACCOUNTNO": "2100", "TITLE": "Accrued Payroll", "ACCOUNTTYPE": "balancesheet",
+         "WHENCREATED": "2026-01-01T00:00:00Z"},
+        {"RECORDNO": 3, "ACCOUNTNO": "1000", "TITLE": "Cash", "ACCOUNTTYPE": "balancesheet",
+         "WHENCREATED": "2026-01-01T00:00:00Z"},
+    ],
+    ("sage_gl", "journal_entries"): [
+        {"RECORDNO": 10, "BATCHNO": 1, "BATCH_TITLE": "Payroll January", "JOURNAL": "PYRL", "BATCH_DATE": "2026-01-31"},
+        {"RECORDNO": 11, "BATCHNO": 2, "BATCH_TITLE": "Payroll February", "JOURNAL": "PYRL", "BATCH_DATE": "2026-02-28"},
+        {"RECORDNO": 12, "BATCHNO": 3, "BATCH_TITLE": "Reclass", "JOURNAL": "GJ", "BATCH_DATE": "2026-02-10"},
+    ],
+    ("sage_gl", "journal_entry_lines"): [
+        _line(100, 10, 1, 1, "2026-01-31", 350.00, "5000", "P-1"),
+        _line(101, 10, 2, 1, "2026-01-31", 200.00, "5000", "P-2"),
+        _line(102, 10, 3, -1, "2026-01-31", 550.00, "2100", WHENMODIFIED=None),
+        _line(103, 11, 1, 1, "2026-02-28", 100.00, "5000", "P-1", _extracted_at=EARLY),  # replaced below
+        _line(103, 11, 1, 1, "2026-02-28", 120.00, "5000", "P-1"),
+        _line(104, 11, 2, -1, "2026-02-28", 120.00, "2100"),
+        _line(105, 12, 1, 1, "2026-02-10", 75.00, "1000"),  # its journal entry is deleted
+        _line(106, 12, 2, -1, "2026-02-10", 75.00, "5000", "P-2"),  # its journal entry is deleted
+        _line(107, 11, 3, 1, "2026-02-28", 10.00, "5000", "P-2"),  # deleted on its own
+        _line(108, 11, 4, -1, "2026-02-28", None, "5000", "P-2",
+              _changes=[{"field": "AMOUNT", "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}]),
+    ],
+    ("sage_gl", "deleted_records"): [
+        {"ID": "a1", "OBJECTTYPE": "glbatch", "OBJECTKEY": "12--GLBATCH", "ACCESSMODE": "D",
+         "ACCESSTIME": "2026-03-03T12:00:00Z"},
+        {"ID": "a2", "OBJECTTYPE": "glentry", "OBJECTKEY": "107--GLENTRY", "ACCESSMODE": "D",
+         "ACCESSTIME": "2026-03-03T12:00:00Z"},
+        {"ID": "a3", "OBJECTTYPE": "glentry", "OBJECTKEY": "101--GLENTRY", "ACCESSMODE": "U",
+         "ACCESSTIME": "2026-03-03T12:00:00Z"},
+    ],
+    ("time_harvest", "time_entries"): [
+        _harvest(9001, "2026-01-05", P1, 2.5, 40.0),
+        _harvest(9002, "2026-01-20", P1, 3.25, 40.0, billable=False),
+        _harvest(9003, "2026-01-21", P2, 1.5, 50.0),  # deleted
+        _harvest(9004, "2026-02-03", P1, 3.0, 40.0),
+        _harvest(9005, "2026-02-04", P1, None, 40.0,
+                 _changes=[{"field": "hours", "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}]),
+    ],
+    ("time_harvest", "deleted_time_entries"): [
+        {"id": "9003", "work_date": "2026-01-21", "deleted_at": "2026-03-04T00:00:00Z"},
+    ],
+    ("time_generic", "time_entries"): [
+        _generic("te_1", "2026-01-15", "P-2", 4.0, 35.0),
+        _generic("te_2", "2026-01-16", "P-2", 9.0, 35.0, _extracted_at=EARLY),  # replaced below
+        _generic("te_2", "2026-01-16", "P-2", 1.25, 35.0, billable=False),
+        _generic("te_3", "2026-02-20", "P-3", 2.0, 30.0),
+    ],
+    # ("time_generic", "deleted_time_entries"): no table in the PyAirbyte shape (nothing deleted yet); an
+    # empty one in the platform shape.
+}
+EMPTY_IN_PLATFORM_SHAPE = [("time_generic", "deleted_time_entries")]
+
+SHAPES = ("pyairbyte", "platform")
+
+
+def _column_type(schema: dict, shape: str, dialect: str) -> str:
+    types = set(schema["type"]) - {"null"}
+    if "object" in types or "array" in types:
+        return "JSONB" if shape == "platform" and dialect == "postgres" else "JSON"
+    if schema.get("format") == "date-time":
+        return "TIMESTAMPTZ" if shape == "platform" else "TIMESTAMP"
+    if schema.get("format") == "date":
+        return "DATE"
+    return {"integer": "BIGINT", "number": "DECIMAL(38, 9)", "boolean": "BOOLEAN"}.get(types.pop(), "VARCHAR")
+
+
+def _meta_columns(shape: str, dialect: str) -> dict[str, str]:
+    json_type = "JSONB" if shape == "platform" and dialect == "postgres" else "JSON"
+    columns = {"_airbyte_raw_id": "VARCHAR", "_airbyte_extracted_at": "TIMESTAMPTZ" if shape == "platform" else "TIMESTAMP",
+               "_airbyte_meta": json_type}
+    if shape == "platform":
+        columns["_airbyte_generation_id"] = "BIGINT"
+    return columns
+
+
+def _value(value: Any, column_type: str, shape: str) -> exp.Expression:
+    if value is None:
+        return exp.null()
+    if isinstance(value, (dict, list)):
+        return exp.cast(exp.Literal.string(json.dumps(value)), column_type)
+    if isinstance(value, str) and column_type.startswith("TIMESTAMP"):
+        text = value if shape == "platform" else value.rstrip("Z").replace("T", " ")
+        return exp.cast(exp.Literal.string(text), column_type)
+    return exp.cast(exp.convert(value), column_type)
+
+
+def load_staging(execute, dialect: str, shape: str, schema: str = "staging") -> None:
+    """Create the staging tables of one shape and fill them (``execute`` runs one SQL string)."""
+    execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    tables = dict(ROWS)
+    if shape == "platform":
+        tables.update({key: [] for key in EMPTY_IN_PLATFORM_SHAPE})
+    for (connection, stream), rows in tables.items():
+        properties = STREAMS[connection][stream][0]
+        rename = str.lower if shape == "pyairbyte" else str
+        columns = {rename(name): _column_type(schema_, shape, dialect) for name, schema_ in properties.items()}
+        columns.update(_meta_columns(shape, dialect))
+        table = exp.Table(this=exp.to_identifier(f"{connection}__{stream}", quoted=True),
+                          db=exp.to_identifier(schema, quoted=True))
+        definitions = [exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect=dialect))
+                       for name, kind in columns.items()]
+        execute(exp.Create(this=exp.Schema(this=table, expressions=definitions), kind="TABLE").sql(dialect))
+        for number, row in enumerate(rows):
+            changes = row.get("_changes", [])
+            if changes and shape != "platform":
+                continue
+            values = {rename(name): row.get(name) for name in properties}
+            values["_airbyte_raw_id"] = f"{stream}-{number}"
+            values["_airbyte_extracted_at"] = row.get("_extracted_at", LATE)
+            values["_airbyte_meta"] = {"sync_id": 1, "changes": changes} if shape == "platform" else {}
+            if shape == "platform":
+                values["_airbyte_generation_id"] = 1
+            literals = [_value(values[name], kind, shape) for name, kind in columns.items()]
+            insert = exp.insert(exp.select(*literals), table,
+                                columns=[exp.to_identifier(name, quoted=True) for name in columns])
+            execute(insert.sql(dialect))
