@@ -50,6 +50,10 @@ class Staging:
         params = postgres_params(self.dsn)
         return PostgresCache(schema_name=self.schema, table_prefix=table_prefix, **params)
 
+    def url(self) -> str:
+        """The database as destination-mappings takes it: the PostgreSQL DSN or `duckdb:///<absolute path>`."""
+        return f"duckdb:///{self.duckdb_path.resolve()}" if self.duckdb_path is not None else self.dsn
+
     def describe(self) -> str:
         """Where the data goes, for humans: never shows a password."""
         if self.duckdb_path is not None:

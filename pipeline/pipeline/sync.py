@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +25,33 @@ from .staging import Staging
 from .summary import StreamSummary, SyncSummary
 
 
-def sync_connection(
-    connection: Connection,
-    config: dict[str, Any],
-    staging: Staging,
-    *,
-    streams: list[str] | None = None,
-    full_refresh: bool = False,
-    catalog_dir: Path = DEFAULT_CATALOG_DIR,
-) -> SyncSummary:
-    """Validate the config, discover and save the catalog, then read the streams into staging.
+@dataclass(frozen=True)
+class PreparedSource:
+    """A source whose config passed its spec and whose catalog is discovered and saved: ready to read."""
+
+    connection: Connection
+    source: ab.Source
+    catalog_path: Path
+
+
+def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
+    """Validate the config against the source's spec, discover, and save the catalog for the mappings."""
+    source = ab.get_source(connection.source, local_executable=connection.executable())
+    check_config(connection, config, source.config_spec)
+    source.set_config(config, validate=False)
+    return PreparedSource(connection, source, save_catalog(connection, source, catalog_dir))
+
+
+def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: list[str] | None = None,
+                      full_refresh: bool = False) -> SyncSummary:
+    """Read the streams into staging, incrementally from the state saved there by the previous sync.
 
     Incremental runs use PyAirbyte's `auto` strategy, which merges every stream that has a primary key
     (and appends or replaces the others). A full refresh ignores the saved state and replaces the
     tables, like Airbyte's "Full refresh | Overwrite".
     """
     started = time.monotonic()
-    source = ab.get_source(connection.source, local_executable=connection.executable())
-    check_config(connection, config, source.config_spec)
-    source.set_config(config, validate=False)
-    save_catalog(connection, source, catalog_dir)
+    connection, source = prepared.connection, prepared.source
     _select(source, streams)
     _show_progress_lines()
     result = source.read(
@@ -60,6 +68,14 @@ def sync_connection(
         streams=_stream_summaries(result, source.get_selected_streams()),
         seconds=time.monotonic() - started,
     )
+
+
+def sync_connection(connection: Connection, config: dict[str, Any], staging: Staging, *,
+                    streams: list[str] | None = None, full_refresh: bool = False,
+                    catalog_dir: Path = DEFAULT_CATALOG_DIR) -> SyncSummary:
+    """`prepare_source` then `read_into_staging`: one connection's whole sync."""
+    prepared = prepare_source(connection, config, catalog_dir)
+    return read_into_staging(prepared, staging, streams=streams, full_refresh=full_refresh)
 
 
 def check_config(connection: Connection, config: dict[str, Any], spec: dict[str, Any]) -> None:

@@ -1,0 +1,59 @@
+"""What the demo (and `run`) print after the mappings: rows per table, and labour cost vs GL per month.
+
+Queries go through a DB-API connection (duckdb or psycopg); identifiers are quoted and nothing else is
+interpolated, so the same SQL runs on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .plot import MonthlyLabour
+from .summary import format_table
+
+LABOUR_TABLE = "labour_cost_vs_gl"
+
+
+@dataclass(frozen=True)
+class TableCount:
+    schema: str
+    table: str
+    rows: int
+
+
+def table_counts(connection: Any, schema: str) -> list[TableCount]:
+    """Rows of every table of `schema`, PyAirbyte's bookkeeping tables (`_airbyte_*`) left out."""
+    names = [row[0] for row in connection.execute(
+        "SELECT table_name FROM information_schema.tables "
+        f"WHERE table_schema = '{_literal(schema)}' ORDER BY table_name").fetchall()]
+    return [TableCount(schema, name, connection.execute(f"SELECT COUNT(*) FROM {_quoted(schema)}.{_quoted(name)}").fetchone()[0])
+            for name in names if not name.startswith("_airbyte_")]
+
+
+def monthly_labour(connection: Any, schema: str) -> list[MonthlyLabour]:
+    """`labour_cost_vs_gl` summed over projects, one row per month."""
+    rows = connection.execute(
+        f"SELECT month, SUM(time_entry_cost), SUM(gl_labour_expense) FROM {_quoted(schema)}.{_quoted(LABOUR_TABLE)} "
+        "GROUP BY month ORDER BY month").fetchall()
+    return [MonthlyLabour(f"{month:%Y-%m}", Decimal(time_cost), Decimal(gl_labour)) for month, time_cost, gl_labour in rows]
+
+
+def format_counts(counts: list[TableCount]) -> str:
+    return format_table(["table", "rows"], [[f"{count.schema}.{count.table}", count.rows] for count in counts])
+
+
+def format_monthly_labour(months: list[MonthlyLabour]) -> str:
+    rows: list[list[object]] = [[m.month, m.time_cost, m.gl_labour, m.difference] for m in months]
+    rows.append(["total", sum((m.time_cost for m in months), Decimal(0)), sum((m.gl_labour for m in months), Decimal(0)),
+                 sum((m.difference for m in months), Decimal(0))])
+    return format_table(["month", "time-entry cost", "GL labour expense", "difference"], rows)
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")

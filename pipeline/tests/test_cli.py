@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from pipeline.cli import build_parser, main, stream_names
+from pipeline.connections import CONNECTIONS
+from pipeline.sync import check_config
+
+SPEC = {
+    "type": "object",
+    "required": ["company_id", "user_password"],
+    "properties": {
+        "company_id": {"type": "string"},
+        "user_password": {"type": "string", "airbyte_secret": True},
+        "page_size": {"type": "integer", "minimum": 1, "maximum": 2000},
+    },
+}
+
+
+def test_streams_accept_spaces_and_commas():
+    assert stream_names(["gl_accounts,journal_entries", "journal_entry_lines"]) == [
+        "gl_accounts", "journal_entries", "journal_entry_lines"]
+    assert stream_names(None) is None
+
+
+def test_sync_arguments():
+    args = build_parser().parse_args(["sync", "--connection", "time_generic", "--config", "c.json",
+                                      "--dsn", "postgresql://u@h/d", "--full-refresh", "--streams", "time_entries"])
+    assert (args.connection, str(args.config), args.dsn, args.duckdb, args.full_refresh, args.streams) == (
+        "time_generic", "c.json", "postgresql://u@h/d", None, True, ["time_entries"])
+
+
+def test_dsn_and_duckdb_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sync", "--connection", "sage_gl", "--config", "c.json",
+                                   "--dsn", "postgresql://u@h/d", "--duckdb", "x.duckdb"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_connection_choices_are_the_known_connections(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sync", "--connection", "sage", "--config", "c.json"])
+    err = capsys.readouterr().err
+    assert all(name in err for name in CONNECTIONS)
+
+
+def test_bad_config_file_exits_2_with_a_message_and_no_secret(tmp_path, capsys):
+    config = tmp_path / "sage_gl.json"
+    config.write_text('{"user_password": "fake-secret"')
+    assert main(["sync", "--connection", "sage_gl", "--config", str(config), "--duckdb", str(tmp_path / "s.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: config ") and "is not valid JSON" in err and "fake-secret" not in err
+
+
+def test_run_without_configs_exits_2(tmp_path, capsys):
+    assert main(["run", "--configs", str(tmp_path)]) == 2
+    assert "no connection config in" in capsys.readouterr().err
+
+
+def test_check_config_accepts_a_valid_config():
+    check_config(CONNECTIONS["sage_gl"], {"company_id": "ACME", "user_password": "fake-secret"}, SPEC)
+
+
+def test_check_config_names_fields_and_rules_but_never_values():
+    config = {"user_password": 123456789, "page_size": 5000}
+    with pytest.raises(Exception) as error:
+        check_config(CONNECTIONS["sage_gl"], config, SPEC)
+    message = str(error.value)
+    assert message.startswith("sage_gl config does not match source-sage-gl's spec: ")
+    assert "'company_id' is a required property" in message
+    assert 'user_password: fails type "string"' in message
+    assert "page_size: fails maximum 2000" in message
+    assert "123456789" not in message and "5000" not in message

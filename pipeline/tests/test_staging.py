@@ -1,0 +1,51 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.connections import PipelineError
+from pipeline.staging import Staging, postgres_params
+
+
+def test_duckdb_is_the_default():
+    staging = Staging.from_args(None, None)
+    assert staging.is_duckdb and staging.duckdb_path == Path(".data/staging.duckdb")
+    assert staging.describe() == "DuckDB .data/staging.duckdb schema staging"
+
+
+def test_a_dsn_selects_postgres_and_is_described_without_its_password():
+    staging = Staging.from_args(None, "postgresql://loader:fake-pass@db.example:6543/warehouse")
+    assert not staging.is_duckdb
+    assert staging.describe() == "PostgreSQL loader@db.example:6543/warehouse schema staging"
+    assert "fake-pass" not in staging.describe()
+
+
+@pytest.mark.parametrize("dsn, expected", [
+    ("postgresql://loader:fake-pass@127.0.0.1:6543/warehouse",
+     {"host": "127.0.0.1", "port": 6543, "database": "warehouse", "username": "loader", "password": "fake-pass"}),
+    ("postgresql://postgres@127.0.0.1/postgres",
+     {"host": "127.0.0.1", "port": 5432, "database": "postgres", "username": "postgres", "password": ""}),
+    ("host=localhost port=5433 dbname=dw user=me password=fake-pass",
+     {"host": "localhost", "port": 5433, "database": "dw", "username": "me", "password": "fake-pass"}),
+])
+def test_postgres_params_from_uri_and_keyword_dsns(dsn, expected):
+    assert postgres_params(dsn) == expected
+
+
+def test_incomplete_or_broken_dsn_is_a_clear_error():
+    with pytest.raises(PipelineError, match="lacks dbname"):
+        postgres_params("postgresql://me@localhost")
+    with pytest.raises(PipelineError, match="cannot be parsed"):
+        postgres_params("host=localhost dbname")
+
+
+def test_exactly_one_target():
+    with pytest.raises(PipelineError, match="exactly one"):
+        Staging(duckdb_path=Path("a.duckdb"), dsn="postgresql://u@h/d")
+    with pytest.raises(PipelineError, match="exactly one"):
+        Staging()
+
+
+def test_duckdb_cache_writes_schema_staging_with_the_connection_prefix(tmp_path):
+    # (PostgresCache connects as soon as it is built: the end-to-end tests cover it against a real server.)
+    cache = Staging(duckdb_path=tmp_path / "s.duckdb").cache("time_generic__")
+    assert (cache.schema_name, cache.table_prefix, Path(cache.db_path)) == ("staging", "time_generic__", tmp_path / "s.duckdb")
