@@ -5,7 +5,10 @@ one or more functions, each answered by a `<result>` that echoes its `controlid`
 `getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`.
 
 Settings a test can change on an instance: `sessions.timeout` (default 1 h) and `denied_objects`, the
-objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005).
+objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005). Over HTTP the same
+denial is the fault kind ``permission_denied``, matched against the path ``/ia/xml/xmlgw.phtml/<OBJECT>``
+(so ``paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"]`` withdraws only the audit-trail permission), and
+``expired_session`` makes every open session invalid.
 """
 
 from __future__ import annotations
@@ -162,7 +165,7 @@ class IntacctEmulator:
     def _query(self, function: Function, context: _Context) -> Data:
         object_name = text(function.body, "object").upper()
         self.store.count_request(VENDOR, f"query:{object_name}")
-        if object_name in self.denied_objects:
+        if object_name in self.denied_objects or self.faults.take("permission_denied", f"{ENDPOINT}/{object_name}"):
             raise errors.permission_denied(object_name)
         parsed = query.parse(function.body, INTACCT_OBJECTS)
         sql = query.compile_sql(parsed, context.session.locationid)

@@ -233,3 +233,12 @@ def test_count_is_cached_per_query_and_data_version(gateway, session, store):
     fresh = q(gateway, session, paging, pagesize=10, offset=10).find("data").get("totalcount")
     store_counts += [first, cached, fresh]
     assert store_counts == [str(PAGING_ROWS), str(PAGING_ROWS), str(PAGING_ROWS - 1)]
+
+
+def test_permission_denied_fault_names_the_object_in_its_path(gateway, faults, session, monkeypatch):
+    # The fault kind belongs to the core's fault switches; allow it here so the emulator's side is tested.
+    import sandbox.faults
+    monkeypatch.setattr(sandbox.faults, "KINDS", (*sandbox.faults.KINDS, "permission_denied"))
+    faults.set("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
+    assert errors_of(gateway.query(session, "AUDITHISTORY", ["ID"]))[0][0] == "PL04000005"
+    assert gateway.query(session, "GLACCOUNT", ["RECORDNO"]).findtext("status") == "success"
