@@ -151,7 +151,7 @@ def _decode_cursor(cursor: str, ordering: Ordering) -> list:
 
 @dataclass(frozen=True)
 class Listing:
-    """One list endpoint: its table, envelope key, pagination style, order, filters and record shape."""
+    """One list endpoint: its table, envelope key, pagination style, order and filters."""
 
     key: str  # the envelope's array name, e.g. "time_entries"
     table: str
@@ -160,15 +160,19 @@ class Listing:
     filters: tuple[str, ...]  # the query parameters it filters on (see `_FILTERS`)
 
 
+def _parse_id(name: str, value: str) -> int:
+    return parse_int(name, value, default=0, minimum=1)
+
+
 # query parameter -> (SQL condition, parser)
 _FILTERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "updated_since": ("updated_at >= ?", parse_timestamp),
     "from": ("spent_date >= ?", parse_date),
     "to": ("spent_date <= ?", parse_date),
-    "user_id": ("user_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
-    "client_id": ("client_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
-    "project_id": ("project_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
-    "task_id": ("task_id = ?", lambda name, value: parse_int(name, value, default=0, minimum=1)),
+    "user_id": ("user_id = ?", _parse_id),
+    "client_id": ("client_id = ?", _parse_id),
+    "project_id": ("project_id = ?", _parse_id),
+    "task_id": ("task_id = ?", _parse_id),
     "is_running": ("is_running = ?", parse_bool),
     "is_billed": ("is_billed = ?", parse_bool),
     "is_active": ("is_active = ?", parse_bool),
@@ -424,4 +428,5 @@ def _cost_rate(row, _names) -> dict:
             "end_date": row["end_date"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
 
 
-_RENDERERS = {"time_entries": _time_entry, "users": _user, "clients": _client, "projects": _project, "tasks": _task, "cost_rates": _cost_rate}
+_RENDERERS = {"time_entries": _time_entry, "users": _user, "clients": _client, "projects": _project, "tasks": _task,
+              "cost_rates": _cost_rate}

@@ -163,7 +163,8 @@ def read_slice(connection, boundaries: VersionedCache, version: object, table: s
         rows = connection.execute(f"{select} {where.sql()} {ordering.sql()} LIMIT ? OFFSET ?",
                                   (*where.params, limit, offset)).fetchall()
     if rows:
-        boundaries.put(version, (table, where.key, ordering, offset + len(rows)), tuple(rows[-1])[-len(ordering.columns):])
+        last = tuple(rows[-1])[-len(ordering.columns):]
+        boundaries.put(version, (table, where.key, ordering, offset + len(rows)), last)
     return rows
 
 

@@ -27,7 +27,8 @@ def test_cursor_links_look_like_harvests(harvest):
     assert body["links"]["previous"] is None
     cursor = body["links"]["next"].removeprefix(f"{url}?cursor=").split("&")[0]
     assert body["links"]["next"].endswith("&per_page=2&ref=next_cursor")
-    assert json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))) == {"after": {"id": body["users"][-1]["id"]}}
+    decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert decoded == {"after": {"id": body["users"][-1]["id"]}}
     second = call(harvest, body["links"]["next"].removeprefix(BASE_URL), HARVEST_HEADERS).body
     assert (second["page"], second["previous_page"], second["next_page"]) == (2, 1, None)
     assert second["links"]["previous"] == f"{url}?page=1&per_page=2&ref=previous"
