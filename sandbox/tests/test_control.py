@@ -1,0 +1,101 @@
+"""The `/_sandbox/` control endpoints over real HTTP, through `SandboxControl`."""
+
+import hashlib
+
+import pytest
+import requests
+
+from sandbox import SandboxControlError, running_sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox(scale=0.1, seed=5) as sb:
+        yield sb
+
+
+@pytest.fixture(autouse=True)
+def fresh(sandbox):
+    sandbox.control.reset()
+
+
+def generic_headers(sandbox) -> dict:
+    return {"Authorization": f"Bearer {sandbox.credentials['generic']['provider']['auth']['token']}"}
+
+
+def test_info_matches_the_json_line(sandbox):
+    info = sandbox.control.info()
+    assert {key: info[key] for key in sandbox.info} == sandbox.info
+    assert info["scale"] == 0.1 and info["seed"] == 5
+
+
+def test_truth_checksum_is_the_sha256_of_sorted_keys(sandbox):
+    truth = sandbox.control.truth("harvest_time_entries", rows=True)
+    keys = sorted(str(row["id"]) for row in truth["rows"])
+    assert truth["count"] == len(keys) > 0
+    assert truth["checksum"] == hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    hours = sum(int(row["hours"].replace(".", "")) for row in truth["rows"])
+    assert truth["totals"]["hours"] == f"{hours // 100}.{hours % 100:02d}"
+    assert "rows" not in sandbox.control.truth("harvest_time_entries")
+
+
+def test_truth_of_the_gldetail_view_and_generic_text_keys(sandbox):
+    detail = sandbox.control.truth("gldetail")
+    assert detail["count"] == sandbox.control.truth("glentry")["count"]
+    assert detail["totals"]["AMOUNT"] == "0.00"  # signed amounts of balanced batches
+    generic = sandbox.control.truth("generic_entries", rows=True)
+    assert generic["checksum"] == hashlib.sha256(
+        "\n".join(sorted(row["id"] for row in generic["rows"])).encode()).hexdigest()
+
+
+def test_mutate_then_reset_restores_the_seeded_data(sandbox):
+    seeded = sandbox.control.truth("glentry")
+    ids = sandbox.control.mutate("glbatch", "delete", count=2)
+    assert len(ids) == 2
+    assert sandbox.control.truth("glentry")["count"] < seeded["count"]
+    sandbox.control.set_fault("status", status=503)
+    requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
+    sandbox.control.reset()
+    assert sandbox.control.truth("glentry") == seeded
+    assert sandbox.control.faults() == {"faults": [], "fired": {}}
+    assert sandbox.control.requests() == {"total": 0, "by_path": {}}
+
+
+def test_faults_over_http_use_the_vendor_body(sandbox):
+    fault = sandbox.control.set_fault("status", status=524, count=1, paths=["/v1/"])
+    assert fault == {"kind": "status", "rate": 1.0, "count": 1, "paths": ["/v1/"], "status": 524, "seconds": None}
+    failed = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
+    assert failed.status_code == 524 and failed.headers["Content-Type"].startswith("application/json")
+    assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
+    sandbox.control.set_fault("rate_limit")
+    limited = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    assert sandbox.control.clear_faults() == {"faults": [], "fired": {}}
+    assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
+
+
+def test_request_counts_and_their_reset(sandbox):
+    for _ in range(3):
+        requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
+    counts = sandbox.control.requests()
+    assert counts["total"] == 3 and counts["by_path"] == {"/v1/entries": 3}
+    assert sandbox.control.clear_requests() == {"total": 0, "by_path": {}}
+
+
+@pytest.mark.parametrize("call, status, message", [
+    (lambda c: c.mutate("nope", "delete", count=1), 400, "unknown dataset"),
+    (lambda c: c.mutate("customer", "update", count=1, changes={"COLOUR": "red"}), 400, "COLOUR"),
+    (lambda c: c.set_fault("explode"), 400, "unknown fault kind"),
+    (lambda c: c.truth("nope"), 404, "unknown dataset"),
+    (lambda c: c._call("GET", "nothing-here"), 404, "no control endpoint"),
+    (lambda c: c._call("GET", "reset"), 405, "not allowed"),
+    (lambda c: c._call("POST", "mutate", data=b"{not json"), 400, "not JSON"),
+    (lambda c: c._call("POST", "mutate", json={"dataset": "customer", "op": "delete", "colour": 1}), 400, "colour"),
+    (lambda c: c._call("POST", "faults", json=["status"]), 400, "JSON object"),
+])
+def test_bad_control_requests_get_clear_errors(sandbox, call, status, message):
+    before = sandbox.control.truth("customer")
+    with pytest.raises(SandboxControlError, match=message) as error:
+        call(sandbox.control)
+    assert error.value.status == status
+    assert sandbox.control.truth("customer") == before

@@ -1,0 +1,173 @@
+"""The HTTP server: dispatch, the generic faults around an emulator, request counts, and the lifecycle."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from sandbox import SandboxServer, running_sandbox
+from sandbox.faults import Faults
+from sandbox.routing import Request, Response
+
+
+class EchoEmulator:
+    """A stand-in emulator: echoes what it was asked, with its own error body for faults."""
+
+    prefix = "/echo"
+
+    def __init__(self):
+        self.calls = 0
+
+    def handle(self, request: Request) -> Response:
+        self.calls += 1
+        if request.path == "/echo/crash":
+            raise RuntimeError("emulator bug")
+        return Response.json({"path": request.path, "base_url": request.base_url, "query": request.query,
+                              "body": request.body.decode(), "padding": "x" * 200})
+
+    def fault_response(self, kind: str, status: int) -> Response:
+        return Response.json({"echo_error": kind}, status)
+
+
+class PlainEmulator:
+    prefix = "/plain"
+
+    def handle(self, request: Request) -> Response:
+        return Response(200, b"plain")
+
+
+@pytest.fixture
+def served(store):
+    faults = Faults(seed=1)
+    echo = EchoEmulator()
+    server = SandboxServer(store, faults, emulators=[echo, PlainEmulator()])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, echo
+    server.stop()
+    thread.join()
+
+
+def test_requests_reach_the_emulator_of_their_prefix(served):
+    server, echo = served
+    response = requests.post(f"{server.base_url}/echo/things?a=1&a=2", data=b"hello")
+    assert response.status_code == 200
+    assert response.json()["path"] == "/echo/things" and response.json()["query"] == {"a": ["1", "2"]}
+    assert response.json()["body"] == "hello"
+    assert response.json()["base_url"] == server.base_url
+    assert requests.get(f"{server.base_url}/nowhere").status_code == 404
+    assert requests.get(f"{server.base_url}/echoes").status_code == 404  # a prefix matches whole segments
+    assert requests.get(f"{server.base_url}/plain").text == "plain"
+
+
+def test_base_url_follows_the_host_header(served):
+    server, _ = served
+    response = requests.get(f"{server.base_url}/echo/x", headers={"Host": "localhost:1234"})
+    assert response.json()["base_url"] == "http://localhost:1234"
+
+
+def test_vendor_requests_are_counted_by_path_control_requests_are_not(served):
+    server, _ = served
+    for path in ("/echo/a", "/echo/a", "/plain"):
+        requests.get(server.base_url + path)
+    requests.get(server.base_url + "/_sandbox/requests")
+    assert requests.get(server.base_url + "/_sandbox/requests").json() == {
+        "total": 3, "by_path": {"/echo/a": 2, "/plain": 1}}
+
+
+def test_status_fault_uses_the_emulator_error_body_and_spares_the_emulator(served):
+    server, echo = served
+    server.faults.set("status", status=502, count=1)
+    failed = requests.get(server.base_url + "/echo/a")
+    assert failed.status_code == 502 and failed.json() == {"echo_error": "status"}
+    assert echo.calls == 0
+    assert requests.get(server.base_url + "/echo/a").status_code == 200
+
+
+def test_generic_body_when_an_emulator_has_none(served):
+    server, _ = served
+    server.faults.set("status", status=500, paths=["/plain"])
+    response = requests.get(server.base_url + "/plain")
+    assert response.status_code == 500 and response.json()["status"] == 500
+    assert requests.get(server.base_url + "/echo/a").status_code == 200
+
+
+def test_rate_limit_answers_429_with_retry_after(served):
+    server, _ = served
+    server.faults.set("rate_limit", count=1)
+    response = requests.get(server.base_url + "/echo/a")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    assert response.json() == {"echo_error": "rate_limit"}
+    server.faults.set("rate_limit", seconds=2.5, count=1)
+    assert requests.get(server.base_url + "/echo/a").headers["Retry-After"] == "3"
+
+
+def test_slow_fault_delays_then_answers(served):
+    server, _ = served
+    delays = []
+    server.faults.delay = delays.append  # observe the delay instead of timing it
+    server.faults.set("slow", seconds=7, count=1)
+    assert requests.get(server.base_url + "/echo/a").status_code == 200
+    assert delays == [7.0]
+    assert requests.get(server.base_url + "/_sandbox/faults").json()["fired"] == {"slow": 1}
+
+
+def test_truncated_fault_cuts_the_body_in_half(served):
+    server, _ = served
+    whole = requests.get(server.base_url + "/echo/a").content
+    server.faults.set("truncated", count=1)
+    cut = requests.get(server.base_url + "/echo/a")
+    assert cut.status_code == 200 and cut.content == whole[: len(whole) // 2]
+    with pytest.raises(ValueError):
+        json.loads(cut.content)
+
+
+def test_an_emulator_crash_is_a_500_not_a_dropped_connection(served):
+    server, _ = served
+    response = requests.get(server.base_url + "/echo/crash")
+    assert response.status_code == 500 and "error" in response.json()
+
+
+def test_keep_alive_connections_serve_many_requests(served):
+    server, _ = served
+    with requests.Session() as session:
+        assert all(session.get(f"{server.base_url}/echo/{n}").status_code == 200 for n in range(20))
+
+
+def test_running_sandbox_serves_the_real_emulators_and_stops():
+    with running_sandbox(scale=0.05, seed=3) as sb:
+        assert sb.info["intacct"] == sb.base_url + "/ia/xml/xmlgw.phtml"
+        assert sb.credentials["intacct"]["endpoint_url"] == sb.info["intacct"]
+        harvest = sb.credentials["harvest"]["provider"]
+        users = requests.get(harvest["base_url"] + "/users", headers={
+            "Authorization": f"Bearer {harvest['access_token']}", "Harvest-Account-Id": harvest["account_id"],
+            "User-Agent": harvest["user_agent"]})
+        assert users.status_code == 200 and users.json()["users"]
+        generic = sb.credentials["generic"]["provider"]
+        entries = requests.get(generic["base_url"] + generic["entries_path"],
+                               headers={"Authorization": f"Bearer {generic['auth']['token']}"})
+        assert entries.json()["total"] == sb.control.truth("generic_entries")["count"]
+        gateway = requests.post(sb.info["intacct"], data=b"<request/>", headers={"Content-Type": "application/xml"})
+        assert gateway.status_code != 404 and gateway.content.startswith(b"<?xml")
+        base_url = sb.base_url
+    with pytest.raises(requests.ConnectionError):
+        requests.get(base_url + "/_sandbox/info", timeout=5)
+
+
+def test_concurrent_reads_survive_mutations_and_resets():
+    with running_sandbox(scale=0.3, seed=3) as sb:
+        generic = sb.credentials["generic"]["provider"]
+        url = generic["base_url"] + generic["entries_path"] + "?limit=50"
+        headers = {"Authorization": f"Bearer {generic['auth']['token']}"}
+
+        def read(_):
+            return requests.get(url, headers=headers).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = pool.map(read, range(200))
+            for _ in range(5):
+                sb.control.mutate("generic_entries", "update", count=3)
+                sb.control.reset()
+            assert set(statuses) == {200}
