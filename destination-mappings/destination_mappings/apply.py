@@ -96,7 +96,7 @@ def apply_mappings(database: Any, *, catalogs: MappingType[str, Any] | None = No
     db = connect(database)
     try:
         settings = Settings(staging_schema, target_schema, dict(prefixes or {}), dict(variables or {}),
-                            result.primary_keys)
+                            result.primary_keys, db.catalog)
         plans = compile_plans(db, result, settings)
         report = ApplyReport(db.dialect, target_schema, check_only,
                              unchecked_connections=sorted(result.unchecked_connections))
@@ -104,7 +104,7 @@ def apply_mappings(database: Any, *, catalogs: MappingType[str, Any] | None = No
             report.targets.append(TargetReport(plan.table, warnings=plan.warnings, sql=plan.sql(db.dialect)))
         if not check_only:
             with db.transaction():
-                _build(db, plans, report, target_schema)
+                _build(db, plans, report, settings)
         report.seconds = time.monotonic() - started
         return report
     finally:
@@ -125,16 +125,18 @@ def compile_plans(db: Database, result: ValidationResult, settings: Settings) ->
     return plans
 
 
-def _build(db: Database, plans: list[TargetPlan], report: ApplyReport, schema: str) -> None:
-    db.execute(exp.Create(this=exp.Table(this=identifier(schema)), kind="SCHEMA", exists=True))
-    builds = table_ref(schema, BUILDS_TABLE)
+def _build(db: Database, plans: list[TargetPlan], report: ApplyReport, settings: Settings) -> None:
+    schema, catalog = settings.target_schema, settings.catalog
+    db.execute(exp.Create(this=exp.Table(this=identifier(schema), db=identifier(catalog) if catalog else None),
+                          kind="SCHEMA", exists=True))
+    builds = table_ref(schema, BUILDS_TABLE, catalog)
     existing = db.schema_catalog(schema)
     if existing.table(BUILDS_TABLE) is None:
         db.execute(create_table(builds, BUILDS))
     hashes = dict(db.query(exp.select("target_table", "definition_hash").from_(builds)))
     for plan, target_report in zip(plans, report.targets):
         definition_hash = hashlib.sha256(plan.create.sql(db.dialect, identify=True).encode()).hexdigest()
-        table = table_ref(schema, plan.table)
+        table = table_ref(schema, plan.table, catalog)
         if existing.table(plan.table) is not None and hashes.get(plan.table) == definition_hash:
             db.execute(exp.TruncateTable(expressions=[table]))
             target_report.rebuilt = "refilled"

@@ -32,8 +32,8 @@ def identifier(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
 
 
-def table_ref(schema: str, name: str) -> exp.Table:
-    return exp.Table(this=identifier(name), db=identifier(schema))
+def table_ref(schema: str, name: str, catalog: str | None = None) -> exp.Table:
+    return exp.Table(this=identifier(name), db=identifier(schema), catalog=identifier(catalog) if catalog else None)
 
 
 def column_ref(name: str, relation: str | None = None) -> exp.Column:
@@ -78,6 +78,7 @@ class Settings:
     prefixes: MappingType[str, str] = field(default_factory=dict)  # connection → table prefix
     variables: MappingType[str, Any] = field(default_factory=dict)
     primary_keys: MappingType[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # from catalogs
+    catalog: str | None = None  # DuckDB: the database name, so a file named like a schema is not ambiguous
 
     def prefix(self, connection: str) -> str:
         return self.prefixes.get(connection, f"{connection}__")
@@ -155,7 +156,7 @@ class Compiler:
 
     def from_clause(self, relation: _Relation, key: list[str] | None) -> exp.Expression:
         """The relation's table, deduplicated on its key (latest ``_airbyte_extracted_at`` wins) when it has one."""
-        table = table_ref(relation.table.schema, relation.table.name)
+        table = table_ref(relation.table.schema, relation.table.name, self.settings.catalog)
         if not key:
             return table.as_(relation.alias, quoted=True)
         order = ([exp.Ordered(this=column_ref(relation.table.column(EXTRACTED_AT)), desc=True)]
@@ -184,7 +185,7 @@ class Compiler:
                                            field=error.field_name))
         if errors:
             raise CompileError(errors)
-        table = table_ref(self.settings.target_schema, target.table)
+        table = table_ref(self.settings.target_schema, target.table, self.settings.catalog)
         selects = [plan.rows for plan in sources if plan.rows is not None]
         if not selects:
             selects = [_empty_select(target)]
@@ -295,7 +296,8 @@ class _SourceCompiler:
         condition = exp.Not(this=exp.Is(this=found.copy(), expression=exp.null()))
         if flag.filter is not None:
             condition = exp.and_(condition, _resolve_in(relation, filter_expression(flag.filter)))
-        lookup = exp.select(found).from_(table_ref(relation.table.schema, relation.table.name)
+        lookup = exp.select(found).from_(table_ref(relation.table.schema, relation.table.name,
+                                                   self.compiler.settings.catalog)
                                          .as_(relation.alias, quoted=True)).where(condition)
         matches = [self.resolve(parse_snippet(text)).isin(query=lookup.copy()) for text in flag.matches]
         return exp.func("COALESCE", exp.or_(*matches), exp.false())

@@ -42,10 +42,19 @@ class Database:
             raise
         self.connection.execute("COMMIT")
 
+    @property
+    def catalog(self) -> str | None:
+        """DuckDB's current database name: table names are qualified with it, because a file called
+        ``staging.duckdb`` makes ``staging.x`` ambiguous between that database and the schema ``staging``."""
+        if self.dialect != "duckdb":
+            return None
+        return self.connection.execute("SELECT current_database()").fetchone()[0]
+
     def schema_catalog(self, schema: str) -> SchemaCatalog:
-        """The schema's tables and columns, from ``information_schema.columns``."""
+        """The schema's tables and columns (of the current database), from ``information_schema.columns``."""
         query = (exp.select("table_name", "column_name").from_("information_schema.columns")
                  .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
+                 .where(exp.column("table_catalog").eq(exp.func("current_database")))
                  .order_by("table_name", "ordinal_position"))
         return SchemaCatalog.from_rows(schema, self.connection.execute(query.sql(self.dialect)).fetchall())
 

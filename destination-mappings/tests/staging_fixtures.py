@@ -184,9 +184,14 @@ def _value(value: Any, column_type: str, shape: str) -> exp.Expression:
     return exp.cast(exp.convert(value), column_type)
 
 
-def load_staging(execute, dialect: str, shape: str, schema: str = "staging") -> None:
-    """Create the staging tables of one shape and fill them (``execute`` runs one SQL string)."""
-    execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+def load_staging(execute, dialect: str, shape: str, schema: str = "staging", catalog: str | None = None) -> None:
+    """Create the staging tables of one shape and fill them (``execute`` runs one SQL string).
+
+    ``catalog`` qualifies names on DuckDB when the database file is named like the schema.
+    """
+    qualified = exp.Table(this=exp.to_identifier(schema, quoted=True),
+                          db=exp.to_identifier(catalog, quoted=True) if catalog else None)
+    execute(exp.Create(this=qualified, kind="SCHEMA", exists=True).sql(dialect))
     tables = dict(ROWS)
     if shape == "platform":
         tables.update({key: [] for key in EMPTY_IN_PLATFORM_SHAPE})
@@ -196,7 +201,8 @@ def load_staging(execute, dialect: str, shape: str, schema: str = "staging") -> 
         columns = {rename(name): _column_type(schema_, shape, dialect) for name, schema_ in properties.items()}
         columns.update(_meta_columns(shape, dialect))
         table = exp.Table(this=exp.to_identifier(f"{connection}__{stream}", quoted=True),
-                          db=exp.to_identifier(schema, quoted=True))
+                          db=exp.to_identifier(schema, quoted=True),
+                          catalog=exp.to_identifier(catalog, quoted=True) if catalog else None)
         definitions = [exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect=dialect))
                        for name, kind in columns.items()]
         execute(exp.Create(this=exp.Schema(this=table, expressions=definitions), kind="TABLE").sql(dialect))
