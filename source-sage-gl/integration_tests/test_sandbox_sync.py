@@ -1,0 +1,192 @@
+"""The connector against the sandbox's Intacct gateway over real HTTP: exact data, incremental changes and deletes,
+balanced journal entries, session expiry, faults, permissions and entity scoping."""
+
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.state_builder import StateBuilder
+from sandbox.schema import DATASETS
+
+from integration_tests.conftest import sandbox_config
+from source_sage_gl import SourceSageGl
+
+DATASET_OF_STREAM = {
+    "gl_accounts": "glaccount", "gl_journals": "gljournal", "reporting_periods": "reportingperiod",
+    "journal_entries": "glbatch", "journal_entry_lines": "glentry", "gl_details": "gldetail",
+    "departments": "department", "locations": "location", "classes": "class", "projects": "project",
+    "customers": "customer", "vendors": "vendor", "employees": "employee", "deleted_records": "audithistory",
+}
+
+
+def _read(config, streams, sync_mode=SyncMode.full_refresh, state=None, expecting_exception=False):
+    catalog = CatalogBuilder()
+    for name in streams:
+        catalog.with_stream(name, sync_mode)
+    state_messages = None
+    if state:
+        builder = StateBuilder()
+        for name, value in state.items():
+            builder.with_stream_state(name, value)
+        state_messages = builder.build()
+    return read(SourceSageGl(), config, catalog.build(), state_messages, expecting_exception=expecting_exception)
+
+
+def _records(output, stream):
+    return [m.record.data for m in output.records if m.record.stream == stream]
+
+
+def _final_states(output):
+    return {m.state.stream.stream_descriptor.name: dict(m.state.stream.stream_state.__dict__) for m in output.state_messages}
+
+
+def _storage_form(dataset, record):
+    """A record as the sandbox stores the row (schema.py's storage conventions)."""
+    row = {}
+    for column in dataset.columns:
+        value = record.get(column.name)
+        if value is not None and column.type == "decimal":
+            value = f"{Decimal(repr(value)):.2f}"
+        elif value is not None and column.type == "boolean":
+            value = int(value)
+        row[column.name] = value
+    return row
+
+
+def _checksum(keys):
+    return hashlib.sha256("\n".join(sorted(str(key) for key in keys)).encode()).hexdigest()
+
+
+def _rows_sorted(rows, key):
+    return sorted(rows, key=lambda row: str(row[key]))
+
+
+def test_full_refresh_returns_exactly_the_sandbox_rows(sandbox, control):
+    output = _read(sandbox_config(sandbox, page_size=25), list(DATASET_OF_STREAM))
+
+    assert not output.errors
+    for stream, dataset_name in DATASET_OF_STREAM.items():
+        dataset = DATASETS[dataset_name]
+        truth = control.truth(dataset_name, rows=True)
+        if dataset_name == "audithistory":  # the stream reads deletes only
+            truth_rows = [row for row in truth["rows"] if row["ACCESSMODE"] == "D"]
+        else:
+            truth_rows = truth["rows"]
+            assert truth["count"] == len(truth_rows)
+        records = _records(output, stream)
+        read_rows = [_storage_form(dataset, record) for record in records]
+        assert len(records) == len(truth_rows), stream
+        assert _checksum(r[dataset.primary_key] for r in read_rows) == _checksum(r[dataset.primary_key] for r in truth_rows)
+        if dataset_name != "audithistory":
+            assert _checksum(r[dataset.primary_key] for r in read_rows) == truth["checksum"], stream
+        assert _rows_sorted(read_rows, dataset.primary_key) == _rows_sorted(truth_rows, dataset.primary_key), stream
+
+
+def test_debits_equal_credits_per_journal_entry(sandbox, control):
+    lines = _records(_read(sandbox_config(sandbox), ["journal_entry_lines"]), "journal_entry_lines")
+
+    balance = defaultdict(Decimal)
+    for line in lines:
+        assert line["TR_TYPE"] in (1, -1) and line["AMOUNT"] >= 0
+        balance[line["BATCHNO"]] += line["TR_TYPE"] * Decimal(repr(line["AMOUNT"]))
+    assert balance and all(total == 0 for total in balance.values())
+
+
+def test_incremental_after_inserts_updates_and_deletes(sandbox, control):
+    config = sandbox_config(sandbox)
+    streams = ["journal_entries", "journal_entry_lines", "departments", "deleted_records"]
+    first = _read(config, streams, SyncMode.incremental)
+    state = _final_states(first)
+    assert set(state) == set(streams)
+
+    inserted = control.mutate("glentry", "insert", count=4)
+    updated = control.mutate("glentry", "update", count=3)
+    updated_departments = control.mutate("department", "update", count=2)
+    deleted_lines = control.mutate("glentry", "delete", count=2)
+    deleted_batches = control.mutate("glbatch", "delete", count=1)
+    second = _read(config, streams, SyncMode.incremental, state)
+
+    assert not second.errors
+    line_ids = {r["RECORDNO"] for r in _records(second, "journal_entry_lines")}
+    assert set(inserted) | set(updated) <= line_ids
+    assert not (set(deleted_lines) & line_ids)
+    assert set(updated_departments) <= {r["RECORDNO"] for r in _records(second, "departments")}
+    deleted_keys = {r["OBJECTKEY"] for r in _records(second, "deleted_records")}
+    assert {f"{i}--GLENTRY" for i in deleted_lines} <= deleted_keys
+    assert {f"{i}--GLBATCH" for i in deleted_batches} <= deleted_keys
+    # every delete audited since the first sync is listed, including the batch's cascaded lines
+    truth_deletes = {row["OBJECTKEY"] for row in control.truth("audithistory", rows=True)["rows"]
+                     if row["ACCESSMODE"] == "D" and row["ACCESSTIME"] >= state["deleted_records"]["ACCESSTIME"]}
+    assert truth_deletes <= deleted_keys
+    # the incremental read is small: only the lookback window, not the whole ledger
+    assert len(_records(second, "journal_entry_lines")) < len(_records(first, "journal_entry_lines"))
+
+
+def test_session_expiry_mid_sync_signs_in_again(sandbox, control):
+    control.set_fault("expired_session", count=1)
+
+    output = _read(sandbox_config(sandbox, page_size=10), ["journal_entry_lines"])
+
+    assert not output.errors
+    assert len(_records(output, "journal_entry_lines")) == control.truth("glentry")["count"]
+    assert control.requests()["intacct"]["getAPISession"] == 2
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("rate_limit", {}),
+    ("status", {"status": 503}),
+    ("status", {"status": 500}),
+    ("truncated", {}),
+])
+def test_transient_faults_are_recovered(sandbox, control, kind, options):
+    control.set_fault(kind, count=1, **options)
+
+    output = _read(sandbox_config(sandbox, page_size=30), ["journal_entry_lines"])
+
+    assert not output.errors
+    records = _records(output, "journal_entry_lines")
+    assert _checksum(r["RECORDNO"] for r in records) == control.truth("glentry")["checksum"]
+
+
+def test_permission_error_fails_only_the_audit_stream(sandbox, control):
+    control.set_fault("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
+
+    output = _read(sandbox_config(sandbox), ["deleted_records", "departments"], expecting_exception=True)
+
+    assert len(_records(output, "departments")) == control.truth("department")["count"]
+    errors = [m.trace.error for m in output.errors]
+    denied = [e for e in errors if e.stream_descriptor and e.stream_descriptor.name == "deleted_records"]
+    assert denied and denied[0].failure_type == FailureType.config_error and "PL04000005" in denied[0].message
+    assert not [e for e in errors if e.stream_descriptor and e.stream_descriptor.name == "departments"]
+
+
+def test_wrong_password_fails_check_with_intacct_text(sandbox):
+    import logging
+    status = SourceSageGl().check(logging.getLogger("airbyte"), sandbox_config(sandbox, user_password="nope"))
+
+    assert status.status.name == "FAILED" and "Sign-in information is incorrect" in status.message
+
+
+def test_entity_session_reads_only_that_entity(sandbox, control):
+    output = _read(sandbox_config(sandbox, entity_id="US-WEST"), ["journal_entry_lines"])
+
+    lines = _records(output, "journal_entry_lines")
+    expected = [row for row in control.truth("glentry", rows=True)["rows"] if row["MEGAENTITYID"] == "US-WEST"]
+    assert lines and {line["MEGAENTITYID"] for line in lines} == {"US-WEST"}
+    assert sorted(line["RECORDNO"] for line in lines) == sorted(row["RECORDNO"] for row in expected)
+
+
+def test_future_state_reads_nothing(sandbox, control):
+    import json
+    from pathlib import Path
+    abnormal = json.loads((Path(__file__).parent / "abnormal_state.json").read_text())
+    state = {entry["stream"]["stream_descriptor"]["name"]: entry["stream"]["stream_state"] for entry in abnormal}
+
+    output = _read(sandbox_config(sandbox, lookback_minutes=0), list(state), SyncMode.incremental, state)
+
+    assert not output.errors and output.records == []
+    assert all(value in ("2099-01-01T00:00:00Z",) for s in _final_states(output).values() for value in s.values())
