@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import signal
 import socket
 import sys
@@ -37,7 +38,7 @@ def serve(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
-    server, thread = start_server(args.scale, args.seed, host=args.host, port=args.port)
+    server, thread = start_server(args.scale, args.seed, host=args.host, port=args.port, cache_dir=args.cache_dir)
     try:
         print(json.dumps(server.info), flush=True)
         stopping.wait()
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
     serve_parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    serve_parser.add_argument("--cache-dir", default=os.environ.get("SANDBOX_CACHE_DIR") or None,
+                              help="keep the generated company here and reuse it (default: $SANDBOX_CACHE_DIR)")
     generate_parser = commands.add_parser("generate", help="write the company into a SQLite file and time it")
     generate_parser.add_argument("output", help="path of the new SQLite file")
     for sub in (serve_parser, generate_parser):

@@ -17,13 +17,16 @@ PYRL) has one debit line on account 5000 Direct Labour with that PROJECTID whose
 from __future__ import annotations
 
 import calendar
+import hashlib
 import math
+import os
 import random
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from . import schema
 from .schema import DATASETS
 
 YEAR = 2026
@@ -248,6 +251,24 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
     finally:
         db.close()
     return writer.counts
+
+
+def cached(cache_dir: str | Path, *, scale: float, seed: int) -> Path:
+    """The company file for (scale, seed) in `cache_dir`, generated on first use (for large scales).
+
+    The name carries a digest of the generator's and the schema's source, so a changed generator never
+    serves stale data; the file is written under a temporary name and renamed, so concurrent users are safe.
+    """
+    cache_dir = Path(cache_dir)
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(schema.__file__).read_bytes()).hexdigest()[:12]
+    path = cache_dir / f"company-{digest}-seed{seed}-scale{scale:g}.sqlite"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.unlink(missing_ok=True)
+        generate(partial, scale=scale, seed=seed)
+        os.replace(partial, path)
+    return path
 
 
 # -- the company ----------------------------------------------------------------------------------------------

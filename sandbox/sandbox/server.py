@@ -177,9 +177,10 @@ class RunningSandbox:
         self.control = SandboxControl(self.base_url)
 
 
-def start_server(scale: float, seed: int, host: str = "127.0.0.1", port: int = 0) -> tuple[SandboxServer, threading.Thread]:
-    """Generate the company and serve it from a background thread."""
-    store = Store(scale=scale, seed=seed)
+def start_server(scale: float, seed: int, host: str = "127.0.0.1", port: int = 0,
+                 cache_dir: str | None = None) -> tuple[SandboxServer, threading.Thread]:
+    """Generate (or take from `cache_dir`) the company and serve it from a background thread."""
+    store = Store(scale=scale, seed=seed, cache_dir=cache_dir)
     server = SandboxServer(store, Faults(seed), host=host, port=port)
     thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
     thread.start()

@@ -63,15 +63,22 @@ class RequestCounts:
 
 
 class Store:
-    """The seeded database of one (scale, seed), in a private temporary directory."""
+    """The seeded database of one (scale, seed), in a private temporary directory.
 
-    def __init__(self, scale: float = 1.0, seed: int = 7, directory: str | Path | None = None):
+    `cache_dir`: where to keep (and find) the generated pristine company across runs; None generates it.
+    """
+
+    def __init__(self, scale: float = 1.0, seed: int = 7, directory: str | Path | None = None,
+                 cache_dir: str | Path | None = None):
         self.scale = scale
         self.seed = seed
         self._tempdir = tempfile.TemporaryDirectory(prefix="sandbox-", dir=directory)
         self._directory = Path(self._tempdir.name)
-        self._pristine = self._directory / "pristine.sqlite"
-        company.generate(self._pristine, scale=scale, seed=seed)
+        if cache_dir is None:
+            self._pristine = self._directory / "pristine.sqlite"
+            company.generate(self._pristine, scale=scale, seed=seed)
+        else:  # reuse a company generated earlier (scale 500 takes about a minute to generate)
+            self._pristine = company.cached(cache_dir, scale=scale, seed=seed)
         self._lock = threading.Lock()  # guards the pool, the generation and the files
         self._write_lock = threading.Lock()  # one writer at a time
         self._generation = 0

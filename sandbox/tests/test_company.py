@@ -179,3 +179,12 @@ def test_modified_columns_are_indexed(db):
                       "ORDER BY WHENMODIFIED, RECORDNO LIMIT 100").fetchall()
     assert any("ix_glentry__whenmodified_recordno" in row[-1] for row in plan)
     assert not any("TEMP B-TREE" in row[-1] for row in plan)
+
+
+def test_cached_company_is_generated_once_and_matches_a_fresh_one(tmp_path):
+    first = company.cached(tmp_path / "cache", scale=0.1, seed=4)
+    stamp = first.stat().st_mtime_ns
+    assert company.cached(tmp_path / "cache", scale=0.1, seed=4) == first and first.stat().st_mtime_ns == stamp
+    company.generate(tmp_path / "fresh.sqlite", scale=0.1, seed=4)
+    assert dump_digest(first) == dump_digest(tmp_path / "fresh.sqlite")
+    assert company.cached(tmp_path / "cache", scale=0.1, seed=5) != first
