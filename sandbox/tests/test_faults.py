@@ -88,3 +88,9 @@ def test_bad_settings_are_refused(faults, kind, settings, message):
     with pytest.raises(FaultError, match=message):
         faults.set(kind, **settings)
     assert faults.snapshot()["faults"] == []
+
+
+def test_vendor_specific_kinds_are_switched_like_the_others(faults):
+    faults.set("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
+    assert faults.take("permission_denied", "/ia/xml/xmlgw.phtml/GLENTRY") is None
+    assert faults.take("permission_denied", "/ia/xml/xmlgw.phtml/AUDITHISTORY").kind == "permission_denied"
