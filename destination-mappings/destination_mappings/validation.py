@@ -140,12 +140,12 @@ class _MappingChecker:
                     self.error("in an aggregated target every column outside the primary key needs an aggregate",
                                field_name=name)
 
-    def stored_columns(self) -> set[str]:
-        """Columns the sources fill (the others are derived by an expression after union/aggregation)."""
-        return {name for name, column in self.target.columns.items() if column.expression is None}
+    def stored_columns(self) -> list[str]:
+        """Columns the sources fill, in order (the others are derived by an expression after union/aggregation)."""
+        return [name for name, column in self.target.columns.items() if column.expression is None]
 
     def check_snippet(self, text: str, field_name: str, source: Source | None = None,
-                      allowed: set[str] | None = None) -> list[list[str]]:
+                      allowed: list[str] | None = None) -> list[list[str]]:
         try:
             paths = field_paths(parse_snippet(text))
         except InvalidSnippet as error:
