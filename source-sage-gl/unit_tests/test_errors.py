@@ -2,7 +2,7 @@
 
 import logging
 
-from airbyte_cdk.models import FailureType, Status, SyncMode
+from airbyte_cdk.models import FailureType, Status
 from freezegun import freeze_time
 
 from source_sage_gl import SourceSageGl
