@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from .column_types import parse_type
 from .expressions import column_path, filter_expression, parse_snippet
-from .models import Filter, Join, Source, Target, Variable
+from .models import Flag, Join, Source, Target, Variable
 from .naming import AmbiguousName, SchemaCatalog, Table
 from .validation import LoadedMapping, MappingError
 
@@ -287,7 +287,7 @@ class _SourceCompiler:
             raise _Unresolved(column, f"variable {variable.var!r} has no value and no default")
         return value
 
-    def flag(self, column: str, flag) -> exp.Expression:
+    def flag(self, column: str, flag: Flag) -> exp.Expression:
         relation = self.compiler.stream_relation(self.source.connection, flag.stream, f"_dm_{column}")
         if relation.table is None:
             self.warnings.append(f"{relation.label} does not exist: {column!r} is false for source {self.source.label}")

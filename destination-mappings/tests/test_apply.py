@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from destination_mappings import MappingValidationError, apply_mappings, shipped_mappings_dir
-from staging_fixtures import SHAPES, load_staging
+from staging_fixtures import SHAPES
 
 VARIABLES = {"harvest_account_id": "1234567"}
 
