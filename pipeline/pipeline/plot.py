@@ -25,25 +25,31 @@ class MonthlyLabour:
 
 
 def plot_labour_vs_gl(months: list[MonthlyLabour], path: Path, *, title: str) -> Path:
-    """Grouped bars per month (time-entry cost, GL labour expense) with the difference as a line."""
+    """Grouped bars per month (time-entry cost, GL labour expense) over a panel of the differences, which
+    are far smaller than the amounts and need their own scale."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    labels = [month.month for month in months]
-    positions = range(len(months))
+    positions = list(range(len(months)))
     width = 0.4
-    figure, axes = plt.subplots(figsize=(11, 5.5), dpi=110)
-    axes.bar([p - width / 2 for p in positions], [float(m.time_cost) for m in months], width,
-             label="Labour cost from time entries", color="#4C72B0")
-    axes.bar([p + width / 2 for p in positions], [float(m.gl_labour) for m in months], width,
-             label="Labour expense posted in the GL", color="#DD8452")
-    axes.plot(list(positions), [float(m.difference) for m in months], color="#C44E52", marker="o",
-              label="Difference (time − GL)")
-    axes.axhline(0, color="#444444", linewidth=0.8)
-    axes.set_xticks(list(positions), labels, rotation=45, ha="right")
-    axes.set_ylabel("Amount (USD)")
-    axes.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    axes.set_title(title)
-    axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="upper left")
+    figure, (amounts, differences) = plt.subplots(
+        2, 1, figsize=(11, 7), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
+    amounts.bar([p - width / 2 for p in positions], [float(m.time_cost) for m in months], width,
+                label="Labour cost from time entries", color="#4C72B0")
+    amounts.bar([p + width / 2 for p in positions], [float(m.gl_labour) for m in months], width,
+                label="Labour expense posted in the GL", color="#DD8452")
+    amounts.set_ylabel("Amount (USD)")
+    figure.suptitle(title)
+    amounts.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    amounts.set_ylim(0, max([float(max(m.time_cost, m.gl_labour)) for m in months] + [1.0]) * 1.08)
+
+    values = [float(m.difference) for m in months]
+    differences.bar(positions, values, 0.6, color=["#C44E52" if value < 0 else "#55A868" for value in values])
+    differences.axhline(0, color="#444444", linewidth=0.8)
+    differences.set_ylabel("Time − GL (USD)")
+    differences.set_xticks(positions, [m.month for m in months], rotation=45, ha="right")
+
+    for axes in (amounts, differences):
+        axes.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)

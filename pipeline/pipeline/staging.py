@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from .connections import PipelineError
-from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA
+from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA, TARGET_SCHEMA
 
 if TYPE_CHECKING:
     from airbyte.caches import CacheBase
@@ -27,6 +27,11 @@ class Staging:
     def __post_init__(self) -> None:
         if (self.duckdb_path is None) == (self.dsn is None):
             raise PipelineError("staging needs exactly one of a DuckDB path and a PostgreSQL DSN")
+        if self.duckdb_path is not None and self.duckdb_path.stem in (self.schema, TARGET_SCHEMA):
+            raise PipelineError(
+                f"DuckDB names a database after its file, so {self.duckdb_path.name} would clash with schema "
+                f"{self.duckdb_path.stem!r}; choose another file name (default {DEFAULT_DUCKDB_PATH})"
+            )
 
     @classmethod
     def from_args(cls, duckdb_path: Path | None, dsn: str | None) -> "Staging":
@@ -49,6 +54,14 @@ class Staging:
             )
         params = postgres_params(self.dsn)
         return PostgresCache(schema_name=self.schema, table_prefix=table_prefix, **params)
+
+    def connect(self):
+        """A DB-API connection to the staging database (duckdb or psycopg), for reports."""
+        if self.duckdb_path is not None:
+            import duckdb  # the same module PyAirbyte's DuckDB cache uses
+
+            return duckdb.connect(str(self.duckdb_path))
+        return psycopg.connect(self.dsn, autocommit=True)
 
     def url(self) -> str:
         """The database as destination-mappings takes it: the PostgreSQL DSN or `duckdb:///<absolute path>`."""

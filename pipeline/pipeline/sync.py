@@ -54,12 +54,14 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
     connection, source = prepared.connection, prepared.source
     _select(source, streams)
     _show_progress_lines()
-    result = source.read(
-        staging.cache(connection.table_prefix),
-        write_strategy="replace" if full_refresh else "auto",
-        force_full_refresh=full_refresh,
-        skip_validation=True,  # done by check_config, which never echoes a value
-    )
+    # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
+    with staging.cache(connection.table_prefix) as cache:
+        result = source.read(
+            cache,
+            write_strategy="replace" if full_refresh else "auto",
+            force_full_refresh=full_refresh,
+            skip_validation=True,  # done by check_config, which never echoes a value
+        )
     return SyncSummary(
         connection=connection.name,
         mode="full refresh" if full_refresh else "incremental",

@@ -8,8 +8,15 @@ from pipeline.staging import Staging, postgres_params
 
 def test_duckdb_is_the_default():
     staging = Staging.from_args(None, None)
-    assert staging.is_duckdb and staging.duckdb_path == Path(".data/staging.duckdb")
-    assert staging.describe() == "DuckDB .data/staging.duckdb schema staging"
+    assert staging.is_duckdb and staging.duckdb_path == Path(".data/warehouse.duckdb")
+    assert staging.describe() == "DuckDB .data/warehouse.duckdb schema staging"
+
+
+@pytest.mark.parametrize("name", ["staging.duckdb", "analytics.duckdb"])
+def test_a_duckdb_file_named_like_a_schema_is_refused(name):
+    # DuckDB would name the database "staging" and every staging.<table> reference would be ambiguous.
+    with pytest.raises(PipelineError, match=f"{name} would clash with schema"):
+        Staging(duckdb_path=Path(".data") / name)
 
 
 def test_a_dsn_selects_postgres_and_is_described_without_its_password():

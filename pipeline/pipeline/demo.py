@@ -1,0 +1,122 @@
+"""`make demo`: the whole flow on the embedded sandbox, then a second, incremental sync after a few changes.
+
+The sandbox is generated from its seed every time it starts, so the demo starts from an empty workdir (a
+staging kept from an earlier sandbox would hold rows the new one never had): in every run the first sync
+is a full load (no saved state) and the second reads only what the sandbox changed in between, from the
+state PyAirbyte saved in the same DuckDB file.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from destination_mappings.apply import BUILDS_TABLE
+from sandbox import running_sandbox
+
+from .connections import CONNECTIONS, Connection
+from .defaults import TARGET_SCHEMA
+from .plot import plot_labour_vs_gl
+from .report import format_monthly_labour, monthly_labour, table_counts
+from .run import RunResult, run_pipeline
+from .staging import Staging
+from .summary import format_table
+
+START_DATE = "2026-01-01T00:00:00Z"  # the sandbox's calendar runs from 2026-01-01 to 2026-10-31
+MAX_DELETION_WINDOW_DAYS = 366  # source-time-tracking's maximum
+# A few edits as the company's users would make them, between the two syncs.
+CHANGES = (
+    ("glbatch", "insert", 2),  # new journal entries (balanced lines)
+    ("glentry", "update", 3),  # edited memo lines
+    ("glbatch", "delete", 1),  # a deleted journal entry (Intacct audits it, with its lines)
+    ("harvest_time_entries", "insert", 4),
+    ("harvest_time_entries", "update", 3),  # hours changed after payroll was posted
+    ("harvest_time_entries", "delete", 2),
+    ("generic_entries", "insert", 4),
+    ("generic_entries", "update", 3),
+    ("generic_entries", "delete", 2),
+)
+
+
+def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict[Connection, dict[str, Any]]:
+    """The three connections' configs from the sandbox's credentials (its `info` line).
+
+    The time-tracking deletion window reaches back to the calendar's first day (as far as the source
+    allows), so deleting any sandbox time entry shows up in `deleted_time_entries`.
+    """
+    today = today or datetime.now(timezone.utc).date()
+    window = max(1, min(MAX_DELETION_WINDOW_DAYS, (today - date.fromisoformat(START_DATE[:10])).days + 1))
+    time_tracking = {"start_date": START_DATE, "deletion_window_days": window}
+    return {
+        CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
+        CONNECTIONS["time_harvest"]: {**credentials["harvest"], **time_tracking},
+        CONNECTIONS["time_generic"]: {**credentials["generic"], **time_tracking},
+    }
+
+
+def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> None:
+    staging = Staging(duckdb_path=workdir / "warehouse.duckdb")
+    catalog_dir = workdir / "catalogs"
+    plot_path = workdir / "labour_cost_vs_gl.png"
+    _start_clean(staging, catalog_dir, plot_path)
+
+    with running_sandbox(scale=scale, seed=seed) as sandbox:
+        configs = demo_configs(sandbox.credentials)
+        _heading(out, f"1. First sync: sandbox (scale {scale:g}, seed {seed}) → {staging.describe()}; no saved state, so a full load")
+        first = run_pipeline(configs, staging, out=out, catalog_dir=catalog_dir)
+        counts_after_first = _counts(staging)
+
+        _heading(out, "2. Changes in the sandbox")
+        for dataset, op, count in CHANGES:
+            ids = sandbox.control.mutate(dataset, op, count=count)
+            print(f"  {op} {count} {dataset}: ids {', '.join(map(str, ids[:8]))}{' …' if len(ids) > 8 else ''}", file=out)
+
+        _heading(out, "3. Second sync: incremental, from the state the first sync saved in staging")
+        second = run_pipeline(configs, staging, out=out, catalog_dir=catalog_dir)
+
+    _heading(out, "4. Report")
+    print("Rows read per stream (the second sync reads only what changed):", file=out)
+    print(_indent(_rows_read(first, second)), file=out)
+    print("\nRows per table:", file=out)
+    print(_indent(_counts_table(counts_after_first, _counts(staging))), file=out)
+    with staging.connect() as connection:
+        months = monthly_labour(connection, TARGET_SCHEMA)
+    print("\nLabour cost from time entries vs labour expense in the GL (account 5000), per month:", file=out)
+    print(_indent(format_monthly_labour(months)), file=out)
+    plot_labour_vs_gl(months, plot_path, title="Northwind Field Services (sandbox): labour cost vs GL per month")
+    print(f"\nPlot: {plot_path}", file=out)
+    print(f"Timings: first sync + mappings {first.seconds:.1f}s, second sync + mappings {second.seconds:.1f}s", file=out)
+
+
+def _start_clean(staging: Staging, catalog_dir: Path, plot_path: Path) -> None:
+    """Remove what an earlier demo left in the workdir (only the files the demo writes)."""
+    for path in (staging.duckdb_path, Path(f"{staging.duckdb_path}.wal"), plot_path, *catalog_dir.glob("*.json")):
+        path.unlink(missing_ok=True)
+
+
+def _counts(staging: Staging) -> dict[str, int]:
+    with staging.connect() as connection:
+        counts = table_counts(connection, staging.schema) + table_counts(connection, TARGET_SCHEMA)
+    return {f"{count.schema}.{count.table}": count.rows for count in counts if count.table != BUILDS_TABLE}
+
+
+def _rows_read(first: RunResult, second: RunResult) -> str:
+    second_rows = second.rows_by_stream()
+    rows = [[connection, stream, rows, second_rows.get((connection, stream), 0)]
+            for (connection, stream), rows in first.rows_by_stream().items()]
+    rows.append(["total", "", sum(r[2] for r in rows), sum(r[3] for r in rows)])
+    return format_table(["connection", "stream", "first sync", "second sync"], rows)
+
+
+def _counts_table(before: dict[str, int], after: dict[str, int]) -> str:
+    return format_table(["table", "after first sync", "after second sync"],
+                        [[table, before.get(table, 0), rows] for table, rows in after.items()])
+
+
+def _heading(out: TextIO, text: str) -> None:
+    print(f"\n=== {text}", file=out, flush=True)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
