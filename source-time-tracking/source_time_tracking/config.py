@@ -97,7 +97,9 @@ class TimeTrackingConfig(_Model):
     @field_validator("start_date", mode="before")
     @classmethod
     def _utc_start_date(cls, value: Any) -> Any:
-        return pendulum.parse(value).in_timezone("UTC") if isinstance(value, str) and value else value or None
+        if value in (None, ""):
+            return None  # the spec allows an empty string: read everything
+        return pendulum.parse(value).in_timezone("UTC") if isinstance(value, str) else value
 
 
 def parse_config(config: Mapping[str, Any]) -> TimeTrackingConfig:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
 
 import requests
@@ -101,8 +101,9 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         """Hook: add fields a record lacks (e.g. the parent id of a substream)."""
         return record
 
+    @abstractmethod
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
-        raise NotImplementedError
+        """What the progress log says about this page (its position, the API's total when given)."""
 
     def _log_page(self, page: Page, rows: int) -> None:
         total = f" of {page.total} in total" if page.total is not None else ""
