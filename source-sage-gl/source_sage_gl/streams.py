@@ -1,9 +1,11 @@
 """The streams: one Intacct object each, read with `query` in offset pages over a frozen time window.
 
 Every stream reads the window `[max(start_date, cursor − lookback), sync start]`:
-1. the *modified* pass: `WHENMODIFIED` inside the window, ordered by `WHENMODIFIED, RECORDNO`;
-2. the *created* pass: rows whose `WHENMODIFIED` is empty, found by `WHENCREATED` inside the window
-   (Intacct leaves `WHENMODIFIED` empty on some new records), ordered by `WHENCREATED, RECORDNO`.
+1. the *created* pass: rows whose `WHENMODIFIED` is empty, found by `WHENCREATED` inside the window
+   (Intacct leaves `WHENMODIFIED` empty on some new records), ordered by `WHENCREATED, RECORDNO`;
+2. the *modified* pass: `WHENMODIFIED` inside the window, ordered by `WHENMODIFIED, RECORDNO`.
+The created pass runs first and never moves the cursor: once the modified pass has advanced it, a crash
+cannot leave rows of the created pass behind the next sync's window.
 
 Each page is one stream slice, so the CDK emits one STATE message after each page's records. The slice
 carries the window and the offset, built once from the state the read started with, so page 2 is asked
@@ -94,7 +96,7 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
     # ------------------------------------------------------------ slices = pages
 
     def _passes(self) -> List[str]:
-        return [MODIFIED_PASS, CREATED_PASS] if self.created_field else [MODIFIED_PASS]
+        return [CREATED_PASS, MODIFIED_PASS] if self.created_field else [MODIFIED_PASS]
 
     def _window(self, sync_mode: SyncMode, stream_state: Optional[Mapping[str, Any]]) -> tuple:
         lower = self._config.start_date

@@ -10,7 +10,7 @@ import requests_mock
 
 from unit_tests.config_builder import LOGIN_URL
 from unit_tests.request_builder import SentRequest
-from unit_tests.response_builder import lookup_response, session_response, template
+from unit_tests.response_builder import empty_page, lookup_response, session_response, template
 
 SESSION_URL = "https://session.intacct.test/ia/xml/xmlgw.phtml"
 
@@ -40,8 +40,10 @@ class FakeGateway:
         self._replies[key].append(reply)
         return self
 
-    def queries(self, object_name: Optional[str] = None) -> List[SentRequest]:
-        return [s for s in self.sent if s.function == "query" and (object_name is None or s.object_name == object_name)]
+    def queries(self, object_name: Optional[str] = None, created_pass: bool = False) -> List[SentRequest]:
+        """The `query` requests of one pass (the modified pass unless `created_pass`), in the order sent."""
+        return [s for s in self.sent if s.function == "query" and s.is_created_pass == created_pass
+                and (object_name is None or s.object_name == object_name)]
 
     def count(self, key: str) -> int:
         return sum(1 for s in self.sent if s.key == key)
@@ -54,6 +56,8 @@ class FakeGateway:
             return Reply(template("read_user_formatting.xml"))
         if sent.function == "lookup":
             return Reply(lookup_response(sent.object_name, {}))
+        if sent.is_created_pass:
+            return Reply(empty_page(sent.object_name))  # most objects have no row with an empty WHENMODIFIED
         raise AssertionError(f"unexpected request: {sent.key} at offset {sent.offset}")
 
     def _answer(self, request, context) -> bytes:

@@ -32,8 +32,15 @@ class SentRequest:
     show_private: Optional[str] = None
 
     @property
+    def is_created_pass(self) -> bool:
+        """The query for rows whose WHENMODIFIED is empty (see streams.py)."""
+        return bool(self.filter and self.filter.startswith("and(isnull(WHENMODIFIED)"))
+
+    @property
     def key(self) -> str:
-        return f"{self.function} {self.object_name}" if self.object_name else self.function
+        """What `FakeGateway.reply` queues by: "query GLENTRY", "query GLENTRY created", "lookup GLENTRY", …"""
+        key = f"{self.function} {self.object_name}" if self.object_name else self.function
+        return f"{key} created" if self.is_created_pass else key
 
     @classmethod
     def parse(cls, url: str, body: bytes) -> "SentRequest":

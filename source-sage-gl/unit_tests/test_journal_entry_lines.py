@@ -32,7 +32,6 @@ class TestFullRefresh:
     def test_one_page_is_typed_converted_to_utc_and_checkpointed_after_its_records(self, gateway):
         gateway.reply("lookup GLENTRY", lookup_response("GLENTRY", {"GLDIMSERVICE_LINE": "TEXT"}))
         gateway.reply("query GLENTRY", _page(_line(1001), _line(1002, TR_TYPE="-1", AMOUNT="99.90", CLASSID="")))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(ConfigBuilder().build(), [STREAM])
 
@@ -46,20 +45,21 @@ class TestFullRefresh:
         assert first["WHENMODIFIED"] == "2026-04-01T22:57:37Z"
         assert first.get("CLASSID") is None and first.get("VENDORID") is None  # empty → null (omitted on the wire)
         assert first["GLDIMSERVICE_LINE"] == "INSTALL"  # the custom dimension found by lookup
-        assert message_kinds(output, STREAM) == ["RECORD", "RECORD", "STATE", "STATE"]
+        assert message_kinds(output, STREAM) == ["STATE", "RECORD", "RECORD", "STATE"]  # created pass first
         assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
         sent = gateway.queries("GLENTRY")
         assert sent[0].url == SESSION_URL and sent[0].session_id == "fake-session-1"
         assert "GLDIMSERVICE_LINE" in sent[0].fields and "RECORDNO" in sent[0].fields
         assert shape_of(sent[0]) == QueryRequestBuilder("GLENTRY").modified_between(START, UPPER).shape()
-        assert shape_of(sent[1]) == QueryRequestBuilder("GLENTRY").created_between(START, UPPER).shape()
+        created = gateway.queries("GLENTRY", created_pass=True)
+        assert shape_of(created[0]) == QueryRequestBuilder("GLENTRY").created_between(START, UPPER).shape()
+        assert gateway.sent.index(created[0]) < gateway.sent.index(sent[0])  # before the cursor can move
 
     def test_several_pages_follow_numremaining_with_the_same_filter_and_one_state_per_page(self, gateway):
         config = ConfigBuilder().with_page_size(2).build()
         gateway.reply("query GLENTRY", _page(_line(1, "04/01/2026 10:00:00"), _line(2, "04/02/2026 10:00:00"), total=5))
         gateway.reply("query GLENTRY", _page(_line(3, "04/03/2026 10:00:00"), _line(4, "04/04/2026 10:00:00"), total=5, offset=2))
         gateway.reply("query GLENTRY", _page(_line(5, "04/05/2026 10:00:00"), total=5, offset=4))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(config, [STREAM])
 
@@ -67,35 +67,33 @@ class TestFullRefresh:
         expected = QueryRequestBuilder("GLENTRY").with_page_size(2).modified_between(START, UPPER)
         sent = gateway.queries("GLENTRY")
         assert [shape_of(s) for s in sent[:3]] == [expected.with_offset(o).shape() for o in (0, 2, 4)]
-        assert message_kinds(output, STREAM) == ["RECORD", "RECORD", "STATE", "RECORD", "RECORD", "STATE",
-                                                 "RECORD", "STATE", "STATE"]
-        assert [s["WHENMODIFIED"] for s in states_of(output, STREAM)] == [
-            "2026-04-02T18:00:00Z", "2026-04-04T18:00:00Z", "2026-04-05T18:00:00Z", NOW]
+        assert message_kinds(output, STREAM) == ["STATE", "RECORD", "RECORD", "STATE", "RECORD", "RECORD", "STATE",
+                                                 "RECORD", "STATE"]
+        assert [s.get("WHENMODIFIED") for s in states_of(output, STREAM)] == [
+            None, "2026-04-02T18:00:00Z", "2026-04-04T18:00:00Z", NOW]
 
     def test_single_record_page(self, gateway):
         gateway.reply("query GLENTRY", _page(_line(7)))
-        gateway.reply("query GLENTRY", empty_page())
 
         records = records_of(read_streams(ConfigBuilder().build(), [STREAM]), STREAM)
 
         assert len(records) == 1 and records[0]["RECORDNO"] == 7 and records[0]["BATCHNO"] == 501
 
     def test_rows_with_empty_whenmodified_are_read_by_whencreated(self, gateway):
+        gateway.reply("query GLENTRY created", _page(_line(2, None, WHENCREATED="11/20/2026 09:00:00")))
         gateway.reply("query GLENTRY", _page(_line(1)))
-        gateway.reply("query GLENTRY", _page(_line(2, None, WHENCREATED="11/20/2026 09:00:00")))
 
         output = read_streams(ConfigBuilder().build(), [STREAM])
 
         records = records_of(output, STREAM)
-        assert [(r["RECORDNO"], r.get("WHENMODIFIED")) for r in records] == [(1, "2026-04-01T22:57:37Z"), (2, None)]
-        assert records[1]["WHENCREATED"] == "2026-11-20T17:00:00Z"
-        created_pass = gateway.queries("GLENTRY")[1]
+        assert [(r["RECORDNO"], r.get("WHENMODIFIED")) for r in records] == [(2, None), (1, "2026-04-01T22:57:37Z")]
+        assert records[0]["WHENCREATED"] == "2026-11-20T17:00:00Z"
+        created_pass = gateway.queries("GLENTRY", created_pass=True)[0]
         assert created_pass.filter.startswith("and(isnull(WHENMODIFIED), greaterthanorequalto(WHENCREATED")
         assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
 
     def test_timezone_override_replaces_read_user_formatting(self, gateway):
         gateway.reply("query GLENTRY", _page(_line(1, "07/01/2026 12:00:00")))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(ConfigBuilder().with_timezone("America/New_York").build(), [STREAM])
 
@@ -109,22 +107,22 @@ class TestIncremental:
     def test_reads_from_the_saved_cursor_minus_the_lookback(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2026-11-20T10:00:00Z"}}
         gateway.reply("query GLENTRY", _page(_line(1, "11/20/2026 01:30:00"), _line(2, "11/24/2026 08:00:00")))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(ConfigBuilder().build(), [STREAM], SyncMode.incremental, state)
 
         # 10:00Z − 120 minutes = 08:00Z = 00:00 at UTC-8
         sent = gateway.queries("GLENTRY")
         assert shape_of(sent[0]) == QueryRequestBuilder("GLENTRY").modified_between("11/20/2026 00:00:00", UPPER).shape()
-        assert shape_of(sent[1]) == QueryRequestBuilder("GLENTRY").created_between("11/20/2026 00:00:00", UPPER).shape()
+        created = gateway.queries("GLENTRY", created_pass=True)[0]
+        assert shape_of(created) == QueryRequestBuilder("GLENTRY").created_between("11/20/2026 00:00:00", UPPER).shape()
         assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2]
-        assert states_of(output, STREAM) == [{"WHENMODIFIED": "2026-11-24T16:00:00Z"}, {"WHENMODIFIED": NOW}]
+        # The created pass keeps the saved cursor; the last page of the modified pass moves it to the sync start.
+        assert states_of(output, STREAM) == [{"WHENMODIFIED": "2026-11-20T10:00:00Z"}, {"WHENMODIFIED": NOW}]
 
     def test_lookback_overlap_rereads_rows_without_moving_the_cursor_back(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2026-11-24T12:00:00Z"}}
         # Both rows are older than the saved cursor but inside the lookback window.
         gateway.reply("query GLENTRY", _page(_line(1, "11/24/2026 02:30:00"), _line(2, "11/24/2026 03:00:00")))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(ConfigBuilder().build(), [STREAM], SyncMode.incremental, state)
 
@@ -136,7 +134,6 @@ class TestIncremental:
         config = ConfigBuilder().with_page_size(1).with_lookback_minutes(0).build()
         gateway.reply("query GLENTRY", _page(_line(1, "11/23/2026 00:00:00"), total=2))
         gateway.reply("query GLENTRY", _page(_line(2, "11/24/2026 00:00:00"), total=2, offset=1))
-        gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(config, [STREAM], SyncMode.incremental, state)
 
@@ -144,11 +141,10 @@ class TestIncremental:
         assert page_two.offset == 1
         assert page_two.filter == ("and(greaterthanorequalto(WHENMODIFIED, 11/20/2026 02:00:00), "
                                    "lessthanorequalto(WHENMODIFIED, 11/25/2026 04:00:00))")
-        assert states_of(output, STREAM)[0] == {"WHENMODIFIED": "2026-11-23T08:00:00Z"}
+        assert states_of(output, STREAM)[1] == {"WHENMODIFIED": "2026-11-23T08:00:00Z"}
 
     def test_future_state_reads_nothing_new_and_keeps_its_cursor(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2099-01-01T00:00:00Z"}}
-        gateway.reply("query GLENTRY", empty_page())
         gateway.reply("query GLENTRY", empty_page())
 
         output = read_streams(ConfigBuilder().with_lookback_minutes(0).build(), [STREAM], SyncMode.incremental, state)
@@ -158,7 +154,6 @@ class TestIncremental:
 
     def test_start_date_floors_the_lookback(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2026-11-20T10:00:00Z"}}
-        gateway.reply("query GLENTRY", empty_page())
         gateway.reply("query GLENTRY", empty_page())
 
         read_streams(ConfigBuilder().with_start_date("2026-11-20T09:30:00Z").build(), [STREAM], SyncMode.incremental, state)
