@@ -69,6 +69,7 @@ class IntacctEmulator:
         self.sessions = Sessions()
         self.denied_objects: set[str] = set()
         self._counts = VersionedCache()
+        self._last_keys = VersionedCache()
         self._functions = {"getAPISession": self._get_api_session, "query": self._query,
                            "lookup": self._lookup, "readUserFormatting": self._read_user_formatting,
                            "getDimensions": self._get_dimensions}
@@ -171,7 +172,7 @@ class IntacctEmulator:
         sql = query.compile_sql(parsed, context.session.locationid)
         with self.store.read() as db:
             total = self._count(db, sql)
-            rows = db.execute(*sql.page(parsed.pagesize, parsed.offset)).fetchall()
+            rows = self._page(db, sql, parsed.pagesize, parsed.offset)
         count = len(rows)
         fields = [(column.name, formatting.converter(column.type), column.type == "text") for column in parsed.fields]
         return Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
@@ -186,6 +187,21 @@ class IntacctEmulator:
             total = db.execute(*key).fetchone()[0]
             self._counts.put(version, key, total)
         return total
+
+    def _page(self, db, sql: query.Sql, limit: int, offset: int) -> list:
+        """One page of rows (each followed by its sort key, which record rendering ignores).
+
+        Clients read page after page, so the sort key of each page's last row is remembered per query and
+        data version: the next page then seeks past it instead of skipping `offset` rows.
+        """
+        version = self.store.version
+        last_key = self._last_keys.get(version, (sql.key, offset)) if offset and sql.seekable else None
+        rows = db.execute(*(sql.page_after(last_key, limit) if last_key else sql.page(limit, offset))).fetchall()
+        if rows and sql.seekable:
+            key = tuple(rows[-1][len(sql.columns):])
+            if None not in key:  # NULL sorts first but compares as unknown: such a page is read by offset
+                self._last_keys.put(version, (sql.key, offset + len(rows)), key)
+        return rows
 
     def _lookup(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "lookup")

@@ -54,21 +54,50 @@ class Query:
 
 @dataclass(frozen=True)
 class Sql:
-    """A compiled query: the WHERE clause (shared by the count and the page) and the ORDER BY."""
+    """A compiled query: the WHERE clause (shared by the count and the page) and the total order."""
 
     table: str
     columns: tuple[str, ...]
     where: str
     params: tuple
-    order_by: str
+    order: tuple[tuple[str, bool], ...]  # (SQL expression, descending); the primary key is always last
+    seek_where: str  # `where` with the same parameters, written for `page_after`
+
+    @property
+    def key(self) -> tuple:
+        """What identifies the query's rows and their order (for caches)."""
+        return self.table, self.where, self.params, self.order
+
+    @property
+    def seekable(self) -> bool:
+        """Whether a page can start after a remembered last row instead of skipping `offset` rows."""
+        return not any(descending for _, descending in self.order)
 
     def count(self) -> tuple[str, tuple]:
         return f'SELECT COUNT(*) FROM "{self.table}"{self.where}', self.params
 
     def page(self, limit: int, offset: int) -> tuple[str, tuple]:
-        columns = ", ".join(f'"{name}"' for name in self.columns)
-        return (f'SELECT {columns} FROM "{self.table}"{self.where} ORDER BY {self.order_by} LIMIT ? OFFSET ?',
-                (*self.params, limit, offset))
+        """Rows `offset…offset+limit`; each row ends with its sort key (the values of the order)."""
+        return f"{self._select()}{self.where} {self._order_by()} LIMIT ? OFFSET ?", (*self.params, limit, offset)
+
+    def page_after(self, last_key: tuple, limit: int) -> tuple[str, tuple]:
+        """The `limit` rows after the row whose sort key is `last_key` (ascending order, no NULL in the key).
+
+        The row-value comparison seeks through the (modified, primary key) index, so the last page of a
+        million-row read costs what the first does.
+        """
+        expressions = ", ".join(expression for expression, _ in self.order)
+        seek = f"({expressions}) > ({', '.join('?' * len(last_key))})"
+        where = f"{self.seek_where} AND {seek}" if self.seek_where else f" WHERE {seek}"
+        return f"{self._select()}{where} {self._order_by()} LIMIT ?", (*self.params, *last_key, limit)
+
+    def _select(self) -> str:
+        values = [f'"{name}"' for name in self.columns] + [expression for expression, _ in self.order]
+        return f'SELECT {", ".join(values)} FROM "{self.table}"'
+
+    def _order_by(self) -> str:
+        return "ORDER BY " + ", ".join(f"{expression} {'DESC' if descending else 'ASC'}"
+                                       for expression, descending in self.order)
 
 
 def _flag(element: etree._Element | None, path: str) -> bool:
@@ -139,13 +168,14 @@ def _glob_pattern(like: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, query: Query):
+    def __init__(self, query: Query, unindexed: frozenset[str] = frozenset()):
         self.query = query
         self.columns = {column.name: column for column in query.dataset.columns}
+        self.unindexed = unindexed  # columns whose conditions must not pick the index (written `+"X"`)
         self.problems: list[str] = []
 
     def expression(self, column: Column) -> str:
-        name = f'"{column.name}"'
+        name = f'+"{column.name}"' if column.name in self.unindexed else f'"{column.name}"'
         if column.type == "decimal":
             return f"CAST({name} AS REAL)"
         if column.type == "text" and self.query.caseinsensitive:
@@ -192,7 +222,21 @@ def compile_sql(query: Query, entity: str) -> Sql:
     Records owned by an entity (MEGAENTITYID set) are private to it: the top level sees them only with
     the `showprivate` option; an entity session sees its own entity's records and the shared ones.
     """
+    order = list(query.order)
+    key = query.dataset.column(query.dataset.primary_key)
+    if key not in (column for column, _ in order):
+        order.append((key, False))  # a total order, so offset pages never overlap or skip
     compiler = _Compiler(query)
+    # For pages that seek past a remembered row, the filter's conditions on the first sort column are
+    # kept away from the index, so SQLite ranges over the index from the seek point, not from the filter's.
+    seeking = _Compiler(query, frozenset({order[0][0].name}))
+    where, params = _where(query, entity, compiler)
+    seek_where, _ = _where(query, entity, seeking)
+    return Sql(query.dataset.name, tuple(column.name for column in query.fields), where, tuple(params),
+               tuple((compiler.expression(column), descending) for column, descending in order), seek_where)
+
+
+def _where(query: Query, entity: str, compiler: _Compiler) -> tuple[str, list]:
     clauses, params = [], []
     if query.filter is not None:
         sql, filter_params = compiler.condition(query.filter)
@@ -206,11 +250,4 @@ def compile_sql(query: Query, entity: str) -> Sql:
             params.append(entity)
         elif not query.showprivate:
             clauses.append(f'"{ENTITY_COLUMN}" IS NULL')
-    order = list(query.order)
-    key = query.dataset.column(query.dataset.primary_key)
-    if key not in (column for column, _ in order):
-        order.append((key, False))  # a total order, so offset pages never overlap or skip
-    order_by = ", ".join(f"{compiler.expression(column)} {'DESC' if descending else 'ASC'}"
-                         for column, descending in order)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    return Sql(query.dataset.name, tuple(column.name for column in query.fields), where, tuple(params), order_by)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
