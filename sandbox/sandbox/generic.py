@@ -1,8 +1,8 @@
 """The design example's generic time-tracking API: ``GET /v1/entries`` with a Bearer token and offset paging.
 
 Its wire format is the project's own design (see the shared reference, section 1): the envelope
-``{"data": [...], "offset", "limit", "total"}``, entries sorted by ``updated_at`` then ``id`` ascending so
-offset paging under an incremental filter never skips or repeats a row, an inclusive ``updated_since``
+``{"data": [...], "offset", "limit", "total"}``, entries sorted by ``updated_at`` then ``id`` ascending (a
+total order, so entries edited during an incremental read move behind it), an inclusive ``updated_since``
 (ISO 8601, or unix seconds when the value is all digits), ``from``/``to`` on the work ``date``, and JSON
 errors (401 for a bad token, 400 for a bad parameter).
 """
@@ -10,30 +10,24 @@ errors (401 for a bad token, 400 for a bad parameter).
 from __future__ import annotations
 
 from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, bearer_token, boolean, count_rows,
-                      number, parse_date, parse_int, parse_timestamp, parse_unix_seconds, read_slice)
+                      json_record, json_response, number, parse_date, parse_int, parse_timestamp,
+                      parse_unix_seconds, read_slice)
 from .routing import Request, Response
 
 TOKEN = "sandbox-generic-token"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 TABLE = "generic_entries"
-COLUMNS = ("id", "user_id", "user_name", "project_id", "task_id", "date", "hours", "billable", "cost_rate",
-           "bill_rate", "notes", "created_at", "updated_at")
 ORDERING = Ordering(("updated_at", "id"), descending=False)
-_DECIMALS = {"hours", "cost_rate", "bill_rate"}
+# An entry as the API returns it (`employee_id` is a sandbox-only link and is not part of the API).
+ENTRY = json_record({
+    "id": "id", "user_id": "user_id", "user_name": "user_name", "project_id": "project_id", "task_id": "task_id",
+    "date": "date", "hours": number("hours"), "billable": boolean("billable"), "cost_rate": number("cost_rate"),
+    "bill_rate": number("bill_rate"), "notes": "notes", "created_at": "created_at", "updated_at": "updated_at"})
 
 
 def error(status: int, code: str, message: str) -> Response:
     return Response.json({"error": code, "message": message}, status)
-
-
-def render_entry(row) -> dict:
-    """One stored row in the API's shape: decimals as numbers, booleans as booleans."""
-    entry = {name: row[name] for name in COLUMNS}
-    for name in _DECIMALS:
-        entry[name] = number(entry[name])
-    entry["billable"] = boolean(entry["billable"])
-    return entry
 
 
 class GenericEmulator:
@@ -62,10 +56,9 @@ class GenericEmulator:
         version = self.store.version
         with self.store.read() as db:
             total = count_rows(db, self._counts, version, TABLE, where)
-            rows = read_slice(db, self._boundaries, version, TABLE, ", ".join(COLUMNS), where, ORDERING,
-                              offset, limit) if offset < total else []
-        return Response.json({"data": [render_entry(row) for row in rows], "offset": offset, "limit": limit,
-                              "total": total})
+            rows = read_slice(db, self._boundaries, version, TABLE, ENTRY, where, ORDERING, offset,
+                              limit) if offset < total else []
+        return json_response("data", [row[0] for row in rows], {"offset": offset, "limit": limit, "total": total})
 
     def fault_response(self, kind: str, status: int) -> Response:
         """The API's JSON error body for the server's generic `status` and `rate_limit` faults."""

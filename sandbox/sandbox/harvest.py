@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, absolute_url, bearer_token, boolean,
-                      count_rows, number, parse_bool, parse_date, parse_int, parse_timestamp, read_slice)
+                      count_rows, json_record, json_response, nested, number, parse_bool, parse_date, parse_int,
+                      parse_timestamp, read_slice)
 from .routing import Request, Response
 
 ACCOUNT_ID = "1234567"
@@ -151,10 +152,11 @@ def _decode_cursor(cursor: str, ordering: Ordering) -> list:
 
 @dataclass(frozen=True)
 class Listing:
-    """One list endpoint: its table, envelope key, pagination style, order and filters."""
+    """One list endpoint: its table, envelope key, record shape, pagination style, order and filters."""
 
     key: str  # the envelope's array name, e.g. "time_entries"
     table: str
+    record: str  # the SQL expression rendering one row as Harvest's JSON object
     cursor_style: bool  # cursor (keyset) links instead of page-number links
     ordering: Ordering
     filters: tuple[str, ...]  # the query parameters it filters on (see `_FILTERS`)
@@ -177,18 +179,68 @@ _FILTERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "is_billed": ("is_billed = ?", parse_bool),
     "is_active": ("is_active = ?", parse_bool),
 }
+_TIME_ENTRY = json_record({
+    "id": "id", "spent_date": "spent_date",
+    "user": nested("harvest_users", {"id": "id", "name": "first_name || ' ' || last_name"},
+                   "harvest_time_entries.user_id"),
+    "client": nested("harvest_clients", {"id": "id", "name": "name", "currency": "currency"},
+                     "harvest_time_entries.client_id"),
+    "project": nested("harvest_projects", {"id": "id", "name": "name", "code": "code"},
+                      "harvest_time_entries.project_id"),
+    "task": nested("harvest_tasks", {"id": "id", "name": "name"}, "harvest_time_entries.task_id"),
+    "hours": number("hours"), "hours_without_timer": number("hours_without_timer"),
+    "rounded_hours": number("rounded_hours"), "notes": "notes", "created_at": "created_at",
+    "updated_at": "updated_at", "is_locked": boolean("is_locked"), "locked_reason": "locked_reason",
+    "is_closed": boolean("is_closed"), "is_billed": boolean("is_billed"), "timer_started_at": "timer_started_at",
+    "started_time": "started_time", "ended_time": "ended_time", "is_running": boolean("is_running"),
+    "invoice": "NULL", "external_reference": "NULL", "billable": boolean("billable"),
+    "budgeted": boolean("budgeted"), "billable_rate": number("billable_rate"), "cost_rate": number("cost_rate"),
+})
+# `employee_id` (users) and `customer_id` (clients) are sandbox-only links, not Harvest fields.
+_USER = json_record({
+    "id": "id", "first_name": "first_name", "last_name": "last_name", "email": "email", "telephone": "telephone",
+    "timezone": "timezone", "weekly_capacity": "weekly_capacity", "is_contractor": boolean("is_contractor"),
+    "is_active": boolean("is_active"), "default_hourly_rate": number("default_hourly_rate"),
+    "cost_rate": number("cost_rate"), "roles": "json(coalesce(roles, '[]'))", "created_at": "created_at",
+    "updated_at": "updated_at",
+})
+_CLIENT = json_record({
+    "id": "id", "name": "name", "is_active": boolean("is_active"), "address": "address",
+    "statement_key": "statement_key", "currency": "currency", "created_at": "created_at", "updated_at": "updated_at",
+})
+_PROJECT = json_record({
+    "id": "id",
+    "client": nested("harvest_clients", {"id": "id", "name": "name", "currency": "currency"},
+                     "harvest_projects.client_id"),
+    "name": "name", "code": "code", "is_active": boolean("is_active"), "is_billable": boolean("is_billable"),
+    "is_fixed_fee": boolean("is_fixed_fee"), "bill_by": "bill_by", "budget": number("budget"),
+    "budget_by": "budget_by", "hourly_rate": number("hourly_rate"), "cost_budget": number("cost_budget"),
+    "starts_on": "starts_on", "ends_on": "ends_on", "notes": "notes", "created_at": "created_at",
+    "updated_at": "updated_at",
+})
+_TASK = json_record({
+    "id": "id", "name": "name", "billable_by_default": boolean("billable_by_default"),
+    "default_hourly_rate": number("default_hourly_rate"), "is_default": boolean("is_default"),
+    "is_active": boolean("is_active"), "created_at": "created_at", "updated_at": "updated_at",
+})
+_COST_RATE = json_record({
+    "id": "id", "amount": number("amount"), "start_date": "start_date", "end_date": "end_date",
+    "created_at": "created_at", "updated_at": "updated_at",
+})
 _NEWEST_FIRST = Ordering(("id",), descending=True)  # "sorted by creation date, most recent first"
 LISTINGS = {
-    "time_entries": Listing("time_entries", "harvest_time_entries", False, Ordering(("spent_date", "id"), True),
+    "time_entries": Listing("time_entries", "harvest_time_entries", _TIME_ENTRY, False,
+                            Ordering(("spent_date", "id"), True),
                             ("updated_since", "from", "to", "user_id", "client_id", "project_id", "task_id",
                              "is_running", "is_billed")),
-    "projects": Listing("projects", "harvest_projects", False, _NEWEST_FIRST,
+    "projects": Listing("projects", "harvest_projects", _PROJECT, False, _NEWEST_FIRST,
                         ("updated_since", "client_id", "is_active")),
-    "tasks": Listing("tasks", "harvest_tasks", False, _NEWEST_FIRST, ("updated_since", "is_active")),
-    "users": Listing("users", "harvest_users", True, _NEWEST_FIRST, ("updated_since", "is_active")),
-    "clients": Listing("clients", "harvest_clients", True, _NEWEST_FIRST, ("updated_since", "is_active")),
+    "tasks": Listing("tasks", "harvest_tasks", _TASK, False, _NEWEST_FIRST, ("updated_since", "is_active")),
+    "users": Listing("users", "harvest_users", _USER, True, _NEWEST_FIRST, ("updated_since", "is_active")),
+    "clients": Listing("clients", "harvest_clients", _CLIENT, True, _NEWEST_FIRST, ("updated_since", "is_active")),
     # "sorted by start_date, with the oldest starting cost rates appearing first"
-    "cost_rates": Listing("cost_rates", "harvest_cost_rates", True, Ordering(("start_date", "id"), False), ()),
+    "cost_rates": Listing("cost_rates", "harvest_cost_rates", _COST_RATE, True, Ordering(("start_date", "id"), False),
+                          ()),
 }
 _COST_RATES_PATH = re.compile(r"^/v2/users/(\d+)/cost_rates$")
 _ONE_PATH = re.compile(r"^/v2/(time_entries|projects|tasks|users|clients)/(\d+)$")
@@ -203,7 +255,6 @@ class HarvestEmulator:
         self.rate_limit = HarvestRateLimit.from_setting(os.environ.get(RATE_LIMIT_VARIABLE), clock)
         self._counts = VersionedCache()
         self._boundaries = VersionedCache()
-        self._names = VersionedCache(max_entries=8)
 
     def reset(self) -> None:
         """`POST /_sandbox/reset`: every rate-limit window starts afresh (the limit's settings stay)."""
@@ -279,16 +330,14 @@ class HarvestEmulator:
                 seek = Where(where.clauses + [listing.ordering.after()], where.params + boundary)
                 before = total - count_rows(db, self._counts, version, listing.table, seek)
                 page = before // per_page + 1
-                rows = read_slice(db, self._boundaries, version, listing.table, "*", seek, listing.ordering,
-                                  0, per_page)
+                rows = read_slice(db, self._boundaries, version, listing.table, listing.record, seek,
+                                  listing.ordering, 0, per_page)
             else:
                 page = parse_int("page", request.arg("page"), default=1, minimum=1)
                 before = (page - 1) * per_page
-                rows = read_slice(db, self._boundaries, version, listing.table, "*",
+                rows = read_slice(db, self._boundaries, version, listing.table, listing.record,
                                   self._planned(db, listing, where, total, version), listing.ordering,
                                   before, per_page) if before < total else []
-            names = self._lookups(db, version)
-            records = [_RENDERERS[listing.key](row, names) for row in rows]
         more = before + len(rows) < total
         total_pages = math.ceil(total / per_page)
         kept = {name: value[-1] for name, value in request.query.items() if name not in _PAGING_PARAMS}
@@ -299,12 +348,11 @@ class HarvestEmulator:
             return absolute_url(request, {**kept, **position, "per_page": per_page, **extra})
 
         if more and listing.cursor_style:
-            last = rows[-1]
-            next_link = link("next_cursor", cursor=_encode_cursor({c: last[c] for c in listing.ordering.columns}))
+            boundary = dict(zip(listing.ordering.columns, tuple(rows[-1])[1:]))  # the sort columns follow the record
+            next_link = link("next_cursor", cursor=_encode_cursor(boundary))
         else:
             next_link = link("next", page=page + 1) if more else None
-        return Response.json({
-            listing.key: records,
+        return json_response(listing.key, [row[0] for row in rows], {
             "per_page": per_page,
             "total_pages": total_pages,
             "total_entries": total,
@@ -331,102 +379,12 @@ class HarvestEmulator:
         return Where(["+" + clause if clause == condition else clause for clause in where.clauses], where.params)
 
     def _one(self, listing: Listing, record_id: int) -> Response:
-        version = self.store.version
         with self.store.read() as db:
-            row = db.execute(f"SELECT * FROM {listing.table} WHERE id = ?", (record_id,)).fetchone()
-            if row is None:
-                return error(404, f"no {listing.key.removesuffix('s')} {record_id}")
-            return Response.json(_RENDERERS[listing.key](row, self._lookups(db, version)))
+            row = db.execute(f"SELECT {listing.record} FROM {listing.table} WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            return error(404, f"no {listing.key.removesuffix('s')} {record_id}")
+        return Response(200, row[0].encode(), {"Content-Type": "application/json; charset=utf-8"})
 
     def _exists(self, table: str, record_id: int) -> bool:
         with self.store.read() as db:
             return db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)).fetchone() is not None
-
-    # -- records in Harvest's shape ------------------------------------------------------------------------
-    def _lookups(self, db, version: int) -> dict[str, dict[int, dict]]:
-        """The nested `{id, name, …}` objects of users, clients, projects and tasks, loaded once per data
-        version (small tables), so rendering a 2000-entry page needs no joins."""
-        lookups = self._names.get(version, "names")
-        if lookups is None:
-            lookups = {
-                "user": {row["id"]: {"id": row["id"], "name": f"{row['first_name']} {row['last_name']}"}
-                         for row in db.execute("SELECT id, first_name, last_name FROM harvest_users")},
-                "client": {row["id"]: {"id": row["id"], "name": row["name"], "currency": row["currency"]}
-                           for row in db.execute("SELECT id, name, currency FROM harvest_clients")},
-                "project": {row["id"]: {"id": row["id"], "name": row["name"], "code": row["code"]}
-                            for row in db.execute("SELECT id, name, code FROM harvest_projects")},
-                "task": {row["id"]: {"id": row["id"], "name": row["name"]}
-                         for row in db.execute("SELECT id, name FROM harvest_tasks")},
-            }
-            self._names.put(version, "names", lookups)
-        return lookups
-
-
-def _time_entry(row, names) -> dict:
-    return {
-        "id": row["id"],
-        "spent_date": row["spent_date"],
-        "user": names["user"].get(row["user_id"]),
-        "client": names["client"].get(row["client_id"]),
-        "project": names["project"].get(row["project_id"]),
-        "task": names["task"].get(row["task_id"]),
-        "hours": number(row["hours"]),
-        "hours_without_timer": number(row["hours_without_timer"]),
-        "rounded_hours": number(row["rounded_hours"]),
-        "notes": row["notes"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "is_locked": boolean(row["is_locked"]),
-        "locked_reason": row["locked_reason"],
-        "is_closed": boolean(row["is_closed"]),
-        "is_billed": boolean(row["is_billed"]),
-        "timer_started_at": row["timer_started_at"],
-        "started_time": row["started_time"],
-        "ended_time": row["ended_time"],
-        "is_running": boolean(row["is_running"]),
-        "invoice": None,
-        "external_reference": None,
-        "billable": boolean(row["billable"]),
-        "budgeted": boolean(row["budgeted"]),
-        "billable_rate": number(row["billable_rate"]),
-        "cost_rate": number(row["cost_rate"]),
-    }
-
-
-def _user(row, _names) -> dict:
-    return {"id": row["id"], "first_name": row["first_name"], "last_name": row["last_name"],
-            "email": row["email"], "telephone": row["telephone"], "timezone": row["timezone"],
-            "weekly_capacity": row["weekly_capacity"], "is_contractor": boolean(row["is_contractor"]),
-            "is_active": boolean(row["is_active"]), "default_hourly_rate": number(row["default_hourly_rate"]),
-            "cost_rate": number(row["cost_rate"]), "roles": json.loads(row["roles"] or "[]"),
-            "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-def _client(row, _names) -> dict:
-    return {"id": row["id"], "name": row["name"], "is_active": boolean(row["is_active"]),
-            "address": row["address"], "statement_key": row["statement_key"], "currency": row["currency"],
-            "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-def _project(row, names) -> dict:
-    return {"id": row["id"], "client": names["client"].get(row["client_id"]), "name": row["name"],
-            "code": row["code"], "is_active": boolean(row["is_active"]), "is_billable": boolean(row["is_billable"]),
-            "is_fixed_fee": boolean(row["is_fixed_fee"]), "bill_by": row["bill_by"], "budget": number(row["budget"]),
-            "budget_by": row["budget_by"], "hourly_rate": number(row["hourly_rate"]),
-            "cost_budget": number(row["cost_budget"]), "starts_on": row["starts_on"], "ends_on": row["ends_on"],
-            "notes": row["notes"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-def _task(row, _names) -> dict:
-    return {"id": row["id"], "name": row["name"], "billable_by_default": boolean(row["billable_by_default"]),
-            "default_hourly_rate": number(row["default_hourly_rate"]), "is_default": boolean(row["is_default"]),
-            "is_active": boolean(row["is_active"]), "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-def _cost_rate(row, _names) -> dict:
-    return {"id": row["id"], "amount": number(row["amount"]), "start_date": row["start_date"],
-            "end_date": row["end_date"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-_RENDERERS = {"time_entries": _time_entry, "users": _user, "clients": _client, "projects": _project, "tasks": _task,
-              "cost_rates": _cost_rate}

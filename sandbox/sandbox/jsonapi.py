@@ -1,14 +1,20 @@
 """Pieces shared by the JSON emulators (Harvest v2 and the generic API): query parsing, SQL filters,
-counts cached per data version, and rendering of the storage conventions of `schema.py` as JSON."""
+counts and page boundaries cached per data version, and records rendered as JSON by SQLite itself.
+
+Records are built with SQLite's `json_object` from the storage form of `schema.py` (decimals as numbers,
+0/1 as booleans): a 2000-record page is then one query and a string join, about twice as fast as building
+and encoding Python dicts, which matters when a benchmark reads a million entries.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
-from .routing import Request
+from .routing import Request, Response
 
 
 class BadParameter(ValueError):
@@ -73,13 +79,32 @@ def parse_bool(name: str, value: str) -> int:
     return int(lowered == "true")
 
 
-def number(value: str | None) -> float | None:
-    """A stored decimal (text such as ``"2.50"``) as a JSON number."""
-    return None if value is None else float(value)
+def json_record(fields: dict[str, str]) -> str:
+    """The SQL expression of a JSON object: {JSON key: SQL expression of its value}."""
+    return "json_object(" + ", ".join(f"'{key}', {value}" for key, value in fields.items()) + ")"
 
 
-def boolean(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
+def number(column: str) -> str:
+    """A stored decimal (text such as ``"2.50"``) as a JSON number (NULL stays null)."""
+    return f"CAST({column} AS REAL)"
+
+
+def boolean(column: str) -> str:
+    """A stored 0/1 as a JSON boolean (NULL stays null)."""
+    return f"json(CASE {column} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+
+
+def nested(table: str, fields: dict[str, str], foreign_key: str) -> str:
+    """A JSON object built from the row of `table` whose id is `foreign_key` (null when there is none)."""
+    return f"json((SELECT {json_record(fields)} FROM {table} WHERE id = {foreign_key}))"
+
+
+def json_response(key: str, records: list[str], envelope: dict, status: int = 200) -> Response:
+    """A JSON object whose first member `key` is the array of records rendered by SQLite, then `envelope`."""
+    members = [f'"{key}": [{",".join(records)}]'] + [f"{json.dumps(name)}: {json.dumps(value)}"
+                                                     for name, value in envelope.items()]
+    return Response(status, ("{" + ", ".join(members) + "}").encode(),
+                    {"Content-Type": "application/json; charset=utf-8"})
 
 
 def absolute_url(request: Request, params: dict[str, object]) -> str:
@@ -146,22 +171,25 @@ class Ordering:
 
 def read_slice(connection, boundaries: VersionedCache, version: object, table: str, columns: str,
                where: Where, ordering: Ordering, offset: int, limit: int) -> list[tuple]:
-    """Rows ``offset … offset+limit`` of a filtered, ordered table.
+    """Rows ``offset … offset+limit`` of a filtered, ordered table: `columns` (the record expression)
+    followed by the sort columns.
 
-    Clients read page after page, so the sort key of the last row of each slice is remembered (per filter
-    and data version): the next slice then seeks to it through the index instead of skipping `offset` rows,
-    which keeps the last page of a million-row read as cheap as the first. The sort columns are appended
-    to every returned row (read the wanted columns by name).
+    The slice is chosen by row id first and only its rows are rendered (SQLite would otherwise evaluate
+    `columns` for every row it sorts). Clients read page after page, so the sort key of the last row of
+    each slice is remembered (per filter and data version): the next slice then seeks to it through the
+    index instead of skipping `offset` rows, which keeps the last page of a million-row read as cheap as
+    the first.
     """
-    select = f"SELECT {columns}, {', '.join(ordering.columns)} FROM {table}"
     boundary = boundaries.get(version, (table, where.key, ordering, offset)) if offset else None
     if boundary is not None:
-        seek = Where(where.clauses + [ordering.after()], where.params + list(boundary))
-        rows = connection.execute(f"{select} {seek.sql()} {ordering.sql()} LIMIT ?",
-                                  (*seek.params, limit)).fetchall()
+        chosen = Where(where.clauses + [ordering.after()], where.params + list(boundary))
+        window, window_params = "LIMIT ?", (limit,)
     else:
-        rows = connection.execute(f"{select} {where.sql()} {ordering.sql()} LIMIT ? OFFSET ?",
-                                  (*where.params, limit, offset)).fetchall()
+        chosen, window, window_params = where, "LIMIT ? OFFSET ?", (limit, offset)
+    rows = connection.execute(
+        f"SELECT {columns}, {', '.join(ordering.columns)} FROM {table} WHERE rowid IN"
+        f" (SELECT rowid FROM {table} {chosen.sql()} {ordering.sql()} {window}) {ordering.sql()}",
+        (*chosen.params, *window_params)).fetchall()
     if rows:
         last = tuple(rows[-1])[-len(ordering.columns):]
         boundaries.put(version, (table, where.key, ordering, offset + len(rows)), last)
