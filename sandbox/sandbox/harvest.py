@@ -368,9 +368,9 @@ class HarvestEmulator:
         })
 
     def _planned(self, db, listing: Listing, where: Where, total: int, version: int) -> Where:
-        """Steer SQLite's plan for a broad `updated_since`: when most rows match, walking the sort index and
-        testing `updated_at` per row beats sorting every match for each page (``+column`` keeps SQLite
-        from choosing the `updated_at` index)."""
+        """Steer SQLite's plan for a broad `updated_since`: when a tenth of the rows or more match, walking
+        the sort index and testing `updated_at` per row beats sorting every match for each page
+        (``+column`` keeps SQLite from choosing the `updated_at` index)."""
         condition = _FILTERS["updated_since"][0]
         if condition not in where.clauses:
             return where

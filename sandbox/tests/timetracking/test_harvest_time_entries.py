@@ -49,6 +49,8 @@ def test_sorted_by_spent_date_then_id_descending(harvest, store):
     ("updated_since=2026-01-20T18:00:00Z", "WHERE updated_at >= ?", ("2026-01-20T18:00:00Z",)),
     ("updated_since=2026-01-20T18:00:00.5Z", "WHERE updated_at > ?", ("2026-01-20T18:00:00Z",)),
     ("updated_since=2026-01-20T13:00:00-05:00", "WHERE updated_at >= ?", ("2026-01-20T18:00:00Z",)),
+    ("updated_since=2026-01-20T23:00:00+05:00", "WHERE updated_at >= ?", ("2026-01-20T18:00:00Z",)),  # raw "+"
+    ("updated_since=2026-01-21", "WHERE updated_at >= ?", ("2026-01-21T00:00:00Z",)),
     ("from=2026-01-12&to=2026-01-26", "WHERE spent_date BETWEEN ? AND ?", ("2026-01-12", "2026-01-26")),
     ("user_id=401", "WHERE user_id = ?", (401,)),
     ("project_id=202", "WHERE project_id = ?", (202,)),
