@@ -48,8 +48,17 @@ def image_size(reference: str) -> int:
     return int(inspected.stdout.strip())
 
 
+def image_id(reference: str) -> str | None:
+    return inspect_image(reference)["FromImageID"] if image_exists(reference) else None
+
+
 def build(context: Path, tags: Sequence[str], build_args: dict[str, str]) -> None:
-    """`buildah bud` the Dockerfile in `context` with host networking, as `docker build` would."""
+    """`buildah bud` the Dockerfile in `context` with host networking, as `docker build` would.
+
+    The image the tags named before is removed once nothing names it any more: with vfs storage every
+    image is a full copy, so stale ones would fill the disk build after build.
+    """
+    previous = {image_id(tag) for tag in tags} - {None}
     command = ["bud", *ISOLATION, "--pull=false", "--network", "host", "--file", str(context / "Dockerfile")]
     if HOST_CA_BUNDLE.exists():
         command += ["--volume", f"{HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"]
@@ -58,6 +67,9 @@ def build(context: Path, tags: Sequence[str], build_args: dict[str, str]) -> Non
     for tag in tags:
         command += ["--tag", tag]
     buildah(*command, str(context), capture=False)
+    for stale in previous - {image_id(tag) for tag in tags}:
+        if not json.loads(buildah("images", "--json", stale).stdout)[0]["names"]:
+            buildah("rmi", stale, check=False)
 
 
 class Container:
