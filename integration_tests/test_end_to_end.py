@@ -15,7 +15,8 @@ def test_first_sync_loads_every_stream_into_prefixed_staging_tables(scenario):
     assert rows[("sage_gl", "journal_entry_lines")] == len(scenario.truth_before.glentry_ids)
     assert rows[("time_harvest", "time_entries")] == scenario.truth_before.time_totals["harvest"][0]
     assert rows[("time_generic", "time_entries")] == scenario.truth_before.time_totals["generic"][0]
-    assert all(sync.mode == "incremental" for sync in scenario.first.syncs)
+    assert [sync.mode for sync in scenario.first.syncs] == ["incremental, no saved state yet"] * 3
+    assert [sync.mode for sync in scenario.second.syncs] == ["incremental"] * 3
 
 
 def test_every_journal_entry_balances(scenario):

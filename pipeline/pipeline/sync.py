@@ -56,6 +56,7 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
     _show_progress_lines()
     # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
     with staging.cache(connection.table_prefix) as cache:
+        resumed = not full_refresh and bool(cache.get_state_provider(source.name).known_stream_names)
         result = source.read(
             cache,
             write_strategy="replace" if full_refresh else "auto",
@@ -64,7 +65,7 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
         )
     return SyncSummary(
         connection=connection.name,
-        mode="full refresh" if full_refresh else "incremental",
+        mode="full refresh" if full_refresh else "incremental" if resumed else "incremental, no saved state yet",
         destination=staging.describe(),
         table_prefix=connection.table_prefix,
         streams=_stream_summaries(result, source.get_selected_streams()),
