@@ -89,8 +89,11 @@ def _run(args: argparse.Namespace) -> int:
     from .run import run_pipeline
 
     configs = {connection: read_config(path) for connection, path in configured_connections(args.configs).items()}
-    run_pipeline(configs, Staging.from_args(args.duckdb, args.dsn), full_refresh=args.full_refresh,
-                 catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout)
+    result = run_pipeline(configs, Staging.from_args(args.duckdb, args.dsn), full_refresh=args.full_refresh,
+                          catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout)
+    rows = sum(result.rows_by_stream().values())
+    print(f"run finished in {result.seconds:.1f}s: {rows:,} rows read from {len(result.syncs)} connection(s), "
+          f"{len(result.mappings.targets)} target(s) rebuilt")
     return 0
 
 
