@@ -100,5 +100,7 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(scale=args.scale, seed=args.seed, workdir=args.workdir, out=sys.stdout)
-    return 0
+    if run_demo(scale=args.scale, seed=args.seed, workdir=args.workdir, out=sys.stdout):
+        return 0
+    print("error: the targets do not match the sandbox's data (see the checks above)", file=sys.stderr)
+    return 1

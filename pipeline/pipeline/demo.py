@@ -18,7 +18,7 @@ from sandbox import running_sandbox
 from .connections import CONNECTIONS, Connection
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
-from .report import format_monthly_labour, monthly_labour, table_counts
+from .report import checks_against_truth, format_checks, format_monthly_labour, monthly_labour, table_counts
 from .run import RunResult, run_pipeline
 from .staging import Staging
 from .summary import format_table
@@ -55,7 +55,8 @@ def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict
     }
 
 
-def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> None:
+def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> bool:
+    """Run the demo; False when the targets do not match the sandbox's data."""
     staging = Staging(duckdb_path=workdir / "warehouse.duckdb")
     catalog_dir = workdir / "catalogs"
     plot_path = workdir / "labour_cost_vs_gl.png"
@@ -74,6 +75,8 @@ def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> None:
 
         _heading(out, "3. Second sync: incremental, from the state the first sync saved in staging")
         second = run_pipeline(configs, staging, out=out, catalog_dir=catalog_dir)
+        with staging.connect() as connection:
+            checks = checks_against_truth(connection, TARGET_SCHEMA, sandbox.control.truth)
 
     _heading(out, "4. Report")
     print("Rows read per stream (the second sync reads only what changed):", file=out)
@@ -86,7 +89,10 @@ def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> None:
     print(_indent(format_monthly_labour(months)), file=out)
     plot_labour_vs_gl(months, plot_path, title="Northwind Field Services (sandbox): labour cost vs GL per month")
     print(f"\nPlot: {plot_path}", file=out)
-    print(f"Timings: first sync + mappings {first.seconds:.1f}s, second sync + mappings {second.seconds:.1f}s", file=out)
+    print("\nThe targets against the sandbox's own data:", file=out)
+    print(_indent(format_checks(checks)), file=out)
+    print(f"\nTimings: first sync + mappings {first.seconds:.1f}s, second sync + mappings {second.seconds:.1f}s", file=out)
+    return all(check.ok for check in checks)
 
 
 def _start_clean(staging: Staging, catalog_dir: Path, plot_path: Path) -> None:

@@ -40,6 +40,45 @@ def monthly_labour(connection: Any, schema: str) -> list[MonthlyLabour]:
     return [MonthlyLabour(f"{month:%Y-%m}", Decimal(time_cost), Decimal(gl_labour)) for month, time_cost, gl_labour in rows]
 
 
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ours: object
+    vendor: object
+
+    @property
+    def ok(self) -> bool:
+        return self.ours == self.vendor
+
+
+def checks_against_truth(connection: Any, schema: str, truth: Any) -> list[Check]:
+    """The targets compared with what the sandbox holds (`truth(dataset)`: its count and decimal totals)."""
+    fin, time_entries = f"{_quoted(schema)}.financial_transactions", f"{_quoted(schema)}.time_entries"
+    live_lines = connection.execute(f"SELECT COUNT(*) FROM {fin} WHERE NOT is_deleted").fetchone()[0]
+    unbalanced = connection.execute(f"SELECT COUNT(*) FROM (SELECT batch_id FROM {fin} WHERE NOT is_deleted "
+                                    "GROUP BY batch_id HAVING SUM(amount) <> 0) AS batches").fetchone()[0]
+    checks = [Check("GL lines (financial_transactions, not deleted)", live_lines, truth("glentry")["count"]),
+              Check("journal entries that do not balance", unbalanced, 0)]
+    for system, dataset in (("harvest", "harvest_time_entries"), ("generic", "generic_entries")):
+        count, hours = connection.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(hours), 0) FROM {time_entries} "
+            f"WHERE NOT is_deleted AND source_system = '{_literal(system)}'").fetchone()
+        vendor = truth(dataset)
+        checks.append(Check(f"{system} time entries (not deleted): rows, hours", (count, Decimal(hours)),
+                            (vendor["count"], Decimal(vendor["totals"]["hours"]))))
+    return checks
+
+
+def format_checks(checks: list[Check]) -> str:
+    return format_table(["check", "targets", "sandbox", ""],
+                        [[c.what, _plain(c.ours), _plain(c.vendor), "ok" if c.ok else "MISMATCH"] for c in checks])
+
+
+def _plain(value: object) -> str:
+    values = value if isinstance(value, tuple) else (value,)
+    return ", ".join(f"{v:,.2f}" if isinstance(v, Decimal) else f"{v:,}" for v in values)
+
+
 def format_counts(counts: list[TableCount]) -> str:
     return format_table(["table", "rows"], [[f"{count.schema}.{count.table}", count.rows] for count in counts])
 

@@ -6,7 +6,7 @@ import matplotlib.image
 import pytest
 
 from pipeline.plot import MonthlyLabour, plot_labour_vs_gl
-from pipeline.report import format_monthly_labour, monthly_labour, table_counts
+from pipeline.report import checks_against_truth, format_checks, format_monthly_labour, monthly_labour, table_counts
 
 
 @pytest.fixture
@@ -41,3 +41,19 @@ def test_plot_writes_a_png_of_the_expected_size(tmp_path):
     path = plot_labour_vs_gl(months, tmp_path / "out" / "plot.png", title="test")
     image = matplotlib.image.imread(path)
     assert image.shape[:2] == (770, 1210)  # 11 × 7 inches at 110 dpi
+
+
+def test_checks_compare_live_target_rows_with_the_sandbox_truth(db):
+    db.execute("CREATE TABLE analytics.financial_transactions (batch_id INT, amount NUMERIC(18,2), is_deleted BOOLEAN)")
+    db.execute("INSERT INTO analytics.financial_transactions VALUES (1, 10, false), (1, -10, false), "
+               "(2, 5, false), (2, -4, false), (3, 99, true)")
+    db.execute("CREATE TABLE analytics.time_entries (source_system TEXT, hours NUMERIC(10,4), is_deleted BOOLEAN)")
+    db.execute("INSERT INTO analytics.time_entries VALUES ('harvest', 1.5, false), ('harvest', 2, false), "
+               "('harvest', 8, true), ('generic', 3, false)")
+    truth = {"glentry": {"count": 4}, "harvest_time_entries": {"count": 2, "totals": {"hours": "3.50"}},
+             "generic_entries": {"count": 2, "totals": {"hours": "4.00"}}}
+    checks = checks_against_truth(db, "analytics", truth.__getitem__)
+    assert [(c.ours, c.vendor, c.ok) for c in checks] == [
+        (4, 4, True), (1, 0, False), ((2, Decimal("3.5")), (2, Decimal("3.50")), True),
+        ((1, Decimal("3")), (2, Decimal("4.00")), False)]
+    assert [line.split()[-1] for line in format_checks(checks).splitlines()[2:]] == ["ok", "MISMATCH", "ok", "MISMATCH"]
