@@ -8,10 +8,12 @@ setup(
     description="Local loads of source-sage-gl and source-time-tracking with PyAirbyte, and `make demo`.",
     packages=find_packages(include=["pipeline", "pipeline.*"]),
     python_requires=">=3.11,<3.13",
-    # The sources, the sandbox and destination-mappings are packages of this repository; the root
-    # Makefile installs them next to this one (`make install`).
+    # Also needed: `sandbox` (the demo), `destination-mappings` (run, demo) and the two sources' console
+    # scripts. They are packages of this repository, installed next to this one by `make install`; they are
+    # not listed here because pip would look those names up on PyPI, where "sandbox" is someone else's.
     install_requires=[
         "airbyte==0.71.3",
+        "jsonschema",  # config checks against the source's spec (PyAirbyte pins the version)
         "duckdb",  # left unpinned: PyAirbyte pins the version
         "psycopg[binary]>=3.1,<4",
         "matplotlib>=3.8",
