@@ -10,7 +10,7 @@ setup(
     python_requires=">=3.11,<3.13",
     # Also needed: `sandbox` (the demo), `destination-mappings` (run, demo) and the two sources' console
     # scripts. They are packages of this repository, installed next to this one by `make install`; they are
-    # not listed here because pip would look those names up on PyPI, where "sandbox" is someone else's.
+    # not listed here because pip would look those names up on PyPI, where they may belong to other projects.
     install_requires=[
         "airbyte==0.71.3",
         "jsonschema",  # config checks against the source's spec (PyAirbyte pins the version)
