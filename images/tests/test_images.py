@@ -5,6 +5,7 @@ passed as files under /airbyte/ (the platform mounts them), on the host network 
 the sandbox on loopback. The images are built from the connector folders first (buildah on the local base).
 """
 
+import contextlib
 import json
 import shlex
 import subprocess
@@ -74,19 +75,22 @@ def parse_messages(stdout: str) -> list[dict]:
 
 
 def of_type(messages: list[dict], kind: str) -> list[dict]:
-    return [message[kind.lower()] for message in messages if message["type"] == kind]
+    """The payloads of the messages of one type (`CONNECTION_STATUS` carries `connectionStatus`)."""
+    key = "connectionStatus" if kind == "CONNECTION_STATUS" else kind.lower()
+    return [message[key] for message in messages if message["type"] == kind]
 
 
 class PlatformRunner:
     """Runs one image the way the platform does: AIRBYTE_ENTRYPOINT, as `airbyte`, inputs as files."""
 
-    def __init__(self, container: buildah.Container, entrypoint: list[str], scratch: Path):
+    def __init__(self, container: buildah.Container, scratch: Path):
         self.container = container
-        self.entrypoint = entrypoint
         self.scratch = scratch
+        config = buildah.inspect_image(container.image)["OCIv1"]["config"]
+        self.entrypoint = shlex.split(dict(entry.split("=", 1) for entry in config["Env"])["AIRBYTE_ENTRYPOINT"])
 
     def put(self, name: str, document: dict) -> str:
-        """Place `document` at /airbyte/secrets/<name>, readable by `airbyte` only through the container."""
+        """Place `document` at /airbyte/secrets/<name>, owned by `airbyte`, as the platform mounts inputs."""
         local = self.scratch / name
         local.write_text(json.dumps(document))
         destination = f"/airbyte/secrets/{name}"
@@ -125,18 +129,24 @@ def sandbox():
         yield running
 
 
+@pytest.fixture(scope="session")
+def runners(built_images, tmp_path_factory) -> dict[str, PlatformRunner]:
+    """One container per image (creating one copies the whole image with vfs); connector name -> runner."""
+    with contextlib.ExitStack() as stack:
+        yield {
+            name: PlatformRunner(stack.enter_context(buildah.Container(image)), tmp_path_factory.mktemp(name))
+            for name, image in built_images.items()
+        }
+
+
 @pytest.fixture(scope="module", params=SCENARIOS, ids=lambda scenario: scenario.id)
 def scenario(request) -> Scenario:
     return request.param
 
 
 @pytest.fixture(scope="module")
-def runner(scenario, built_images, tmp_path_factory):
-    image = built_images[scenario.connector.name]
-    environment = dict(entry.split("=", 1) for entry in buildah.inspect_image(image)["OCIv1"]["config"]["Env"])
-    with buildah.Container(image) as container:
-        yield PlatformRunner(container, shlex.split(environment["AIRBYTE_ENTRYPOINT"]),
-                             tmp_path_factory.mktemp(scenario.id))
+def runner(scenario, runners) -> PlatformRunner:
+    return runners[scenario.connector.name]
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +166,10 @@ def test_image_config_is_what_the_platform_expects(connector, built_images):
 
 
 @pytest.mark.parametrize("connector", connectors(), ids=lambda connector: connector.name)
-def test_image_runs_as_airbyte_with_a_writable_airbyte_folder(connector, built_images):
-    with buildah.Container(built_images[connector.name]) as container:
-        completed = container.run(["sh", "-c", "id -un && touch /airbyte/probe && echo writable"], user=None)
+def test_image_runs_as_airbyte_with_a_writable_airbyte_folder(connector, runners):
+    """Without --user, a container runs as the image's USER; it must be `airbyte` and own /airbyte."""
+    completed = runners[connector.name].container.run(["sh", "-c", "id -un && touch /airbyte/probe && echo writable"],
+                                                      user=None)
     assert completed.stdout.split() == ["airbyte", "writable"], completed.stderr
 
 
@@ -180,16 +191,20 @@ def test_check_fails_with_a_wrong_secret(scenario, runner, config):
     assert [status["status"] for status in of_type(messages, "CONNECTION_STATUS")] == ["FAILED"]
 
 
-def test_discover_lists_every_stream_with_its_schema(scenario, runner, config, tmp_path):
-    [catalog] = of_type(runner.run("discover", "--config", runner.put("config.json", config)), "CATALOG")
+@pytest.fixture(scope="module")
+def catalog(runner, config) -> dict:
+    [discovered] = of_type(runner.run("discover", "--config", runner.put("config.json", config)), "CATALOG")
+    return discovered
+
+
+def test_discover_lists_every_stream_with_its_schema(scenario, catalog, config, tmp_path):
     streams = {stream["name"]: stream for stream in catalog["streams"]}
     assert set(streams) == scenario.streams
     assert all(stream["json_schema"].get("properties") for stream in streams.values())
     assert [catalog] == of_type(host_run(scenario.connector, tmp_path, "discover", config), "CATALOG")
 
 
-def test_read_yields_the_sandbox_records_and_state(scenario, runner, config, sandbox):
-    [catalog] = of_type(runner.run("discover", "--config", runner.put("config.json", config)), "CATALOG")
+def test_read_yields_the_sandbox_records_and_state(scenario, runner, config, catalog, sandbox):
     selected = {name for name, _, _ in scenario.read}
     configured = {"streams": [
         {"stream": stream,
