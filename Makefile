@@ -14,6 +14,9 @@ $(INSTALL_STAMP): requirements-dev.txt $(foreach part,$(PARTS),$(part)/setup.py)
 	@bash scripts/system-packages
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt $(foreach part,$(PARTS),-e ./$(part))
+	@# `python -m sandbox` / `python -m pipeline` run from the root must find the packages sandbox/sandbox and
+	@# pipeline/pipeline, not the folders of the same name: compat mode puts the folders on sys.path.
+	$(BIN)/pip install --quiet --no-deps --config-settings editable_mode=compat -e ./sandbox -e ./pipeline
 	@touch $@
 
 demo: install
