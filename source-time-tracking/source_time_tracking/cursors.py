@@ -14,26 +14,62 @@ Two checkpointing policies exist because the APIs order rows differently:
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Mapping, MutableMapping, Optional
 
 import pendulum
 
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+_UNIX_SECONDS = re.compile(r"\d+(\.\d+)?")
 
 
-def parse_datetime(value: Any) -> Optional[datetime]:
-    """An API cursor value (ISO 8601 string or unix seconds) as an aware UTC datetime."""
+def parse_datetime(value: Any, style: str = "iso8601") -> Optional[datetime]:
+    """An API time as an aware UTC datetime; None for a missing value.
+
+    Accepts ISO 8601 with any offset (without one it is UTC; a bare date is its midnight) and unix seconds
+    (a JSON number or a string of digits, with an optional fraction). `style` is the form the API is
+    configured to send (`incremental.format`) and is tried first: it settles a string of digits such as
+    `20260305`, both an ISO basic date and a unix time. Raises ValueError when neither form fits.
+    """
     if value is None or value == "":
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if isinstance(value, str) and value.isdigit():
-        return datetime.fromtimestamp(int(value), tz=timezone.utc)
-    parsed = pendulum.parse(str(value))
-    if not isinstance(parsed, datetime):
-        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day)
-    return parsed.astimezone(timezone.utc)
+    parsers = (_from_unix_seconds, _from_iso) if style == "unix" else (_from_iso, _from_unix_seconds)
+    for parser in parsers:
+        parsed = parser(value)
+        if parsed is not None:
+            return parsed
+    raise ValueError(f"{value!r} is neither an ISO 8601 date-time nor unix seconds")
+
+
+def _from_iso(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = pendulum.parse(value, exact=True)
+    except ValueError:
+        return None
+    if isinstance(parsed, datetime):
+        return parsed.astimezone(timezone.utc)
+    if isinstance(parsed, date):
+        return datetime(parsed.year, parsed.month, parsed.day, tzinfo=timezone.utc)
+    return None  # a bare time or a duration is not a point in time
+
+
+def _from_unix_seconds(value: Any) -> Optional[datetime]:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    text = str(value).strip()
+    if not _UNIX_SECONDS.fullmatch(text):
+        return None
+    seconds = Decimal(text)  # exact: a float would blur the microseconds of a large timestamp
+    whole = int(seconds)
+    fraction = timedelta(microseconds=int((seconds - whole) * 1_000_000))
+    try:
+        return datetime.fromtimestamp(whole, tz=timezone.utc) + fraction
+    except (OverflowError, OSError, ValueError):
+        return None  # beyond the calendar, e.g. milliseconds sent as seconds
 
 
 def format_iso(value: datetime) -> str:

@@ -22,6 +22,7 @@ from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from source_time_tracking.config import ApiKeyHeaderAuth, BasicAuth, BearerAuth, GenericProvider
 from source_time_tracking.cursors import PerPageCursor, format_filter
 from source_time_tracking.errors import json_body
+from source_time_tracking.normalise import RecordNormaliser
 from source_time_tracking.pagination import OffsetPaginator, Page
 from source_time_tracking.streams import TimeTrackingStream
 
@@ -53,7 +54,7 @@ def authenticator(auth: BearerAuth | ApiKeyHeaderAuth | BasicAuth) -> AbstractHe
 
 
 class GenericTimeEntries(TimeTrackingStream):
-    """`time_entries`: records exactly as the API returns them; primary key and cursor from the config."""
+    """`time_entries`: the API's records, ids as strings and times in UTC ISO 8601; key and cursor from the config."""
 
     name = "time_entries"
     provider_label = PROVIDER_LABEL
@@ -63,6 +64,9 @@ class GenericTimeEntries(TimeTrackingStream):
         pagination = provider.pagination
         self._paginator = OffsetPaginator(
             pagination.offset_param, pagination.limit_param, pagination.page_size, pagination.total_path
+        )
+        self._normaliser = RecordNormaliser(
+            provider.primary_key, provider.incremental.cursor_field, provider.incremental.format
         )
         super().__init__(
             PerPageCursor(provider.incremental.cursor_field, start_date),
@@ -123,11 +127,16 @@ class GenericTimeEntries(TimeTrackingStream):
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return self._paginator.describe(self._sent_token(response), json_body(response), page_number)
 
+    def shape_record(
+        self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
+    ) -> Mapping[str, Any]:
+        return self._normaliser.normalise(record, response.url)
+
     def get_json_schema(self) -> Mapping[str, Any]:
-        """The design example's fields, plus the configured primary key and cursor (any API's own fields pass)."""
+        """The design example's fields plus the configured key, cursor and work date; other fields pass as sent."""
         schema = copy.deepcopy(ResourceSchemaLoader("source_time_tracking").get_schema("generic_time_entries"))
-        for field in (self.primary_key, self.cursor_field, self.work_date_field):
-            schema["properties"].setdefault(field, {"type": ["null", "string", "integer", "number"]})
+        schema["properties"].update(self._normaliser.declared_properties())
+        schema["properties"].setdefault(self.work_date_field, {"type": ["null", "string"], "format": "date"})
         return schema
 
 

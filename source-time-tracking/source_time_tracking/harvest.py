@@ -148,7 +148,9 @@ class HarvestUserCostRates(HarvestStream):
     ) -> str:
         return next_page_token["next_url"] if next_page_token else f"users/{stream_slice['user_id']}/cost_rates"
 
-    def shape_record(self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+    def shape_record(
+        self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
+    ) -> Mapping[str, Any]:
         return {**record, "user_id": stream_slice["user_id"]}
 
     def read_records(

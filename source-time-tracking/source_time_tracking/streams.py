@@ -93,12 +93,14 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._rows_read += len(records)
         self._log_page(self.describe_page(response, self._pages_read), len(records))
         for record in records:
-            record = self.shape_record(record, stream_slice)
+            record = self.shape_record(record, stream_slice, response)
             self._cursor.observe(record)
             yield record
 
-    def shape_record(self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
-        """Hook: add fields a record lacks (e.g. the parent id of a substream)."""
+    def shape_record(
+        self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
+    ) -> Mapping[str, Any]:
+        """Hook: add fields a record lacks (a substream's parent id) or convert vendor formats (generic)."""
         return record
 
     @abstractmethod

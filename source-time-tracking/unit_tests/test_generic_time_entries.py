@@ -10,12 +10,16 @@ from unittest.mock import patch
 import freezegun
 from airbyte_cdk.models import FailureType, Status, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
 from source_time_tracking import SourceTimeTracking
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data, stream_state
 from unit_tests.request_builder import GenericRequestBuilder
 from unit_tests.response_builder import template_response, generic_entry, generic_response, raw_response
+
+_ID = {"type": ["null", "string"]}
+_TIMESTAMP = {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}
 
 _STREAM = "time_entries"
 _LOGGER = logging.getLogger("airbyte")
@@ -154,6 +158,7 @@ class IncrementalTest(TestCase):
 
         output = read_stream(ConfigBuilder.generic().build(), _STREAM, SyncMode.incremental)
 
+        assert record_data(output)[0]["updated_at"] == "2026-09-21T14:13:20Z"
         assert stream_state(output) == {"updated_at": "2026-09-21T14:13:20Z"}
 
     @HttpMocker()
@@ -164,7 +169,134 @@ class IncrementalTest(TestCase):
 
         assert airbyte_stream.source_defined_primary_key == [["entry_id"]]
         assert airbyte_stream.default_cursor_field == ["modified"]
-        assert "entry_id" in airbyte_stream.json_schema["properties"]
+        assert airbyte_stream.json_schema["properties"]["entry_id"] == _ID
+        assert airbyte_stream.json_schema["properties"]["modified"] == _TIMESTAMP
+
+
+def _entry_with(**fields):
+    record = generic_entry("te_1", "2026-10-05T10:00:00Z")
+    for name, value in fields.items():
+        record.with_field(FieldPath(name), value)
+    return generic_response().with_record(record).build()
+
+
+@freezegun.freeze_time("2026-11-25T08:00:00Z")
+class NormalisationTest(TestCase):
+    """Ids leave as strings and times as UTC ISO 8601, whatever form the API sends them in."""
+
+    @HttpMocker()
+    def test_given_integer_ids_and_iso_times_with_offsets_when_read_then_strings_and_utc(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(
+            id=101, user_id=7, project_id=1003.0, task_id="install",
+            created_at="2026-10-04T19:00:00+02:00", updated_at="2026-10-05T05:30:00.250-04:30"))
+
+        record = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]
+
+        assert {key: record[key] for key in ("id", "user_id", "project_id", "task_id", "created_at", "updated_at")} == {
+            "id": "101", "user_id": "7", "project_id": "1003", "task_id": "install",
+            "created_at": "2026-10-04T17:00:00Z", "updated_at": "2026-10-05T10:00:00.250000Z",
+        }
+        assert record["date"] == "2026-10-04" and record["hours"] == 2.5 and record["notes"] == "Panel swap"
+
+    @HttpMocker()
+    def test_given_unix_format_when_read_then_unix_seconds_become_utc_iso(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(incremental={"format": "unix"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_updated_since("1790000000").build(),
+                        _entry_with(created_at="1789990000.5", updated_at=1790000000))
+
+        output = read_stream(config, _STREAM, SyncMode.incremental, state={"updated_at": "2026-09-21T14:13:20Z"})
+
+        record = record_data(output)[0]
+        assert (record["created_at"], record["updated_at"]) == ("2026-09-21T11:26:40.500000Z", "2026-09-21T14:13:20Z")
+        assert stream_state(output) == {"updated_at": "2026-09-21T14:13:20Z"}  # state stays ISO; the filter is unix
+
+    @HttpMocker()
+    def test_given_a_time_in_the_other_format_when_read_then_accepted(self, http_mocker: HttpMocker) -> None:
+        unix_config = ConfigBuilder.generic().with_provider(incremental={"format": "unix"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().build(),
+                        [_entry_with(updated_at=1790000000), _entry_with(updated_at="2026-09-21T16:13:20+02:00")])
+
+        from_iso_config = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]
+        from_unix_config = record_data(read_stream(unix_config, _STREAM))[0]
+
+        assert from_iso_config["updated_at"] == from_unix_config["updated_at"] == "2026-09-21T14:13:20Z"
+
+    @HttpMocker()
+    def test_given_a_string_of_digits_when_read_then_incremental_format_decides(self, http_mocker: HttpMocker) -> None:
+        unix_config = ConfigBuilder.generic().with_provider(incremental={"format": "unix"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(created_at="20260305"))
+
+        as_iso = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]["created_at"]
+        as_unix = record_data(read_stream(unix_config, _STREAM))[0]["created_at"]
+
+        assert (as_iso, as_unix) == ("2026-03-05T00:00:00Z", "1970-08-23T11:51:45Z")
+
+    @HttpMocker()
+    def test_given_nulls_and_absent_fields_when_read_then_no_error_and_nothing_added(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response(
+            {"data": [{"id": "te_1", "user_id": None, "created_at": None, "updated_at": "2026-10-05T10:00:00Z"}]}))
+
+        record = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]
+
+        # (the CDK's serializer then omits null values from the record message)
+        assert record.get("user_id") is None and record.get("created_at") is None and "task_id" not in record
+        assert (record["id"], record["updated_at"]) == ("te_1", "2026-10-05T10:00:00Z")
+
+    @HttpMocker()
+    def test_given_an_unparseable_time_when_read_then_config_error_naming_field_entry_and_url(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(id=42, created_at="last tuesday"))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert error.failure_type == FailureType.config_error
+        assert error.message == (
+            "Field 'created_at' of time entry '42' holds 'last tuesday', which is not a time in ISO 8601 or unix "
+            "seconds (incremental.format is 'iso8601') (GET https://api.time-tracking.test/v1/entries?offset=0&limit=100)"
+        )
+        assert not output.records
+        assert "fake-generic-token" not in error.message + str(output.logs)
+
+    @HttpMocker()
+    def test_given_milliseconds_sent_as_seconds_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(incremental={"format": "unix"}).build()
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(updated_at=1790000000000))
+
+        output = read_stream(config, _STREAM, expecting_exception=True)
+
+        assert "Field 'updated_at' of time entry 'te_1' holds 1790000000000" in output.errors[0].trace.error.message
+
+    @HttpMocker()
+    def test_given_an_object_as_id_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(project_id={"id": 3}))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        assert "Field 'project_id' of time entry 'te_1' holds {'id': 3}, which is not an identifier" in (
+            output.errors[0].trace.error.message)
+
+    def test_discovered_schemas_of_both_providers_hold_one_type_per_property(self) -> None:
+        for config in (ConfigBuilder.generic().build(), ConfigBuilder.harvest().build()):
+            for stream in SourceTimeTracking().streams(config):
+                for path, types in _property_types(stream.get_json_schema()):
+                    assert len([kind for kind in types if kind != "null"]) == 1, f"{stream.name}{path}: {types}"
+
+    def test_discovered_generic_schema_declares_ids_as_strings_and_times_as_timestamps(self) -> None:
+        properties = SourceTimeTracking().streams(ConfigBuilder.generic().build())[0].get_json_schema()["properties"]
+
+        assert {field: properties[field] for field in ("id", "user_id", "project_id", "task_id")} == dict.fromkeys(
+            ("id", "user_id", "project_id", "task_id"), _ID)
+        assert properties["created_at"] == properties["updated_at"] == _TIMESTAMP
+
+
+def _property_types(schema, path=""):
+    """(path, list of types) of every node of a JSON schema that declares a type."""
+    if "type" in schema:
+        yield path, schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    for name, child in schema.get("properties", {}).items():
+        yield from _property_types(child, f"{path}.{name}")
+    if isinstance(schema.get("items"), dict):
+        yield from _property_types(schema["items"], f"{path}[]")
 
 
 @freezegun.freeze_time("2026-11-25T08:00:00Z")

@@ -1,0 +1,80 @@
+"""Generic-provider records in the project's types: identifiers as strings, times as UTC ISO 8601.
+
+A generic API may send an id as a number or a string, and a time as ISO 8601 with any offset or as unix
+seconds. Downstream (PyAirbyte's typed tables, the mappings' casts) needs one type per column, and the
+project keeps times in UTC, so the wire client converts these fields before a record leaves the source.
+Every other field passes unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional
+
+from source_time_tracking.cursors import format_iso, parse_datetime
+from source_time_tracking.errors import shape_error
+
+ID_SCHEMA = {"type": ["null", "string"]}
+TIMESTAMP_SCHEMA = {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}
+# The design example's fields, besides the configured primary key and cursor.
+REFERENCE_FIELDS = ("user_id", "project_id", "task_id")
+TIME_FIELDS = ("created_at", "updated_at")
+
+
+def as_identifier(value: Any) -> str:
+    """An id as text: strings unchanged, integers (also `12.0`) in decimal."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    raise ValueError(f"{value!r} is not a string or an integer")
+
+
+class RecordNormaliser:
+    """Converts the identifier and time fields of one provider's records (fields a record lacks stay absent)."""
+
+    def __init__(self, primary_key: str, cursor_field: str, time_format: str) -> None:
+        self._primary_key = primary_key
+        self._time_fields = tuple(dict.fromkeys((cursor_field, *TIME_FIELDS)))
+        id_fields = dict.fromkeys((primary_key, *REFERENCE_FIELDS))
+        self._id_fields = tuple(field for field in id_fields if field not in self._time_fields)
+        self._time_format = time_format
+
+    def declared_properties(self) -> dict[str, dict[str, Any]]:
+        """The JSON schema of every converted field: exactly what `normalise` emits."""
+        return {
+            **{field: dict(ID_SCHEMA) for field in self._id_fields},
+            **{field: dict(TIMESTAMP_SCHEMA) for field in self._time_fields},
+        }
+
+    def normalise(self, record: Mapping[str, Any], url: str) -> dict[str, Any]:
+        """The record with converted fields; a value that does not convert fails, naming field, entry and URL."""
+        normalised = dict(record)
+        self._convert(normalised, self._id_fields, as_identifier, "an identifier", url)
+        time_kind = f"a time in ISO 8601 or unix seconds (incremental.format is '{self._time_format}')"
+        self._convert(normalised, self._time_fields, self._as_utc_iso, time_kind, url)
+        return normalised
+
+    def _as_utc_iso(self, value: Any) -> Optional[str]:
+        parsed = parse_datetime(value, self._time_format)
+        return format_iso(parsed) if parsed else None  # an empty string is no time
+
+    def _convert(
+        self,
+        record: dict[str, Any],
+        fields: tuple[str, ...],
+        convert: Callable[[Any], Optional[str]],
+        kind: str,
+        url: str,
+    ) -> None:
+        for field in fields:
+            if record.get(field) is None:
+                continue  # absent stays absent, null stays null
+            value = record[field]
+            try:
+                record[field] = convert(value)
+            except ValueError as error:
+                entry_id = record.get(self._primary_key)
+                message = f"Field '{field}' of time entry {entry_id!r} holds {value!r}, which is not {kind}"
+                raise shape_error(message, url) from error
