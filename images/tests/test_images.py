@@ -100,7 +100,8 @@ class PlatformRunner:
     def run(self, *args: str, workdir: str | None = None, expect_success: bool = True) -> list[dict]:
         completed = self.container.run([*self.entrypoint, *args], user="airbyte", workdir=workdir)
         if expect_success:
-            assert completed.returncode == 0, f"{args[0]} failed in {self.container.image}:\n{completed.stderr[-3000:]}"
+            assert completed.returncode == 0, (
+                f"{args[0]} failed in {self.container.image}:\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
         return parse_messages(completed.stdout)
 
 
