@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from images.connectors import connectors
@@ -66,3 +67,10 @@ def test_model_rejects_what_the_schema_rejects():
     for document in broken_documents:
         with pytest.raises(ValidationError):
             ConnectorMetadata.model_validate(document)
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_acceptance_tests_name_the_image_that_make_image_builds(connector):
+    acceptance = yaml.safe_load((connector.folder / "acceptance-test-config.yml").read_text())
+    assert acceptance["connector_image"] == f"{connector.repository}:dev"
+    assert acceptance["connector_image"] in connector.tags
