@@ -1,13 +1,13 @@
-# Image targets, included by the root Makefile (`include images/images.mk`).
+# Image targets, included by the root Makefile (`include images/images.mk`; `install` is the root's target).
 #   make image                      build both connector images (Docker if an engine answers, else buildah)
 #   make image NAME=source-sage-gl  build one
 #   make test-images                build both images and run them against the sandbox (spec/check/discover/read)
-IMAGES_PYTHON ?= .venv/bin/python
+IMAGES_PYTHON ?= $(if $(BIN),$(BIN),.venv/bin)/python
 NAME ?=
 
 .PHONY: image test-images
-image:
+image: install
 	$(IMAGES_PYTHON) -m images build $(NAME)
 
-test-images:
-	$(IMAGES_PYTHON) -m pytest images/tests/test_images.py -v
+test-images: install
+	$(IMAGES_PYTHON) -m pytest -p no:cacheprovider images/tests/test_images.py -v
