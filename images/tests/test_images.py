@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from sandbox import running_sandbox
 
 from images import buildah
 from images.builder import build_images
@@ -124,8 +125,6 @@ def built_images() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def sandbox():
-    from sandbox import running_sandbox
-
     with running_sandbox(scale=0.05, seed=7) as running:
         yield running
 
