@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PARTS := sandbox source-sage-gl source-time-tracking destination-mappings pipeline
 INSTALL_STAMP := $(VENV)/.install-stamp
 
-.PHONY: install system-packages demo test bench image test-images clean
+.PHONY: install demo test bench clean
 
 install: $(INSTALL_STAMP)
 
@@ -26,7 +26,7 @@ test: install
 	@bash scripts/run-tests
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 include images/images.mk
 
