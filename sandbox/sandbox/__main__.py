@@ -38,7 +38,12 @@ def serve(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
-    server, thread = start_server(args.scale, args.seed, host=args.host, port=args.port, cache_dir=args.cache_dir)
+    try:
+        server, thread = start_server(args.scale, args.seed, host=args.host, port=args.port,
+                                      cache_dir=args.cache_dir, harvest_rate_limit=args.harvest_rate_limit)
+    except ValueError as bad:  # a malformed --harvest-rate-limit (or environment setting)
+        print(f"python -m sandbox serve: {bad}", file=sys.stderr)
+        return 2
     try:
         print(json.dumps(server.info), flush=True)
         stopping.wait()
@@ -64,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     serve_parser.add_argument("--cache-dir", default=os.environ.get("SANDBOX_CACHE_DIR") or None,
                               help="keep the generated company here and reuse it (default: $SANDBOX_CACHE_DIR)")
+    serve_parser.add_argument("--harvest-rate-limit", metavar="off|N/SECONDS", default=None,
+                              help="Harvest's throttle: 'off' or '<requests>/<seconds>' (default 100/15, "
+                                   "or $SANDBOX_HARVEST_RATE_LIMIT); POST /_sandbox/settings changes it later")
     generate_parser = commands.add_parser("generate", help="write the company into a SQLite file and time it")
     generate_parser.add_argument("output", help="path of the new SQLite file")
     for sub in (serve_parser, generate_parser):

@@ -57,5 +57,15 @@ class SandboxControl:
     def clear_requests(self) -> dict:
         return self._call("DELETE", "requests")
 
+    def settings(self) -> dict:
+        """`GET /_sandbox/settings`, e.g. `{"harvest_rate_limit": "100/15"}`."""
+        return self._call("GET", "settings")
+
+    def update_settings(self, *, harvest_rate_limit: str | None = None) -> dict:
+        """`POST /_sandbox/settings`; `harvest_rate_limit` is `"off"` or `"<requests>/<seconds>"`.
+        Returns every setting after the change; `reset()` restores the ones the server started with."""
+        payload = {"harvest_rate_limit": harvest_rate_limit}
+        return self._call("POST", "settings", json={k: v for k, v in payload.items() if v is not None})
+
     def truth(self, dataset: str, rows: bool = False) -> dict:
         return self._call("GET", f"truth/{dataset}", params={"rows": 1} if rows else None)

@@ -1,4 +1,5 @@
-"""The `/_sandbox/` control endpoints (never part of any vendor API): reset, mutate, faults, requests, truth.
+"""The `/_sandbox/` control endpoints (never part of any vendor API): reset, mutate, faults, requests, truth,
+settings.
 
 JSON in, JSON out; a bad request gets a 400 (404 for an unknown route or dataset) with
 `{"error": "<what is wrong>"}` and changes nothing. The routes are documented in the sandbox README.
@@ -17,6 +18,7 @@ from .store import Store
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
 FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds"}
+SETTINGS_KEYS = {"harvest_rate_limit"}
 
 
 class ControlError(Exception):
@@ -43,6 +45,8 @@ class Control:
             ("GET", "requests"): self.get_requests,
             ("DELETE", "requests"): self.clear_requests,
             ("GET", "truth"): self.truth,
+            ("GET", "settings"): self.get_settings,
+            ("POST", "settings"): self.set_settings,
         }
 
     def handle(self, request: Request) -> Response:
@@ -112,6 +116,27 @@ class Control:
     def clear_requests(self, request: Request) -> dict:
         self.store.requests.clear()
         return self.store.requests.snapshot()
+
+    def _configurable(self) -> list:
+        """Emulators with settings that can change while serving (`settings()` / `apply_settings(dict)`)."""
+        return [emulator for emulator in self.emulators if hasattr(emulator, "apply_settings")]
+
+    def get_settings(self, request: Request) -> dict:
+        settings: dict = {}
+        for emulator in self._configurable():
+            settings.update(emulator.settings())
+        return settings
+
+    def set_settings(self, request: Request) -> dict:
+        """Change emulator settings (e.g. Harvest's rate limit); a bad value is a 400 and changes nothing."""
+        payload = self.body(request, SETTINGS_KEYS)
+        for emulator in self._configurable():
+            owned = {key: value for key, value in payload.items() if key in emulator.settings()}
+            try:
+                emulator.apply_settings(owned)
+            except ValueError as error:
+                raise ControlError(400, str(error)) from error
+        return self.get_settings(request)
 
     def truth(self, request: Request, dataset: str) -> dict:
         if dataset not in DATASETS:

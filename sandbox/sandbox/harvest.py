@@ -10,9 +10,10 @@
 - Time entries are sorted by `spent_date` descending (then `id` descending), the list shape of the current
   docs (no `user_assignment`/`task_assignment`); nested `user`, `client`, `project`, `task` objects.
 - Throttling: 100 requests per 15 s per account, answered 429 with `Retry-After` (`HarvestRateLimit`).
-  Switch it off or change it with `emulator.rate_limit.configure(...)` in process, or for a served
-  sandbox with the environment variable `SANDBOX_HARVEST_RATE_LIMIT` = `off` or `<requests>/<seconds>`
-  (read when the emulator is built).
+  The setting is `off` or `<requests>/<seconds>`: at start `python -m sandbox serve --harvest-rate-limit`
+  (or `running_sandbox(harvest_rate_limit=...)`; the environment variable `SANDBOX_HARVEST_RATE_LIMIT`
+  is the fallback), while running `POST /_sandbox/settings {"harvest_rate_limit": ...}`
+  (`SandboxControl.update_settings`). `POST /_sandbox/reset` restores the start setting.
 """
 
 from __future__ import annotations
@@ -104,20 +105,27 @@ class HarvestRateLimit:
     @classmethod
     def from_setting(cls, setting: str | None, clock: Callable[[], float] = time.monotonic) -> "HarvestRateLimit":
         """The limit a setting such as ``"off"`` or ``"100/15"`` describes (None or empty: the default)."""
+        limit = cls(clock=clock)
+        limit.apply(setting)
+        return limit
+
+    def apply(self, setting: str | None) -> None:
+        """Configure from ``"off"``, ``"<requests>/<seconds>"`` or ``"<requests>"`` (per 15 s); None or
+        empty: the documented 100/15. Raises ValueError (and changes nothing) for anything else."""
         if not setting:
-            return cls(clock=clock)
+            self.configure(100, 15.0)
+            return
+        if not isinstance(setting, str):
+            raise ValueError(f"a Harvest rate limit must be 'off' or '<requests>/<seconds>', got {setting!r}")
         if setting.strip().lower() == "off":
-            return cls(None, clock=clock)
+            self.configure(None)
+            return
         requests, _, seconds = setting.partition("/")
         try:
-            return cls(int(requests), float(seconds or 15), clock=clock)
+            self.configure(int(requests), float(seconds or 15))
         except ValueError as bad:
-            raise ValueError(f"{RATE_LIMIT_VARIABLE} must be 'off' or '<requests>/<seconds>', got {setting!r}") from bad
-
-    def forget(self) -> None:
-        """Start every account's window afresh (keeps the settings)."""
-        with self._lock:
-            self._admitted.clear()
+            raise ValueError(f"a Harvest rate limit must be 'off' or '<requests>/<seconds>' with at least "
+                             f"1 request per a positive number of seconds, got {setting!r}") from bad
 
     def settings(self) -> dict:
         return {"requests": self.requests, "seconds": self.seconds}
@@ -249,16 +257,34 @@ _ONE_PATH = re.compile(r"^/v2/(time_entries|projects|tasks|users|clients)/(\d+)$
 class HarvestEmulator:
     prefix = "/v2"
 
-    def __init__(self, store, faults, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store, faults, *, rate_limit: str | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.faults = faults
-        self.rate_limit = HarvestRateLimit.from_setting(os.environ.get(RATE_LIMIT_VARIABLE), clock)
+        # The start setting: the argument (`serve --harvest-rate-limit`), else the environment variable.
+        self._rate_limit_setting = rate_limit if rate_limit is not None else os.environ.get(RATE_LIMIT_VARIABLE)
+        try:
+            self.rate_limit = HarvestRateLimit.from_setting(self._rate_limit_setting, clock)
+        except ValueError as bad:
+            source = "harvest_rate_limit" if rate_limit is not None else RATE_LIMIT_VARIABLE
+            raise ValueError(f"{source}: {bad}") from bad
         self._counts = VersionedCache()
         self._boundaries = VersionedCache()
 
     def reset(self) -> None:
-        """`POST /_sandbox/reset`: every rate-limit window starts afresh (the limit's settings stay)."""
-        self.rate_limit.forget()
+        """`POST /_sandbox/reset`: the rate limit is the start setting again, every window afresh."""
+        self.rate_limit.apply(self._rate_limit_setting)
+
+    def settings(self) -> dict:
+        """`GET /_sandbox/settings`: what can be changed while serving, in the form `apply_settings` takes."""
+        limit = self.rate_limit
+        value = "off" if limit.requests is None else f"{limit.requests}/{limit.seconds:g}"
+        return {"harvest_rate_limit": value}
+
+    def apply_settings(self, settings: dict) -> None:
+        """`POST /_sandbox/settings`: `{"harvest_rate_limit": "off" | "<requests>/<seconds>"}`."""
+        if "harvest_rate_limit" in settings:
+            self.rate_limit.apply(settings["harvest_rate_limit"])
 
     # -- the request pipeline ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:

@@ -55,18 +55,21 @@ def sandbox_info(base_url: str) -> dict:
     }
 
 
-def vendor_emulators(store: Store, faults: Faults) -> list[Emulator]:
-    return [IntacctEmulator(store, faults), HarvestEmulator(store, faults), GenericEmulator(store, faults)]
+def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | None = None) -> list[Emulator]:
+    """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15."""
+    return [IntacctEmulator(store, faults), HarvestEmulator(store, faults, rate_limit=harvest_rate_limit),
+            GenericEmulator(store, faults)]
 
 
 class SandboxServer:
     """The emulators and the control endpoints behind one `ThreadingHTTPServer`."""
 
     def __init__(self, store: Store, faults: Faults, *, host: str = "127.0.0.1", port: int = 0,
-                 emulators: list[Emulator] | None = None):
+                 emulators: list[Emulator] | None = None, harvest_rate_limit: str | None = None):
         self.store = store
         self.faults = faults
-        self.emulators = vendor_emulators(store, faults) if emulators is None else emulators
+        self.emulators = (vendor_emulators(store, faults, harvest_rate_limit=harvest_rate_limit)
+                          if emulators is None else emulators)
         self.control = Control(store, faults, self.emulators, sandbox_info)
         self.httpd = _HTTPServer((host, port), _Handler)
         self.httpd.sandbox = self
@@ -178,10 +181,15 @@ class RunningSandbox:
 
 
 def start_server(scale: float, seed: int, host: str = "127.0.0.1", port: int = 0,
-                 cache_dir: str | None = None) -> tuple[SandboxServer, threading.Thread]:
+                 cache_dir: str | None = None,
+                 harvest_rate_limit: str | None = None) -> tuple[SandboxServer, threading.Thread]:
     """Generate (or take from `cache_dir`) the company and serve it from a background thread."""
     store = Store(scale=scale, seed=seed, cache_dir=cache_dir)
-    server = SandboxServer(store, Faults(seed), host=host, port=port)
+    try:
+        server = SandboxServer(store, Faults(seed), host=host, port=port, harvest_rate_limit=harvest_rate_limit)
+    except BaseException:
+        store.close()
+        raise
     thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
     thread.start()
     return server, thread
@@ -194,9 +202,11 @@ def stop_server(server: SandboxServer, thread: threading.Thread) -> None:
 
 
 @contextmanager
-def running_sandbox(scale: float = 1.0, seed: int = 7, *, port: int = 0):
-    """Serve the sandbox on 127.0.0.1 (a free port by default) for the duration of a `with` block."""
-    server, thread = start_server(scale, seed, port=port)
+def running_sandbox(scale: float = 1.0, seed: int = 7, *, port: int = 0, harvest_rate_limit: str | None = None):
+    """Serve the sandbox on 127.0.0.1 (a free port by default) for the duration of a `with` block.
+
+    `harvest_rate_limit`: `"off"` or `"<requests>/<seconds>"` instead of Harvest's documented 100/15."""
+    server, thread = start_server(scale, seed, port=port, harvest_rate_limit=harvest_rate_limit)
     try:
         yield RunningSandbox(server)
     finally:

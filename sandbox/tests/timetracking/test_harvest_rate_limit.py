@@ -82,3 +82,21 @@ def test_bad_environment_setting_is_refused(store, monkeypatch):
     monkeypatch.setenv(RATE_LIMIT_VARIABLE, "lots")
     with pytest.raises(ValueError, match=RATE_LIMIT_VARIABLE):
         HarvestEmulator(store, Faults())
+
+
+def test_the_start_argument_wins_over_the_environment_and_reset_restores_it(store, monkeypatch, clock):
+    monkeypatch.setenv(RATE_LIMIT_VARIABLE, "off")
+    harvest = HarvestEmulator(store, Faults(), rate_limit="2/60", clock=clock)
+    assert harvest.settings() == {"harvest_rate_limit": "2/60"}
+    harvest.apply_settings({"harvest_rate_limit": "off"})
+    assert spend(harvest, 150) == [200] * 150
+    harvest.reset()
+    assert harvest.settings() == {"harvest_rate_limit": "2/60"}
+    assert spend(harvest, 3) == [200, 200, 429]
+
+
+def test_a_bad_setting_changes_nothing(harvest, clock):
+    harvest.apply_settings({"harvest_rate_limit": "3/60"})
+    with pytest.raises(ValueError, match="'3/zero'"):
+        harvest.apply_settings({"harvest_rate_limit": "3/zero"})
+    assert harvest.settings() == {"harvest_rate_limit": "3/60"}

@@ -2,13 +2,17 @@
 counts, mutations and deletes through the control API, generic faults with the vendors' own bodies."""
 
 import hashlib
+import json
 import math
+import signal
+import subprocess
+import sys
+from types import SimpleNamespace
 
 import pytest
 import requests
 
-from sandbox import running_sandbox
-from sandbox.harvest import HarvestEmulator
+from sandbox import SandboxControl, running_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -119,15 +123,62 @@ def test_generic_faults_use_each_vendors_body(sb):
 
 
 def test_harvest_throttle_over_http(sb):
-    harvest = next(e for e in sb.server.emulators if isinstance(e, HarvestEmulator))
-    harvest.rate_limit.configure(5, seconds=600)
+    session, base_url = harvest_session(sb)
+    assert sb.control.settings() == {"harvest_rate_limit": "100/15"}
+    assert sb.control.update_settings(harvest_rate_limit="5/600") == {"harvest_rate_limit": "5/600"}
+    statuses = [session.get(f"{base_url}/company", timeout=30).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert int(session.get(f"{base_url}/company", timeout=30).headers["Retry-After"]) > 500
+    assert sb.control.requests()["harvest"] == {"throttled": 2}
+    sb.control.reset()  # back to the start setting, window forgotten
+    assert sb.control.settings() == {"harvest_rate_limit": "100/15"}
+    assert session.get(f"{base_url}/company", timeout=30).status_code == 200
+
+
+def test_harvest_throttle_can_be_switched_off_over_http(sb):
+    session, base_url = harvest_session(sb)
+    sb.control.update_settings(harvest_rate_limit="off")
+    assert {session.get(f"{base_url}/company", timeout=30).status_code for _ in range(130)} == {200}
+    assert sb.control.settings() == {"harvest_rate_limit": "off"}
+
+
+@pytest.mark.parametrize("payload, message", [({"harvest_rate_limit": "lots"}, "'lots'"),
+                                              ({"harvest_rate_limit": "0/15"}, "at least 1 request"),
+                                              ({"harvest_rate_limit": 100}, "100"),
+                                              ({"intacct_speed": "fast"}, "unknown field")])
+def test_bad_settings_are_refused_and_change_nothing(sb, payload, message):
+    sb.control.update_settings(harvest_rate_limit="7/30")
+    answer = requests.post(f"{sb.base_url}/_sandbox/settings", json=payload, timeout=30)
+    assert answer.status_code == 400 and message in answer.json()["error"]
+    assert sb.control.settings() == {"harvest_rate_limit": "7/30"}
+
+
+def test_running_sandbox_takes_the_start_setting():
+    with running_sandbox(scale=0.05, seed=3, harvest_rate_limit="off") as small:
+        assert small.control.settings() == {"harvest_rate_limit": "off"}
+        small.control.update_settings(harvest_rate_limit="2/60")
+        small.control.reset()
+        assert small.control.settings() == {"harvest_rate_limit": "off"}
+
+
+def test_serve_flag_sets_the_harvest_rate_limit():
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--scale", "0.05",
+                                "--harvest-rate-limit", "2/600"], stdout=subprocess.PIPE, text=True)
     try:
-        session, base_url = harvest_session(sb)
-        statuses = [session.get(f"{base_url}/company", timeout=30).status_code for _ in range(6)]
-        assert statuses == [200] * 5 + [429]
-        assert int(session.get(f"{base_url}/company", timeout=30).headers["Retry-After"]) > 500
-        assert sb.control.requests()["harvest"] == {"throttled": 2}
-        sb.control.reset()  # forgets the window
-        assert session.get(f"{base_url}/company", timeout=30).status_code == 200
+        info = json.loads(process.stdout.readline())
+        session, base_url = harvest_session(SimpleNamespace(credentials=info["credentials"]))
+        statuses = [session.get(f"{base_url}/company", timeout=30).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert SandboxControl(info["base_url"]).settings() == {"harvest_rate_limit": "2/600"}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
     finally:
-        harvest.rate_limit.configure(100, 15)
+        process.kill()
+        process.wait()
+
+
+def test_serve_refuses_a_bad_harvest_rate_limit():
+    result = subprocess.run([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--scale", "0.05",
+                             "--harvest-rate-limit", "fast"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "harvest_rate_limit" in result.stderr and "'fast'" in result.stderr
