@@ -1,11 +1,21 @@
-"""Each connector's metadata.yaml holds what Airbyte's metadata schema requires, and its Dockerfile agrees."""
+"""The packaging files of each connector, checked without building an image.
 
+- metadata.yaml holds what Airbyte's metadata schema requires, and the Dockerfile agrees with it.
+- acceptance-test-config.yml is accepted by both runners that read it: Airbyte's Docker-based
+  acceptance tests (CAT, modelled in `images.acceptance_config_model`) and the CDK's in-process standard
+  tests (their own collection code, `get_scenarios()`), and follows CAT's `high` strictness rules.
+"""
+
+import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
+from airbyte_cdk.test.standard_tests.docker_base import DockerConnectorTestSuite
 from pydantic import ValidationError
 
+from images.acceptance_config_model import AcceptanceTestConfig
 from images.connectors import connectors
 from images.metadata_model import ConnectorMetadata
 
@@ -74,3 +84,121 @@ def test_acceptance_tests_name_the_image_that_make_image_builds(connector):
     acceptance = yaml.safe_load((connector.folder / "acceptance-test-config.yml").read_text())
     assert acceptance["connector_image"] == f"{connector.repository}:dev"
     assert acceptance["connector_image"] in connector.tags
+
+
+def acceptance_config(folder: Path) -> dict:
+    return yaml.safe_load((folder / "acceptance-test-config.yml").read_text())
+
+
+def standard_test_scenarios(folder: Path) -> list:
+    """The scenarios the CDK's standard tests collect from `folder`, by the CDK's own collection code."""
+    suite = type("StandardTestsOf", (DockerConnectorTestSuite,), {"get_connector_root_dir": classmethod(lambda cls: folder)})
+    return suite.get_scenarios()
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_acceptance_test_config_is_accepted_by_the_cdk_standard_tests(connector):
+    scenarios = standard_test_scenarios(connector.folder)
+    sections = {section for scenario in scenarios for section in scenario.sections}
+    assert {"spec", "connection", "discovery", "basic_read", "full_refresh"} <= sections
+    assert {scenario.status for scenario in scenarios if "connection" in scenario.sections} >= {"succeed", "failed"}
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_acceptance_test_config_is_accepted_by_the_acceptance_test_runner(connector):
+    """CAT's model accepts the file, and it meets CAT's `high` rules (the file says `low`, see the model)."""
+    config = AcceptanceTestConfig.model_validate(acceptance_config(connector.folder))
+    assert config.test_strictness_level == "low", "at high, CAT's basic_read needs expect_records, which the CDK rejects"
+    tests = config.acceptance_tests
+    for section in ("spec", "connection", "discovery", "basic_read", "incremental", "full_refresh"):
+        assert getattr(tests, section) and getattr(tests, section).tests, f"no {section} tests"
+    assert {test.status for test in tests.connection.tests} >= {"succeed", "failed"}
+    for read in tests.basic_read.tests:
+        assert read.validate_schema
+        assert all(stream.bypass_reason for stream in read.empty_streams)
+    for incremental in tests.incremental.tests:
+        assert incremental.future_state and incremental.future_state.future_state_path
+        catalog = json.loads((connector.folder / incremental.configured_catalog_path).read_text())
+        state = json.loads((connector.folder / incremental.future_state.future_state_path).read_text())
+        in_state = {message["stream"]["stream_descriptor"]["name"] for message in state}
+        missing = {stream.name for stream in incremental.future_state.missing_streams if stream.bypass_reason}
+        assert {entry["stream"]["name"] for entry in catalog["streams"]} <= in_state | missing
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_acceptance_test_config_names_files_that_exist(connector):
+    """Every file it names is in the repository, except secrets/ (written from the sandbox by conftest)."""
+    named = re.findall(r"(?:_path|future_state_path): \"?([^\s\"]+)", (connector.folder / "acceptance-test-config.yml").read_text())
+    assert named
+    for path in named:
+        assert path.startswith("secrets/") or (connector.folder / path).is_file(), path
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_spec_configs_are_not_read_configs(connector):
+    """The CDK passes --catalog to `spec` for a config also read with a catalog, and argparse exits."""
+    tests = AcceptanceTestConfig.model_validate(acceptance_config(connector.folder)).acceptance_tests
+    read_configs = {test.config_path for section in (tests.basic_read, tests.full_refresh) for test in section.tests}
+    assert not {test.config_path for test in tests.spec.tests} & read_configs
+
+
+def test_acceptance_config_checks_reject_what_the_runners_reject(tmp_path):
+    """Neither check is vacuous: each rejects a key its runner rejects."""
+    connector = CONNECTORS[0]
+    config = acceptance_config(connector.folder)
+    misspelt = json.loads(json.dumps(config))
+    misspelt["acceptance_tests"]["incremental"]["tests"][0]["future_state"]["future_state_pth"] = "x.json"
+    with pytest.raises(ValidationError):
+        AcceptanceTestConfig.model_validate(misspelt)
+    with pytest.raises(ValidationError):
+        AcceptanceTestConfig.model_validate({**config, "test_strictness_level": "medium"})
+
+    removed_key = json.loads(json.dumps(config))
+    removed_key["acceptance_tests"]["basic_read"]["tests"][0]["expect_records"] = {"path": "integration_tests/expected.jsonl"}
+    (tmp_path / "metadata.yaml").write_text((connector.folder / "metadata.yaml").read_text())
+    (tmp_path / "acceptance-test-config.yml").write_text(yaml.safe_dump(removed_key))
+    with pytest.raises(ValueError, match="expect_records"):
+        standard_test_scenarios(tmp_path)
+
+
+def spec_field_names(schema: dict) -> set[str]:
+    """Every property name of a connection specification, nested objects and one-of branches included."""
+    names = set()
+    for name, field in schema.get("properties", {}).items():
+        names |= {name} | spec_field_names(field)
+        for branch in field.get("oneOf", []):
+            names |= spec_field_names(branch)
+    return names
+
+
+def readme_config_section() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return readme.split("## The config each source asks for", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_config_tables_name_every_spec_field_and_no_other():
+    section = readme_config_section()
+    documented = set(re.findall(r"`([a-z_]+)`", section)) | set(re.findall(r"[{,] ?([a-z_]+)(?=[,}:]| \()", section))
+    spec_fields = set()
+    for connector in CONNECTORS:
+        package = connector.name.replace("-", "_")
+        spec = yaml.safe_load((connector.folder / package / "spec.yaml").read_text())
+        spec_fields |= spec_field_names(spec["connectionSpecification"])
+    assert spec_fields - documented == set()
+    field_like = {name for name in re.findall(r"^\| `([a-z_]+)`", section, flags=re.MULTILINE)}
+    assert field_like - spec_fields - {"harvest", "generic"} == set()
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_allowed_hosts_are_hosts(connector):
+    """Host names, `*.` wildcards, `*` or `${config.path}` references, never URLs (Airbyte matches hosts)."""
+    hosts = ConnectorMetadata.model_validate(connector.metadata).data.allowedHosts.hosts
+    for host in hosts:
+        assert re.fullmatch(r"\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+|\$\{[\w.]+\}", host), host
+
+
+def test_sage_gl_allowed_hosts_cover_its_default_endpoint():
+    sage_gl = next(connector for connector in CONNECTORS if connector.name == "source-sage-gl")
+    spec = yaml.safe_load((sage_gl.folder / "source_sage_gl" / "spec.yaml").read_text())
+    default_host = spec["connectionSpecification"]["properties"]["endpoint_url"]["default"].split("/")[2]
+    assert default_host in sage_gl.metadata["data"]["allowedHosts"]["hosts"]
