@@ -98,10 +98,11 @@ def _utcnow() -> datetime:
 class IntacctClient:
     def __init__(self, config: IntacctConfig, logger: logging.Logger,
                  backoff_strategy: Optional[IntacctBackoffStrategy] = None,
-                 now: Callable[[], datetime] = _utcnow):
+                 now: Callable[[], datetime] = _utcnow, retry_unreachable: bool = True):
+        """`retry_unreachable=False` (check) fails at once when the gateway cannot be reached at all."""
         self._config = config
         self._logger = logger
-        self._error_handler = IntacctErrorHandler(logger)
+        self._error_handler = IntacctErrorHandler(logger, retry_unreachable=retry_unreachable)
         backoff_strategy = backoff_strategy or IntacctBackoffStrategy()
         self._login_http = HttpClient(name="sage_gl_login", logger=logger, error_handler=self._error_handler,
                                       backoff_strategy=backoff_strategy, request_timeout=REQUEST_TIMEOUT_SECONDS)

@@ -32,11 +32,17 @@ _SUCCESS = ErrorResolution(response_action=ResponseAction.SUCCESS)
 
 
 class IntacctErrorHandler(ErrorHandler):
-    def __init__(self, logger: logging.Logger, max_retries: int = 5, max_time_seconds: int = 900):
+    def __init__(self, logger: logging.Logger, max_retries: int = 5, max_time_seconds: int = 900,
+                 retry_unreachable: bool = True):
         self._logger = logger
         self._max_retries = max_retries
         self._max_time = max_time_seconds
+        self._retry_unreachable = retry_unreachable
         self._last: Optional[Tuple[requests.Response, GatewayResponse]] = None
+        # Set when a rejected session makes the CDK sign in again; cleared by the next successful call that
+        # used a session. A rejection while it is set means the new session was refused too: that fails here,
+        # with Intacct's text, before the CDK's generic "Refreshed OAuth access token is rejected" error.
+        self._signed_in_again_after_rejection = False
 
     @property
     def max_retries(self) -> Optional[int]:
@@ -89,6 +95,13 @@ class IntacctErrorHandler(ErrorHandler):
         if document.authentication_status and document.authentication_status != "success":
             message = _describe(document.authentication_errors)
             if is_session_request(response.request.body if response.request is not None else None):
+                if self._signed_in_again_after_rejection:
+                    return _fail(FailureType.config_error,
+                                 f"Sage Intacct rejected the API session it had just opened, on {what}: {message}. "
+                                 f"Signing in works but the new session is refused; check that the Web Services "
+                                 f"user may use Web Services and that the sender ID is authorized for the company "
+                                 f"(Company > Setup > Company > Security > Web Services authorizations).")
+                self._signed_in_again_after_rejection = True
                 self._logger.info(f"Sage Intacct rejected the API session on {what} ({message}); signing in again.")
                 return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.transient_error,
                                        f"Sage Intacct rejected the API session: {message}")
@@ -96,6 +109,8 @@ class IntacctErrorHandler(ErrorHandler):
         for result in document.results:
             if not result.ok:
                 return self._interpret_errors(result.errors, FailureType.system_error, what)
+        if is_session_request(response.request.body if response.request is not None else None):
+            self._signed_in_again_after_rejection = False
         return _SUCCESS
 
     @staticmethod
@@ -122,14 +137,24 @@ class IntacctErrorHandler(ErrorHandler):
         except UnreadableResponse:
             return ""
 
-    @staticmethod
-    def _interpret_exception(error: Exception) -> ErrorResolution:
+    def _interpret_exception(self, error: Exception) -> ErrorResolution:
         if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                               requests.exceptions.InvalidSchema)):
             return _fail(FailureType.config_error, f"The Sage Intacct gateway URL is not usable: {error}")
+        if isinstance(error, requests.ConnectionError) and not self._retry_unreachable:
+            url = error.request.url if error.request is not None else "the endpoint_url"
+            return _fail(FailureType.config_error,
+                         f"Could not reach the Sage Intacct gateway at {url}: {_connection_failure(error)}. "
+                         f"Check endpoint_url and that this network can reach it.")
         if isinstance(error, requests.RequestException):
             return _retry(f"Could not reach Sage Intacct: {error}")
         return _fail(FailureType.system_error, f"Unexpected error talking to Sage Intacct: {error}")
+
+
+def _connection_failure(error: requests.ConnectionError) -> str:
+    """The root cause (name not resolved, connection refused, timed out) without urllib3's retry wrapper."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return str(reason or error)
 
 
 def _describe(errors: list) -> str:

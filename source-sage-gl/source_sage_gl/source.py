@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, List, Mapping, Optional, Tuple
 
+from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -16,10 +17,17 @@ from source_sage_gl.streams import STREAMS
 
 
 class SourceSageGl(AbstractSource):
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """As `AbstractSource.check`, but a FAILED status carries the message itself, not its quoted repr."""
+        succeeded, message = self.check_connection(logger, config)
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """Sign in with `getAPISession` and read one GL account; any refusal becomes a FAILED status with Intacct's text."""
         try:
-            IntacctClient(IntacctConfig.from_mapping(config), logger).check()
+            IntacctClient(IntacctConfig.from_mapping(config), logger, retry_unreachable=False).check()
         except AirbyteTracedException as error:
             return False, error.message
         return True, None

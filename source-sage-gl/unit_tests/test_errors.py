@@ -1,7 +1,10 @@
 """Every error class of the gateway: what is retried, what fails, and with which message and failure type."""
 
+import json
 import logging
+import socket
 
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import FailureType, Status
 from freezegun import freeze_time
 
@@ -21,6 +24,23 @@ def _one_line_page(recordno: int = 1) -> bytes:
 
 def _check(config):
     return SourceSageGl().check(logging.getLogger("airbyte"), config)
+
+
+def _check_from_the_command_line(config, tmp_path):
+    """`check --config` through the CDK's entrypoint (spec validation included): its status and its log lines."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    entrypoint = AirbyteEntrypoint(SourceSageGl())
+    messages = [json.loads(line) for line in entrypoint.run(entrypoint.parse_args(["check", "--config", str(path)]))]
+    status = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"][0]
+    logs = [m["log"]["message"] for m in messages if m["type"] == "LOG"]
+    return status, logs
+
+
+def _closed_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _errors(output):
@@ -62,6 +82,25 @@ class TestCheck:
         assert status.status == Status.FAILED
         assert "https" in status.message and "loopback" in status.message
         assert gateway.sent == []
+
+    def test_plain_http_on_a_public_host_gets_the_connectors_message_from_the_command_line(self, tmp_path):
+        config = ConfigBuilder().with_endpoint_url("http://api.intacct.com/ia/xml/xmlgw.phtml").build()
+
+        status, _ = _check_from_the_command_line(config, tmp_path)
+
+        assert status["status"] == "FAILED"
+        assert status["message"].startswith("endpoint_url must be an https URL")
+
+    def test_an_unreachable_gateway_fails_at_once_with_a_clear_message_and_no_traceback(self, tmp_path, backoff_waits):
+        url = f"http://127.0.0.1:{_closed_loopback_port()}/ia/xml/xmlgw.phtml"
+
+        status, logs = _check_from_the_command_line(ConfigBuilder().with_endpoint_url(url).build(), tmp_path)
+
+        assert status["status"] == "FAILED"
+        assert status["message"].startswith(f"Could not reach the Sage Intacct gateway at {url}:")
+        assert "endpoint_url" in status["message"]
+        assert [wait for wait in backoff_waits if wait] == []  # not retried: check answers in one attempt
+        assert not any("Traceback" in line for line in logs)
 
     def test_entity_id_scopes_the_session(self, gateway):
         gateway.reply("query GLACCOUNT", QueryResponseBuilder("GLACCOUNT").with_record(RECORDNO="1").build())
@@ -174,7 +213,11 @@ class TestSessions:
 
         output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
 
-        assert _errors(output)[0].failure_type == FailureType.config_error
+        error = _errors(output)[0]
+        assert error.failure_type == FailureType.config_error
+        assert "rejected the API session it had just opened" in error.message
+        assert "Invalid session" in error.message  # Intacct's own text
+        assert "OAuth" not in error.message
         assert gateway.count("getAPISession") == 2
 
     def test_session_is_renewed_when_sessiontimeout_passes(self, gateway):
