@@ -190,3 +190,42 @@ def test_future_state_reads_nothing(sandbox, control):
 
     assert not output.errors and output.records == []
     assert all(value in ("2099-01-01T00:00:00Z",) for s in _final_states(output).values() for value in s.values())
+
+
+def test_discover_shows_the_custom_dimension_found_with_lookup(sandbox):
+    """GLDIMSERVICE_LINE is not in the packaged schemas: it reaches the catalog only through the emulator's `lookup`.
+
+    The emulator's custom fields are fixed by `sandbox/schema.py`, so a field added at run time is shown with the
+    scripted gateway in `unit_tests/test_discover.py` instead.
+    """
+    from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
+    from airbyte_cdk.test.entrypoint_wrapper import discover
+
+    output = discover(SourceSageGl(), sandbox_config(sandbox))
+
+    streams = {stream.name: stream.json_schema["properties"] for stream in output.catalog.catalog.streams}
+    for stream in ("journal_entry_lines", "gl_details"):
+        assert "GLDIMSERVICE_LINE" not in ResourceSchemaLoader("source_sage_gl").get_schema(stream)["properties"]
+        assert streams[stream]["GLDIMSERVICE_LINE"] == {
+            "description": "Service line (custom field)", "type": ["null", "string"]}
+
+
+def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control):
+    """Resuming from each STATE the first sync emitted reads every row the interrupted sync had not emitted yet,
+    including the rows with an empty WHENMODIFIED (read by the created pass)."""
+    config = sandbox_config(sandbox, page_size=10, lookback_minutes=0)  # no overlap to hide a gap
+    full = _read(config, ["journal_entry_lines"], SyncMode.incremental)
+    truth = control.truth("glentry", rows=True)["rows"]
+    assert any(row["WHENMODIFIED"] is None for row in truth)  # the created pass has work to do
+
+    emitted, checkpoints = set(), []
+    for message in full.records_and_state_messages:
+        if message.type.name == "RECORD":
+            emitted.add(message.record.data["RECORDNO"])
+        else:
+            checkpoints.append((set(emitted), dict(message.state.stream.stream_state.__dict__)))
+    assert len(checkpoints) > 5 and emitted == {row["RECORDNO"] for row in truth}
+
+    for read_before, state in checkpoints[:-1]:
+        resumed = _read(config, ["journal_entry_lines"], SyncMode.incremental, {"journal_entry_lines": state})
+        assert read_before | {r["RECORDNO"] for r in _records(resumed, "journal_entry_lines")} == emitted, state
