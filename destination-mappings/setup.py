@@ -7,8 +7,10 @@ setup(
     version="0.1.0",
     description="Declarative mappings from Airbyte staging tables into analytics tables, compiled to SQL with sqlglot",
     python_requires=">=3.10",
+    # The shipped mapping files live inside the package directory, so every install mode finds them: a wheel,
+    # an editable install in setuptools' finder mode, and one in compat mode (which only puts this folder
+    # on sys.path).
     packages=["destination_mappings", "destination_mappings.mappings"],
-    package_dir={"destination_mappings.mappings": "mappings"},
     package_data={"destination_mappings.mappings": ["*.yaml"]},
     install_requires=[
         "sqlglot>=25",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 import yaml
 
 from destination_mappings import MappingValidationError, apply_mappings, shipped_mappings_dir
+from destination_mappings.cli import main
 from staging_fixtures import SHAPES
 
 VARIABLES = {"harvest_account_id": "1234567"}
@@ -168,3 +170,23 @@ def test_a_failing_target_rolls_back_every_target(database, catalogs):
 
     assert database.rows('SELECT COUNT(*) FROM "analytics"."financial_transactions"') == [(8,)]
     assert database.rows('SELECT COUNT(*) FROM "analytics"."time_entries"') == [(7,)]
+
+
+def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database, catalogs, tmp_path, capsys):
+    database.load("platform")
+    for connection, catalog in catalogs.items():
+        (tmp_path / f"{connection}.json").write_text(json.dumps(catalog))
+    arguments = ["apply", "--dsn", database.dsn, "--catalog-dir", str(tmp_path)]
+
+    assert main([*arguments, "--check-only"]) == 0
+    assert "3 target(s) in analytics" in capsys.readouterr().out
+    assert database.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'") == []
+
+    assert main([*arguments, "--var", "harvest_account_id=1234567", "--show-sql"]) == 0
+    out = capsys.readouterr().out
+    assert '-- financial_transactions\nCREATE TABLE ' in out and '"analytics"."financial_transactions"' in out
+    summary = [line.split() for line in out.splitlines() if line.startswith("  ") and "rows written" in line]
+    assert [(words[0], words[3], words[-2]) for words in summary] == [
+        ("financial_transactions", "8", "1"), ("time_entries", "7", "1"), ("labour_cost_vs_gl", "4", "0")]
+    assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
+                         "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
