@@ -5,7 +5,9 @@
 ``postgresql://postgres@127.0.0.1:54321/postgres``, and always stops the server and removes the directory.
 
 PostgreSQL refuses to run as root, so when the caller is root the server runs as an unprivileged user
-(``nobody`` by default, or the user named by ``$THROWAWAY_PG_USER``) that owns the temporary directory.
+(``nobody`` by default, or the user named by ``$THROWAWAY_PG_USER``) that owns the temporary directory. If
+that user cannot reach the usual temporary directory (``$TMPDIR`` under ``/root``, say), the cluster goes
+under ``/tmp`` instead.
 
 Only the standard library is used. A pytest fixture is a three-line wrapper::
 
@@ -22,6 +24,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -65,6 +68,16 @@ class _RunAs:
             raise PostgresUnavailable(f"running as root, but user {name!r} (THROWAWAY_PG_USER) does not exist") from error
         return cls(entry.pw_uid, entry.pw_gid)
 
+    def scratch_parent(self) -> str | None:
+        """Where to create the cluster's directory: the usual temporary directory (None), unless the server's
+        user could not enter it (every ancestor must be searchable by others), then ``/tmp``."""
+        if self.uid is None:
+            return None
+        usual = Path(tempfile.gettempdir()).resolve()
+        if all(os.stat(path).st_mode & stat.S_IXOTH for path in (usual, *usual.parents)):
+            return None
+        return "/tmp"
+
     def own(self, path: Path) -> None:
         if self.uid is not None:
             os.chown(path, self.uid, self.gid)
@@ -106,7 +119,7 @@ def throwaway_postgres(database: str = DEFAULT_DATABASE, startup_timeout: float 
     """Start a temporary PostgreSQL server and yield its DSN; stop it and delete its files on exit."""
     bin_dir = find_bin_dir()
     run_as = _RunAs.for_current_process()
-    root = Path(tempfile.mkdtemp(prefix="throwaway-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="throwaway-pg-", dir=run_as.scratch_parent()))
     data_dir, log_file = root / "data", root / "server.log"
     run_as.own(root)
     started = False

@@ -2,6 +2,7 @@
 
 import re
 import socket
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -56,3 +57,15 @@ def test_server_is_stopped_and_removed_when_the_body_raises():
             1 / 0
     assert created and not any(path.exists() for path in created)
     assert not _accepts_connections(port)
+
+
+def test_a_temporary_directory_the_server_user_cannot_enter_is_avoided(tmp_path, monkeypatch):
+    # As root the server runs as an unprivileged user, who cannot enter a 0700 directory of root's
+    # (e.g. TMPDIR under /root, or pytest's own tmp_path): the cluster must go somewhere it can reach.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    with throwaway_postgres() as dsn:
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+    assert list(private.iterdir()) == []
