@@ -135,10 +135,26 @@ class UpdatedAtCursor:
 
 
 class PerPageCursor(UpdatedAtCursor):
-    """Checkpoint = the highest value emitted; safe at any page boundary when the API sorts by the cursor."""
+    """Checkpoint = the highest value emitted; safe at any page boundary when the API sorts by the cursor.
+
+    `hold_at` caps the checkpoint for the rest of a read: after an offset shift (rows moved between two
+    pages) rows after the cap may have been paged over, and the next sync must read them again.
+    """
+
+    def __init__(self, cursor_field: str, start_date: Optional[datetime]) -> None:
+        super().__init__(cursor_field, start_date)
+        self._hold: Optional[datetime] = None
+
+    def open_read(self) -> None:
+        self._max_seen = None
+        self._hold = None
+
+    def hold_at(self, value: datetime) -> None:
+        if self._hold is None or value < self._hold:
+            self._hold = value
 
     def _on_new_max(self, value: datetime) -> None:
-        self._advance(value)
+        self._advance(value if self._hold is None else min(value, self._hold))
 
 
 class EndOfReadCursor(UpdatedAtCursor):

@@ -111,6 +111,9 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         window = DeletionWindow(self._window_days, started_at.date())
         previous = self._seen_before(window)
         current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
+        if self._entries.pages_shifted:
+            yield from self._postpone(window, previous, current)
+            return
         present = set().union(*current.values()) if current else set()
         gone = {entry_id: work_date for work_date, ids in previous.items() for entry_id in ids - present}
         if gone:
@@ -129,6 +132,27 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             f"{self.name}: window {window.first}..{window.last}: {len(present)} entries now, "
             f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted"
         )
+
+    def _postpone(
+        self, window: DeletionWindow, previous: dict[str, set[str]], current: dict[str, set[str]]
+    ) -> Iterable[Mapping[str, Any]]:
+        """Rows moved between the re-read's pages, so an entry may have been paged over, not deleted.
+
+        Report nothing this time: keep every id seen before or now (and the earlier `read_started_at`, so
+        the next `updated_since` check still covers this sync), and let the next sync decide.
+        """
+        kept = {date_: previous.get(date_, set()) | current.get(date_, set()) for date_ in {*previous, *current}}
+        self._state = {
+            **self._state,
+            "window_first_date": window.first,
+            "window_last_date": window.last,
+            "seen_ids": {work_date: encode_ids(ids) for work_date, ids in sorted(kept.items()) if work_date in window},
+        }
+        self.logger.warning(
+            f"{self.name}: rows moved while the window {window.first}..{window.last} was re-read; "
+            "no deletes are reported this sync, the next sync compares again"
+        )
+        return iter(())
 
     def _seen_before(self, window: DeletionWindow) -> dict[str, set[str]]:
         """Previously seen ids whose work date is still inside this sync's window."""

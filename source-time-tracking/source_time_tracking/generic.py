@@ -3,6 +3,13 @@
 The API sorts by the cursor (`updated_at`, then `id`), so state is checkpointed after every page, and the
 `updated_since` filter of every page comes from the state the read started with (never from the state
 that moves during the read: a moved lower bound under an offset would skip rows).
+
+Plain offsets have no upper bound: an entry edited (or deleted) during a read leaves its place, every later
+row moves up by one, and the row at the next page's border is paged over; keeping its old `updated_at`,
+it would not come with the next incremental sync either. Each page therefore re-reads the previous page's
+last row (the anchor). When the anchor is not there, rows moved: the read goes on (the moved entry comes
+again at the end), but the checkpoint stops at the anchor's cursor for the rest of the read, so the next
+sync reads from there and gets every row that may have been skipped (they all sort after the anchor).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 from datetime import datetime
-from typing import Any, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -20,11 +27,11 @@ from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_token import
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_time_tracking.config import ApiKeyHeaderAuth, BasicAuth, BearerAuth, GenericProvider
-from source_time_tracking.cursors import PerPageCursor, format_filter
-from source_time_tracking.errors import json_body
+from source_time_tracking.cursors import PerPageCursor, format_filter, parse_datetime
+from source_time_tracking.errors import json_body, safe_url
 from source_time_tracking.normalise import RecordNormaliser
 from source_time_tracking.pagination import OffsetPaginator, Page
-from source_time_tracking.streams import TimeTrackingStream
+from source_time_tracking.streams import TimeTrackingStream, extract_records
 
 PROVIDER_LABEL = "Generic time API"
 
@@ -68,6 +75,7 @@ class GenericTimeEntries(TimeTrackingStream):
         self._normaliser = RecordNormaliser(
             provider.primary_key, provider.incremental.cursor_field, provider.incremental.format
         )
+        self._anchor: Optional[dict[str, Any]] = None  # {"id", "cursor"} of the last row of the page just read
         super().__init__(
             PerPageCursor(provider.incremental.cursor_field, start_date),
             provider.records_path,
@@ -121,8 +129,44 @@ class GenericTimeEntries(TimeTrackingStream):
         values = query.get(self._provider.pagination.offset_param) or ["0"]
         return {"offset": int(values[-1])}
 
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        self._cursor.open_read()
+        self.pages_shifted = False
+        self._anchor = None
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        return self._paginator.next_token(self._sent_token(response), json_body(response), self.records_on_page(response))
+        token = self._paginator.next_token(self._sent_token(response), json_body(response), self.records_on_page(response))
+        if token is not None:  # a full page: it has a last row
+            last = self._normaliser.normalise(extract_records(response, self._records_path)[-1], response.url)
+            token["anchor"] = {"id": last.get(self.primary_key), "cursor": last.get(self.cursor_field)}
+        # The CDK hands `parse_response` no token, so the next page finds the anchor here.
+        self._anchor = token["anchor"] if token else None
+        return token
+
+    def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
+        """Drop the overlap row; when it is not the anchor, rows moved: hold the checkpoint at the anchor."""
+        anchor = self._anchor if self._sent_token(response)["offset"] > 0 else None
+        if not anchor:
+            return records
+        if records and self._normaliser.normalise(records[0], response.url).get(self.primary_key) == anchor["id"]:
+            return records[1:]
+        self.pages_shifted = True
+        held_at = parse_datetime(anchor["cursor"])
+        if held_at is not None:
+            self._cursor.hold_at(held_at)
+        self.logger.warning(
+            f"{self.name}: rows moved between two pages (an entry was edited or deleted during the read): "
+            f"GET {safe_url(response.url)} does not start with entry {anchor['id']!r}. The read goes on; "
+            f"its state stops at {anchor['cursor']} so the next sync reads every row that may have been skipped."
+        )
+        return records
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return self._paginator.describe(self._sent_token(response), json_body(response), page_number)

@@ -32,7 +32,13 @@ class Page:
 
 
 class OffsetPaginator:
-    """`offset`/`limit` parameters. Stops on a short or empty page, or when `offset >= total`."""
+    """`offset`/`limit` parameters. Stops on a short or empty page, or when `offset >= total`.
+
+    Every page after the first starts one row early (`offset - 1`): that row must be the last row of the
+    previous page (the token's `anchor`). If it is not, rows moved between the two requests (an entry
+    edited or deleted during the read moves the later rows up) and one may have been paged over; the
+    stream then caps its checkpoint (see `GenericTimeEntries`). Costs one row per page.
+    """
 
     def __init__(self, offset_param: str, limit_param: str, page_size: int, total_path: Optional[str]) -> None:
         self._offset_param = offset_param
@@ -42,6 +48,8 @@ class OffsetPaginator:
 
     def params(self, token: Optional[Mapping[str, Any]]) -> dict[str, Any]:
         offset = (token or {}).get("offset", 0)
+        if (token or {}).get("anchor") and offset > 0:
+            offset -= 1  # re-read the previous page's last row to prove nothing moved in between
         return {self._offset_param: offset, self._limit_param: self.page_size}
 
     def total(self, body: Any) -> Optional[int]:

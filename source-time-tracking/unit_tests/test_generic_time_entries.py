@@ -35,23 +35,35 @@ def _page(ids: list[int], updated_at: str = "2026-10-05T10:00:00Z", offset: int 
 @freezegun.freeze_time("2026-11-25T08:00:00Z")
 class FullRefreshTest(TestCase):
     @HttpMocker()
-    def test_given_two_full_pages_and_a_short_one_when_read_then_offsets_grow_by_rows_read(self, http_mocker: HttpMocker) -> None:
-        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
-        entries = GenericRequestBuilder.entries().with_limit(2)
-        http_mocker.get(entries.with_offset(0).build(), _page([1, 2], limit=2))
-        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(), _page([3, 4], offset=2, limit=2))
-        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(4).build(), _page([5], offset=4, limit=2))
+    def test_given_two_full_pages_and_a_short_one_when_read_then_each_page_starts_at_the_previous_last_row(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 3}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_offset(0).build(), _page([1, 2, 3], limit=3))
+        # Pages overlap by one row (offset - 1): the row that must be the previous page's last one.
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_offset(2).build(), _page([3, 4, 5], offset=2, limit=3))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_offset(4).build(), _page([5, 6], offset=4, limit=3))
 
         output = read_stream(config, _STREAM)
 
-        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2", "te_3", "te_4", "te_5"]
-        assert output.is_in_logs("time_entries: page 3 at offset 4: 1 rows, 5 rows so far")
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2", "te_3", "te_4", "te_5", "te_6"]
+        assert output.is_in_logs("time_entries: page 3 at offset 4: 1 rows, 6 rows so far")
+        assert not output.is_in_logs("rows moved between two pages")
+
+    @HttpMocker()
+    def test_given_a_final_page_holding_only_the_overlap_row_when_read_then_stop_cleanly(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(1).build(), _page([2], offset=1, limit=2))
+
+        output = read_stream(config, _STREAM)
+
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2"]
+        assert not output.errors
 
     @HttpMocker()
     def test_given_an_empty_final_page_when_read_then_stop_cleanly(self, http_mocker: HttpMocker) -> None:
         config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2))
-        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(), _page([], offset=2, limit=2))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(1).build(), _page([], offset=1, limit=2))
 
         output = read_stream(config, _STREAM)
 
@@ -62,13 +74,15 @@ class FullRefreshTest(TestCase):
     def test_given_total_path_when_offset_reaches_total_then_no_further_request(self, http_mocker: HttpMocker) -> None:
         config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2, "total_path": "total"}).build()
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2, total=4))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(1).build(),
+                        _page([2, 3], offset=1, limit=2, total=4))
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).build(),
                         _page([3, 4], offset=2, limit=2, total=4))
 
         output = read_stream(config, _STREAM)
 
-        assert len(output.records) == 4  # a third request would have no mock and fail the read
-        assert output.is_in_logs("page 2 at offset 2: 2 rows, 4 rows so far of 4 in total")
+        assert len(output.records) == 4  # a fourth request would have no mock and fail the read
+        assert output.is_in_logs("page 3 at offset 2: 1 rows, 4 rows so far of 4 in total")
 
     @HttpMocker()
     def test_given_custom_parameter_names_and_headers_when_read_then_sent(self, http_mocker: HttpMocker) -> None:
@@ -121,6 +135,10 @@ class IncrementalTest(TestCase):
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_updated_since(since).build(),
                         _page([1, 2], "2026-10-05T10:00:00Z", limit=2))
         # Page 2 still filters on the state the read started with, not on the cursor emitted by page 1.
+        page_2 = generic_response(1, 2)
+        page_2.with_record(generic_entry("te_2", "2026-10-05T10:00:00Z")).with_record(generic_entry("te_3", "2026-10-07T10:00:00Z"))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(1).with_updated_since(since).build(),
+                        page_2.build())
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(2).with_updated_since(since).build(),
                         _page([3], "2026-10-07T10:00:00Z", offset=2, limit=2))
 
@@ -131,6 +149,33 @@ class IncrementalTest(TestCase):
             {"updated_at": "2026-10-05T10:00:00Z"},  # checkpoint after the full first page
             {"updated_at": "2026-10-07T10:00:00Z"},
         ]
+
+    @HttpMocker()
+    def test_given_rows_moved_between_pages_when_read_then_state_holds_at_the_last_row_before_the_move(self, http_mocker: HttpMocker) -> None:
+        # Page 1 is te_1 … te_3. Before page 2, te_1 and te_2 are edited: they move to the end and every
+        # other row moves up by two, so page 2 (offset 2) starts with te_5, and te_4 was paged over.
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 3}).build()
+        since = "2026-10-01T00:00:00Z"
+        page_1 = generic_response(0, 3)
+        for entry_id, updated_at in (("te_1", "2026-10-02T00:00:00Z"), ("te_2", "2026-10-03T00:00:00Z"),
+                                     ("te_3", "2026-10-04T00:00:00Z")):
+            page_1.with_record(generic_entry(entry_id, updated_at))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_updated_since(since).build(), page_1.build())
+        page_2 = generic_response(2, 3)
+        for entry_id, updated_at in (("te_5", "2026-10-06T00:00:00Z"), ("te_1", "2026-11-25T07:59:00Z"),
+                                     ("te_2", "2026-11-25T07:59:30Z")):
+            page_2.with_record(generic_entry(entry_id, updated_at))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_offset(2).with_updated_since(since).build(),
+                        page_2.build())
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(3).with_offset(4).with_updated_since(since).build(),
+                        generic_response(4, 3).with_record(generic_entry("te_2", "2026-11-25T07:59:30Z")).build())
+
+        output = read_stream(config, _STREAM, SyncMode.incremental, state={"updated_at": since})
+
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2", "te_3", "te_5", "te_1", "te_2"]
+        # te_4 (updated 2026-10-05, after te_3) was skipped: the state stays at te_3 so the next sync reads it.
+        assert stream_state(output) == {"updated_at": "2026-10-04T00:00:00Z"}
+        assert output.is_in_logs("rows moved between two pages")
 
     @HttpMocker()
     def test_given_no_state_when_read_then_start_date_is_the_lower_bound(self, http_mocker: HttpMocker) -> None:
