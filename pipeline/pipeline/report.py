@@ -83,11 +83,20 @@ def format_counts(counts: list[TableCount]) -> str:
     return format_table(["table", "rows"], [[f"{count.schema}.{count.table}", count.rows] for count in counts])
 
 
-def format_monthly_labour(months: list[MonthlyLabour]) -> str:
+def format_monthly_labour(months: list[MonthlyLabour], earlier: list[MonthlyLabour] | None = None) -> str:
+    """One row per month and a total; with `earlier` (the same months at an earlier run), also the difference
+    then, so a reader sees which differences are new."""
     rows: list[list[object]] = [[m.month, m.time_cost, m.gl_labour, m.difference] for m in months]
     rows.append(["total", sum((m.time_cost for m in months), Decimal(0)), sum((m.gl_labour for m in months), Decimal(0)),
                  sum((m.difference for m in months), Decimal(0))])
-    return format_table(["month", "time-entry cost", "GL labour expense", "difference"], rows)
+    headers = ["month", "time-entry cost", "GL labour expense", "difference (time - GL)"]
+    if earlier is not None:
+        before = {m.month: m.difference for m in earlier}
+        for row in rows[:-1]:
+            row.append(before.get(row[0], Decimal(0)))
+        rows[-1].append(sum(before.values(), Decimal(0)))
+        headers.append("difference before")
+    return format_table(headers, rows)
 
 
 def _quoted(identifier: str) -> str:

@@ -57,3 +57,11 @@ def test_checks_compare_live_target_rows_with_the_sandbox_truth(db):
         (4, 4, True), (1, 0, False), ((2, Decimal("3.5")), (2, Decimal("3.50")), True),
         ((1, Decimal("3")), (2, Decimal("4.00")), False)]
     assert [line.split()[-1] for line in format_checks(checks).splitlines()[2:]] == ["ok", "MISMATCH", "ok", "MISMATCH"]
+
+
+def test_monthly_labour_shows_the_earlier_difference_next_to_the_current_one():
+    now = [MonthlyLabour("2026-01", Decimal("110"), Decimal("100")), MonthlyLabour("2026-02", Decimal("50"), Decimal("50"))]
+    earlier = [MonthlyLabour("2026-01", Decimal("100"), Decimal("100"))]  # February had no rows yet
+    lines = format_monthly_labour(now, earlier=earlier).splitlines()
+    assert lines[0].split("  ")[-1] == "difference before"
+    assert [line.split()[-2:] for line in lines[2:]] == [["10.00", "0.00"], ["0.00", "0.00"], ["10.00", "0.00"]]
