@@ -12,7 +12,7 @@ from source_sage_gl import SourceSageGl
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.gateway import SESSION_URL
 from unit_tests.helpers import read_streams, records_of
-from unit_tests.response_builder import QueryResponseBuilder, empty_page, session_response, template
+from unit_tests.response_builder import QueryResponseBuilder, session_response, template
 
 STREAM = "journal_entry_lines"
 NOW = "2026-11-25T12:00:00Z"
