@@ -4,8 +4,9 @@ The pipeline calls `apply_mappings(dsn_or_connection, catalogs={...})` after eve
 """
 
 from .apply import ApplyReport, TargetReport, apply_mappings, check_mappings
+from .database import DatabaseUnavailable
 from .loader import load_mappings, shipped_mappings_dir
 from .validation import MappingError, MappingValidationError
 
-__all__ = ["ApplyReport", "MappingError", "MappingValidationError", "TargetReport", "apply_mappings",
+__all__ = ["ApplyReport", "DatabaseUnavailable", "MappingError", "MappingValidationError", "TargetReport", "apply_mappings",
            "check_mappings", "load_mappings", "shipped_mappings_dir"]

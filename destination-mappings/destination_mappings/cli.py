@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .apply import apply_mappings, check_mappings
+from .database import DatabaseUnavailable
 from .validation import MappingValidationError
 
 
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                                 check_only=args.check_only)
     except MappingValidationError as error:
         print(error, file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     if args.show_sql:
         for target in report.targets:

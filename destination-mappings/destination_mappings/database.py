@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlglot import exp
 
 from .naming import SchemaCatalog
+
+
+class DatabaseUnavailable(ValueError):
+    """The DSN names no database the mappings can read (unsupported scheme, missing DuckDB file, refused
+    connection). Messages never repeat the DSN, which may hold a password."""
 
 
 class Database:
@@ -72,13 +78,20 @@ def connect(target: Any) -> Database:
         if target.startswith(("postgresql://", "postgres://")):
             import psycopg
 
-            return Database(psycopg.connect(target, autocommit=True), "postgres", owned=True)
+            try:
+                return Database(psycopg.connect(target, autocommit=True), "postgres", owned=True)
+            except psycopg.OperationalError as error:
+                raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {str(error).strip()}") from None
         if target.startswith("duckdb://"):
             import duckdb
 
-            path = target.removeprefix("duckdb://").removeprefix("/")  # as SQLAlchemy: duckdb:////abs/path
-            return Database(duckdb.connect(path or ":memory:"), "duckdb", owned=True)
-        raise ValueError(f"unsupported DSN {target!r}: use postgresql://… or duckdb:///path.duckdb")
+            path = target.removeprefix("duckdb://").removeprefix("/") or ":memory:"  # as SQLAlchemy: duckdb:////abs
+            if path != ":memory:" and not Path(path).is_file():
+                # duckdb.connect would create an empty file: a mistyped path would "succeed" with no rows.
+                raise DatabaseUnavailable(f"DuckDB file {path} does not exist (the staging database a sync wrote)")
+            return Database(duckdb.connect(path), "duckdb", owned=True)
+        scheme = target.partition("://")[0] if "://" in target else "(none)"
+        raise DatabaseUnavailable(f"unsupported DSN scheme {scheme!r}: use postgresql://… or duckdb:///path.duckdb")
     module = type(target).__module__
     if module.startswith("psycopg"):
         return Database(target, "postgres", owned=False)

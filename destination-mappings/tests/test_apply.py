@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from decimal import Decimal
 
 import pytest
@@ -190,3 +191,20 @@ def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database
         ("financial_transactions", "8", "1"), ("time_entries", "7", "1"), ("labour_cost_vs_gl", "4", "0")]
     assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
                          "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
+
+
+def test_cli_apply_refuses_a_database_it_cannot_read_without_creating_or_echoing_anything(tmp_path, capsys):
+    missing = tmp_path / "typo.duckdb"
+    assert main(["apply", "--dsn", f"duckdb:///{missing}"]) == 2
+    assert capsys.readouterr().err == f"error: DuckDB file {missing} does not exist (the staging database a sync wrote)\n"
+    assert not missing.exists()
+
+    assert main(["apply", "--dsn", "mysql://loader:fake-secret@127.0.0.1/dw"]) == 2
+    assert capsys.readouterr().err.startswith("error: unsupported DSN scheme 'mysql': use postgresql://")
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["apply", "--dsn", f"postgresql://loader:fake-secret@127.0.0.1:{port}/dw", "--check-only"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot connect to PostgreSQL: ") and "fake-secret" not in err
