@@ -17,9 +17,9 @@ from source_sage_gl.xml_envelope import (
     GatewayResponse,
     IntacctError,
     UnreadableResponse,
-    is_session_request,
     parse_response,
     request_summary,
+    session_id_of,
 )
 
 PERMISSION_DENIED = "PL04000005"
@@ -39,10 +39,10 @@ class IntacctErrorHandler(ErrorHandler):
         self._max_time = max_time_seconds
         self._retry_unreachable = retry_unreachable
         self._last: Optional[Tuple[requests.Response, GatewayResponse]] = None
-        # Set when a rejected session makes the CDK sign in again; cleared by the next successful call that
-        # used a session. A rejection while it is set means the new session was refused too: that fails here,
-        # with Intacct's text, before the CDK's generic "Refreshed OAuth access token is rejected" error.
-        self._signed_in_again_after_rejection = False
+        # The session Intacct last rejected, until a call with a session succeeds again. When the session
+        # opened to replace it is rejected too, that fails here with Intacct's text, before the CDK's
+        # generic "Refreshed OAuth access token is rejected by the API".
+        self._rejected_session_id: Optional[str] = None
 
     @property
     def max_retries(self) -> Optional[int]:
@@ -94,14 +94,15 @@ class IntacctErrorHandler(ErrorHandler):
             return self._interpret_errors(document.errors, FailureType.config_error, what)
         if document.authentication_status and document.authentication_status != "success":
             message = _describe(document.authentication_errors)
-            if is_session_request(response.request.body if response.request is not None else None):
-                if self._signed_in_again_after_rejection:
+            session_id = session_id_of(response.request.body if response.request is not None else None)
+            if session_id is not None:
+                if self._rejected_session_id not in (None, session_id):
                     return _fail(FailureType.config_error,
                                  f"Sage Intacct rejected the API session it had just opened, on {what}: {message}. "
                                  f"Signing in works but the new session is refused; check that the Web Services "
                                  f"user may use Web Services and that the sender ID is authorized for the company "
                                  f"(Company > Setup > Company > Security > Web Services authorizations).")
-                self._signed_in_again_after_rejection = True
+                self._rejected_session_id = session_id
                 self._logger.info(f"Sage Intacct rejected the API session on {what} ({message}); signing in again.")
                 return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.transient_error,
                                        f"Sage Intacct rejected the API session: {message}")
@@ -109,8 +110,8 @@ class IntacctErrorHandler(ErrorHandler):
         for result in document.results:
             if not result.ok:
                 return self._interpret_errors(result.errors, FailureType.system_error, what)
-        if is_session_request(response.request.body if response.request is not None else None):
-            self._signed_in_again_after_rejection = False
+        if session_id_of(response.request.body if response.request is not None else None) is not None:
+            self._rejected_session_id = None
         return _SUCCESS
 
     @staticmethod

@@ -80,8 +80,15 @@ def request_summary(body: Optional[bytes]) -> str:
     return f"{name} {target}" if target else name
 
 
-def is_session_request(body: Optional[bytes]) -> bool:
-    return bool(body) and b"<sessionid>" in (body if isinstance(body, bytes) else body.encode())
+def session_id_of(body: Optional[bytes]) -> Optional[str]:
+    """The session id a request was sent with; None for a login (or an unreadable body)."""
+    if not body:
+        return None
+    try:
+        root = etree.fromstring(body if isinstance(body, bytes) else body.encode(), _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    return root.findtext("operation/authentication/sessionid")
 
 
 def query_function(object_name: str, fields: Sequence[str], condition: Optional[etree._Element],

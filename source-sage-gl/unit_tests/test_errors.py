@@ -220,6 +220,20 @@ class TestSessions:
         assert "OAuth" not in error.message
         assert gateway.count("getAPISession") == 2
 
+    def test_a_failed_sign_in_after_a_rejection_is_not_blamed_on_the_new_session(self, gateway):
+        gateway.reply("getAPISession", session_response("fake-session-1", SESSION_URL))
+        for _ in range(6):  # the new sign-in fails with 5xx until its retries are spent
+            gateway.reply("getAPISession", b"", status=503, headers={"Content-Type": "text/plain"})
+        for _ in range(2):
+            gateway.reply("query GLENTRY", template("invalid_session.xml"))
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        error = _errors(output)[0]
+        assert "just opened" not in error.message
+        assert error.failure_type == FailureType.transient_error  # the CDK's verdict: the refresh itself failed
+        assert {q.session_id for q in gateway.queries("GLENTRY")} == {"fake-session-1"}
+
     def test_session_is_renewed_when_sessiontimeout_passes(self, gateway):
         config = ConfigBuilder().with_page_size(1).build()
         gateway.reply("getAPISession", session_response("short-session", SESSION_URL, "2026-11-25T12:30:00+00:00"))
