@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from lxml import etree
 from lxml.builder import E
@@ -116,10 +116,6 @@ def all_of(*conditions: etree._Element) -> etree._Element:
     return conditions[0] if len(conditions) == 1 else getattr(E, "and")(*conditions)
 
 
-def any_of(*conditions: etree._Element) -> etree._Element:
-    return conditions[0] if len(conditions) == 1 else getattr(E, "or")(*conditions)
-
-
 def compare(operator: str, field_name: str, value: str) -> etree._Element:
     return getattr(E, operator)(E.field(field_name), E.value(value))
 
@@ -165,12 +161,6 @@ class GatewayResponse:
     authentication_errors: List[IntacctError] = field(default_factory=list)
     authentication: Optional[etree._Element] = None
     results: List[FunctionResult] = field(default_factory=list)
-
-    def all_errors(self) -> Iterable[IntacctError]:
-        yield from self.errors
-        yield from self.authentication_errors
-        for result in self.results:
-            yield from result.errors
 
 
 def _errors(parent: Optional[etree._Element]) -> List[IntacctError]:
