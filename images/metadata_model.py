@@ -4,10 +4,12 @@ Modelled on `ConnectorMetadataDefinitionV0` (airbytehq/airbyte: airbyte-ci/conne
 metadata_service/models/src/ConnectorMetadataDefinitionV0.yaml and its data fields): the schema's required
 fields with their types, plus the fields Airbyte's own Python connectors always set and this project
 requires (supportLevel, tags, connectorBuildOptions.baseImage pinned by digest, allowedHosts).
-Other optional fields of `data` are accepted unchecked.
+As in the schema (`additionalProperties: false`), `data` holds no key the schema does not define, so a
+misspelt optional key fails; the optional keys these connectors do not use are accepted unchecked.
 """
 
-from typing import Literal
+import datetime
+from typing import Any, Literal, Optional
 from uuid import UUID
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
@@ -28,8 +30,20 @@ class AllowedHosts(BaseModel):
     hosts: list[str] = Field(min_length=1)
 
 
-class ConnectorData(BaseModel):
+class SuggestedStreams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    streams: list[str]
+
+
+class ConnectorTestSuiteOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+    suite: Literal["unitTests", "integrationTests", "acceptanceTests", "liveTests"]
+
+
+class ConnectorData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     definitionId: UUID
@@ -45,6 +59,25 @@ class ConnectorData(BaseModel):
     tags: list[str] = Field(min_length=1)
     connectorBuildOptions: ConnectorBuildOptions
     allowedHosts: AllowedHosts
+    # Optional keys of the schema, typed where these connectors set them.
+    releaseDate: Optional[datetime.date] = None
+    maxSecondsBetweenMessages: Optional[int] = None
+    suggestedStreams: Optional[SuggestedStreams] = None
+    connectorTestSuitesOptions: Optional[list[ConnectorTestSuiteOptions]] = None
+    ab_internal: Optional[dict[str, Any]] = None
+    icon: Optional[str] = None
+    protocolVersion: Optional[str] = None
+    supportsDbt: Optional[bool] = None
+    supportsNormalization: Optional[bool] = None
+    supportsRefreshes: Optional[bool] = None
+    supportsFileTransfer: Optional[bool] = None
+    registryOverrides: Optional[dict[str, Any]] = None
+    releases: Optional[dict[str, Any]] = None
+    resourceRequirements: Optional[dict[str, Any]] = None
+    remoteRegistries: Optional[dict[str, Any]] = None
+    externalDocumentationUrls: Optional[list[dict[str, Any]]] = None
+    erdUrl: Optional[str] = None
+    language: Optional[str] = None
 
 
 class ConnectorMetadata(BaseModel):

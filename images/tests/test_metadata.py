@@ -73,6 +73,7 @@ def test_model_rejects_what_the_schema_rejects():
         {**valid, "data": {**valid["data"], "definitionId": "not-a-uuid"}},
         {**valid, "data": {**valid["data"], "connectorBuildOptions": {"baseImage": "airbyte/python-connector-base:4.0.0"}}},
         {**valid, "data": {**valid["data"], "releaseStage": "stable"}},
+        {**valid, "data": {**valid["data"], "allowedHost": {"hosts": ["*"]}}},
     ]
     for document in broken_documents:
         with pytest.raises(ValidationError):
