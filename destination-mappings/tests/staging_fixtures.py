@@ -22,6 +22,7 @@ D = {"type": ["null", "string"], "format": "date"}
 T = {"type": ["null", "string"], "format": "date-time"}
 REF = {"type": ["null", "object"], "properties": {"id": I, "name": S}}
 PROJECT = {"type": ["null", "object"], "properties": {"id": I, "name": S, "code": S}}
+INVOICE = {"type": ["null", "object"], "properties": {"id": I, "number": S}}
 
 _AUDIT = {"WHENCREATED": T, "WHENMODIFIED": T, "CREATEDBY": I, "MODIFIEDBY": I}
 STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
@@ -40,7 +41,7 @@ STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
     },
     "time_harvest": {
         "time_entries": ({
-            "id": I, "spent_date": D, "user": REF, "client": REF, "project": PROJECT, "task": REF, "hours": N,
+            "id": I, "spent_date": D, "user": REF, "client": REF, "project": PROJECT, "task": REF, "invoice": INVOICE, "hours": N,
             "rounded_hours": N, "notes": S, "is_locked": B, "is_closed": B, "is_billed": B, "is_running": B,
             "billable": B, "billable_rate": N, "cost_rate": N, "created_at": T, "updated_at": T}, ["id"]),
         "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
@@ -129,10 +130,11 @@ ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "ACCESSTIME": "2026-03-03T12:00:00Z"},
     ],
     ("time_harvest", "time_entries"): [
-        _harvest(9001, "2026-01-05", P1, 2.5, 40.0),
+        _harvest(9001, "2026-01-05", P1, 2.5, 40.0, invoice={"id": 13150403, "number": "1001"}),
         _harvest(9002, "2026-01-20", P1, 3.25, 40.0, billable=False),
         _harvest(9003, "2026-01-21", P2, 1.5, 50.0),  # deleted
         _harvest(9004, "2026-02-03", P1, 3.0, 40.0),
+        _harvest(9006, "2026-02-05", P1, 0.5, 40.0, is_running=True),  # a running timer: no labour cost yet
         _harvest(9005, "2026-02-04", P1, None, 40.0,
                  _changes=[{"field": "hours", "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}]),
     ],

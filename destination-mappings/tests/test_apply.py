@@ -39,12 +39,13 @@ TIME_ENTRIES = [
     ("harvest", "1234567", "9002", dt.date(2026, 1, 20), Decimal("3.25"), False, Decimal("0.00"), Decimal("130.00"), "Ann Tech", "50", "P-1", "Install", "Acme Utilities", False),
     ("harvest", "1234567", "9003", dt.date(2026, 1, 21), Decimal("1.5"), True, Decimal("142.50"), Decimal("75.00"), "Ann Tech", "51", "P-2", "Install", "Acme Utilities", True),
     ("harvest", "1234567", "9004", dt.date(2026, 2, 3), Decimal("3"), True, Decimal("285.00"), Decimal("120.00"), "Ann Tech", "50", "P-1", "Install", "Acme Utilities", False),
+    ("harvest", "1234567", "9006", dt.date(2026, 2, 5), Decimal("0.5"), True, Decimal("47.50"), Decimal("20.00"), "Ann Tech", "50", "P-1", "Install", "Acme Utilities", False),
 ]
 TE_COLUMNS = ("source_system, source_account_id, source_entry_id, work_date, hours, billable, billable_amount, "
               "cost_amount, user_name, project_id, project_code, task_name, client_name, is_deleted")
 
 # P-1 Jan: time 100 + 130, GL 350. P-2 Jan: time 140 + 43.75 (9003 deleted), GL 200. P-1 Feb: 120 vs 120
-# (line 103's latest version). P-2 Feb: GL lines 106/107 deleted, line 108 excluded, no time. P-3 Feb: no GL.
+# (line 103's latest version; 9006 is still running). P-2 Feb: GL lines 106/107 deleted, line 108 excluded, no time. P-3 Feb: no GL.
 LABOUR_COST_VS_GL = [
     ("P-1", dt.date(2026, 1, 1), Decimal("5.75"), Decimal("230.00"), Decimal("350.00"), Decimal("-120.00")),
     ("P-1", dt.date(2026, 2, 1), Decimal("3"), Decimal("120.00"), Decimal("120.00"), Decimal("0.00")),
@@ -67,10 +68,12 @@ def test_shipped_mappings_build_the_three_targets(database, catalogs, shape):
     assert [target.table for target in report.targets] == ["financial_transactions", "time_entries", "labour_cost_vs_gl"]
     assert select(database, FT_COLUMNS, "financial_transactions", "1") == FINANCIAL_TRANSACTIONS
     assert select(database, TE_COLUMNS, "time_entries", "1, 3") == TIME_ENTRIES
+    assert database.rows('SELECT "source_entry_id", "invoice_id" FROM "analytics"."time_entries" '
+                         'WHERE "invoice_id" IS NOT NULL') == [("9001", "13150403")]
     assert database.rows('SELECT * FROM "analytics"."labour_cost_vs_gl" ORDER BY 1, 2') == LABOUR_COST_VS_GL
     excluded = 1 if shape == "platform" else 0  # line 108 and Harvest entry 9005 carry _airbyte_meta changes
     assert {(t.table, t.rows_written, t.rows_excluded) for t in report.targets} == {
-        ("financial_transactions", 8, excluded), ("time_entries", 7, excluded), ("labour_cost_vs_gl", 4, 0)}
+        ("financial_transactions", 8, excluded), ("time_entries", 8, excluded), ("labour_cost_vs_gl", 4, 0)}
     assert report.target("financial_transactions").excluded_by_source == {"sage_gl.journal_entry_lines": excluded}
     assert report.target("time_entries").excluded_by_source == {"time_harvest.time_entries": excluded,
                                                                 "time_generic.time_entries": 0}
@@ -113,7 +116,7 @@ def test_second_apply_refills_and_picks_up_staging_changes(database, catalogs):
     report = apply_mappings(database.dsn, catalogs=catalogs)
 
     assert [target.rebuilt for target in report.targets] == ["refilled"] * 3
-    assert report.target("time_entries").rows_written == 6
+    assert report.target("time_entries").rows_written == 7
     assert database.rows('SELECT "is_deleted" FROM "analytics"."financial_transactions" WHERE "line_id" = 100') == [(True,)]
     assert database.rows('SELECT "project_code", "month", "gl_labour_expense" FROM "analytics"."labour_cost_vs_gl" '
                          "WHERE \"project_code\" IN ('P-1', 'P-3') ORDER BY 1, 2") == [
@@ -170,7 +173,7 @@ def test_a_failing_target_rolls_back_every_target(database, catalogs):
         apply_mappings(database.dsn, catalogs=catalogs)
 
     assert database.rows('SELECT COUNT(*) FROM "analytics"."financial_transactions"') == [(8,)]
-    assert database.rows('SELECT COUNT(*) FROM "analytics"."time_entries"') == [(7,)]
+    assert database.rows('SELECT COUNT(*) FROM "analytics"."time_entries"') == [(8,)]
 
 
 def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database, catalogs, tmp_path, capsys):
@@ -188,7 +191,7 @@ def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database
     assert '-- financial_transactions\nCREATE TABLE ' in out and '"analytics"."financial_transactions"' in out
     summary = [line.split() for line in out.splitlines() if line.startswith("  ") and "rows written" in line]
     assert [(words[0], words[3], words[-2]) for words in summary] == [
-        ("financial_transactions", "8", "1"), ("time_entries", "7", "1"), ("labour_cost_vs_gl", "4", "0")]
+        ("financial_transactions", "8", "1"), ("time_entries", "8", "1"), ("labour_cost_vs_gl", "4", "0")]
     assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
                          "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
 
