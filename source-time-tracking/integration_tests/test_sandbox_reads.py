@@ -25,6 +25,7 @@ from integration_tests.conftest import CONNECTOR_ROOT, SEED
 from source_time_tracking import SourceTimeTracking
 from source_time_tracking.config import parse_config
 from source_time_tracking.generic import GenericTimeEntries
+from source_time_tracking.harvest import HarvestTimeEntries
 from source_time_tracking.cursors import parse_datetime
 from source_time_tracking.deletions import DeletionWindow
 
@@ -167,15 +168,48 @@ def test_an_entry_moved_out_of_the_window_is_not_reported_deleted(sandbox: Any) 
     assert ids_of(second, "deleted_time_entries") == []
 
 
-def test_harvest_reads_n_entries_in_at_most_ceil_n_over_2000_plus_one_requests() -> None:
-    with running_sandbox(scale=3, seed=SEED) as large:
-        entries = large.control.truth("harvest_time_entries")["count"]
-        large.control.clear_requests()
+@pytest.fixture(scope="module")
+def large() -> Any:
+    """A sandbox with more than two pages of Harvest time entries (2,000 per page)."""
+    with running_sandbox(scale=3, seed=SEED) as running:
+        yield running
 
-        output = run_read(large.credentials["harvest"], ["time_entries"])
 
-        assert len(ids_of(output, "time_entries")) == entries > 4000
-        assert large.control.requests()["by_path"]["/v2/time_entries"] <= math.ceil(entries / 2000) + 1
+def test_harvest_reads_n_entries_in_at_most_ceil_n_over_2000_plus_one_requests(large: Any) -> None:
+    large.control.reset()
+    entries = large.control.truth("harvest_time_entries")["count"]
+    large.control.clear_requests()
+
+    output = run_read(large.credentials["harvest"], ["time_entries"])
+
+    assert len(ids_of(output, "time_entries")) == entries > 4000
+    assert large.control.requests()["by_path"]["/v2/time_entries"] <= math.ceil(entries / 2000) + 1
+
+
+def test_harvest_entry_deleted_between_pages_leaves_the_state_so_nothing_is_lost(large: Any) -> None:
+    """Deleting an entry of page 1 before page 2 is fetched moves every later row up by one: the first row
+    of page 2 slides onto page 1 unread. The read notices (`total_entries` changed) and keeps its state,
+    so the next sync reads the skipped row."""
+    large.control.reset()
+    config = {**large.credentials["harvest"], "start_date": "2026-01-01T00:00:00Z"}
+    parsed = parse_config(config)
+    state = {"updated_at": "2026-01-01T00:00:00Z"}
+    first = HarvestTimeEntries(parsed.provider, parsed.start_date)
+    first.state = state
+    records = iter(first.read_records(SyncMode.incremental, stream_state=state))
+    page_1 = [next(records) for _ in range(2000)]
+    large.control.mutate("harvest_time_entries", "delete", ids=[page_1[0]["id"]])
+    first_ids = {str(record["id"]) for record in page_1[1:]} | {str(record["id"]) for record in records}
+    truth = large.control.truth("harvest_time_entries", rows=True)
+    skipped = {str(row["id"]) for row in truth["rows"]} - first_ids
+    assert len(skipped) == 1  # page numbers alone lose it
+    assert first.state == state  # held: the read saw rows move
+
+    second = HarvestTimeEntries(parsed.provider, parsed.start_date)
+    second_ids = {str(record["id"]) for record in second.read_records(SyncMode.incremental, stream_state=first.state)}
+
+    assert skipped <= second_ids
+    assert checksum(list(first_ids | second_ids)) == truth["checksum"]
 
 
 @pytest.mark.parametrize("provider, path", [("harvest", "/v2/time_entries"), ("generic", "/v1/entries")])

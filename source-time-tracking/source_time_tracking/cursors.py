@@ -163,12 +163,24 @@ class EndOfReadCursor(UpdatedAtCursor):
     def __init__(self, cursor_field: str, start_date: Optional[datetime]) -> None:
         super().__init__(cursor_field, start_date)
         self._read_started_at: Optional[datetime] = None
+        self._held = False
 
     def open_read(self) -> None:
         self._read_started_at = utc_now()
         self._max_seen = None
+        self._held = False
+
+    def changed_during_read(self, record: Mapping[str, Any]) -> bool:
+        """The record was updated after this read began (minus the skew allowance)."""
+        value = parse_datetime(record.get(self.cursor_field))
+        started = self._read_started_at
+        return value is not None and started is not None and value >= started - CLOCK_SKEW_ALLOWANCE
+
+    def hold(self) -> None:
+        """Rows may have been paged over in this read: `close_read` leaves the state where it was."""
+        self._held = True
 
     def close_read(self) -> None:
-        if self._max_seen is None or self._read_started_at is None:
+        if self._max_seen is None or self._read_started_at is None or self._held:
             return
         self._advance(min(self._max_seen, self._read_started_at - CLOCK_SKEW_ALLOWANCE))

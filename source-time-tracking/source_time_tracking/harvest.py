@@ -4,6 +4,14 @@ Every list asks for `per_page=2000` (the maximum) and follows `links.next`, whic
 `page=` links and its newer `cursor=` links. Lists are not sorted by `updated_at` (time entries come by
 `spent_date`, newest first), so state moves only when a read has finished: see `EndOfReadCursor`.
 A wrong `Harvest-Account-Id` is answered with 404, which is a config error here, never an empty stream.
+
+Page-numbered lists (`time_entries`, `projects`, `tasks`) shift when a row is deleted, inserted or moved
+(e.g. an entry's `spent_date` edited) while they are read: a row can slide onto a page already read and be
+paged over, keeping its old `updated_at`. A read of more than one page therefore watches for it: a
+`total_entries` that differs from the first page's, or a row on a later page that changed after the read
+began. Then the read goes on but leaves the state where it was (`EndOfReadCursor.hold`), so the next sync
+reads the same range again; `deleted_time_entries` reports nothing from such a re-read (`pages_shifted`).
+Cursor-style lists (`users`, `clients`, cost rates) page by a keyset and cannot shift.
 """
 
 from __future__ import annotations
@@ -34,11 +42,13 @@ class HarvestStream(TimeTrackingStream):
     primary_key = "id"
     data_key: str = ""
     supports_updated_since = True
+    page_numbered = False  # Harvest pages this list by `page=` links (which shift), not by a keyset cursor
 
     def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
         self._provider = provider
         self._paginator = LinksNextPaginator(provider.base_url)
         self._end_of_read_cursor = EndOfReadCursor("updated_at", start_date)
+        self._first_total: Optional[int] = None  # `total_entries` of this read's first page
         super().__init__(
             self._end_of_read_cursor, self.data_key, TokenAuthenticator(provider.access_token.get_secret_value())
         )
@@ -73,6 +83,25 @@ class HarvestStream(TimeTrackingStream):
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return self._paginator.describe(json_body(response), page_number)
 
+    def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
+        """Watch a page-numbered list for rows that moved between its pages (see the module docstring)."""
+        if not self.page_numbered:
+            return records
+        total = json_body(response).get("total_entries")
+        if self._pages_read == 0:
+            self._first_total = total
+        elif not self.pages_shifted and (
+            total != self._first_total or any(self._end_of_read_cursor.changed_during_read(r) for r in records)
+        ):
+            self.pages_shifted = True
+            self._end_of_read_cursor.hold()
+            self.logger.warning(
+                f"{self.name}: rows changed while the list was paged (total_entries {self._first_total} → {total}, "
+                f"or an entry updated during the read on page {self._pages_read + 1}); one may have been paged "
+                f"over, so this read leaves the state where it was and the next sync reads the range again"
+            )
+        return records
+
     def read_records(
         self,
         sync_mode: SyncMode,
@@ -81,6 +110,8 @@ class HarvestStream(TimeTrackingStream):
         stream_state: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
         self._end_of_read_cursor.open_read()
+        self.pages_shifted = False
+        self._first_total = None
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         self._end_of_read_cursor.close_read()
 
@@ -91,6 +122,7 @@ class HarvestTimeEntries(HarvestStream):
     name = "time_entries"
     data_key = "time_entries"
     work_date_field = "spent_date"
+    page_numbered = True
 
     def request_params(
         self,
@@ -112,6 +144,7 @@ class HarvestUsers(HarvestStream):
 class HarvestProjects(HarvestStream):
     name = "projects"
     data_key = "projects"
+    page_numbered = True
 
 
 class HarvestClients(HarvestStream):
@@ -122,6 +155,7 @@ class HarvestClients(HarvestStream):
 class HarvestTasks(HarvestStream):
     name = "tasks"
     data_key = "tasks"
+    page_numbered = True
 
 
 class HarvestUserCostRates(HarvestStream):

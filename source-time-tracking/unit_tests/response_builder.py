@@ -65,3 +65,10 @@ def template_response(template: str, status: int, headers: Optional[dict[str, st
 
 def raw_response(body: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(body if isinstance(body, str) else json.dumps(body), status)
+
+
+def with_total_entries(response: HttpResponse, total: int) -> HttpResponse:
+    """The same Harvest page with another `total_entries` (as when rows are added or deleted between pages)."""
+    body = json.loads(response.body)
+    body["total_entries"] = total
+    return HttpResponse(json.dumps(body), response.status_code, response.headers)

@@ -15,7 +15,7 @@ from source_time_tracking import SourceTimeTracking
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data, stream_state
 from unit_tests.request_builder import HarvestRequestBuilder
-from unit_tests.response_builder import template_response, harvest_record, harvest_response, raw_response
+from unit_tests.response_builder import template_response, harvest_record, harvest_response, raw_response, with_total_entries
 
 _STREAM = "time_entries"
 _LOGGER = logging.getLogger("airbyte")
@@ -109,6 +109,39 @@ class IncrementalTest(TestCase):
         output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental)
 
         assert stream_state(output) == {"updated_at": "2026-11-25T07:55:00Z"}
+
+    @HttpMocker()
+    def test_given_total_entries_changes_between_pages_when_read_then_state_stays(self, http_mocker: HttpMocker) -> None:
+        # An entry was deleted between page 1 and page 2: the rows behind it moved up and one may be unread.
+        since = "2026-10-01T00:00:00Z"
+        next_url = f"https://api.harvestapp.com/v2/time_entries?updated_since={since}&page=2&per_page=2000"
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since(since).build(),
+                        with_total_entries(harvest_response("time_entries", next_url=next_url)
+                                           .with_record(_entry(9, "2026-10-20T00:00:00Z")).with_pagination().build(), 4001))
+        http_mocker.get(HarvestRequestBuilder.next_link(next_url).build(),
+                        with_total_entries(harvest_response("time_entries")
+                                           .with_record(_entry(4, "2026-10-25T00:00:00Z")).build(), 4000))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental, state={"updated_at": since})
+
+        assert len(output.records) == 2
+        assert stream_state(output) == {"updated_at": since}
+        assert output.is_in_logs("rows changed while the list was paged")
+
+    @HttpMocker()
+    def test_given_an_entry_updated_during_the_read_on_a_later_page_when_read_then_state_stays(self, http_mocker: HttpMocker) -> None:
+        # Its spent_date moved back (to a later page): the rows between moved up and one may be unread.
+        since = "2026-10-01T00:00:00Z"
+        next_url = f"https://api.harvestapp.com/v2/time_entries?updated_since={since}&page=2&per_page=2000"
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since(since).build(),
+                        harvest_response("time_entries", next_url=next_url)
+                        .with_record(_entry(9, "2026-10-20T00:00:00Z")).with_pagination().build())
+        http_mocker.get(HarvestRequestBuilder.next_link(next_url).build(),
+                        harvest_response("time_entries").with_record(_entry(4, "2026-11-25T07:59:00Z", "2026-03-01")).build())
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental, state={"updated_at": since})
+
+        assert stream_state(output) == {"updated_at": since}
 
     @HttpMocker()
     def test_given_start_date_and_no_state_when_read_then_start_date_is_updated_since(self, http_mocker: HttpMocker) -> None:
