@@ -203,3 +203,12 @@ def test_sage_gl_allowed_hosts_cover_its_default_endpoint():
     spec = yaml.safe_load((sage_gl.folder / "source_sage_gl" / "spec.yaml").read_text())
     default_host = spec["connectionSpecification"]["properties"]["endpoint_url"]["default"].split("/")[2]
     assert default_host in sage_gl.metadata["data"]["allowedHosts"]["hosts"]
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_one_version_in_setup_py_metadata_and_changelog(connector):
+    """As Airbyte's connector CI checks: the package version is the image tag, and the changelog has it."""
+    [package_version] = re.findall(r'version="([^"]+)"', (connector.folder / "setup.py").read_text())
+    changelog_versions = re.findall(r"^\| (\d+\.\d+\.\d+) \|", (connector.folder / "README.md").read_text(), flags=re.MULTILINE)
+    assert package_version == connector.version
+    assert changelog_versions and changelog_versions[0] == connector.version
