@@ -229,3 +229,34 @@ def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control):
     for read_before, state in checkpoints[:-1]:
         resumed = _read(config, ["journal_entry_lines"], SyncMode.incremental, {"journal_entry_lines": state})
         assert read_before | {r["RECORDNO"] for r in _records(resumed, "journal_entry_lines")} == emitted, state
+
+
+def test_progress_is_logged_at_info_once_per_page(sandbox, control):
+    output = _read(sandbox_config(sandbox, page_size=25), ["journal_entry_lines"])
+
+    progress = [m.log.message for m in output.logs
+                if m.log.level.name == "INFO" and m.log.message.startswith("journal_entry_lines: read ")]
+    assert len(progress) == control.requests()["intacct"]["query:GLENTRY"]  # one line per page, both passes
+    assert all(" GLENTRY rows at offset " in line and " of " in line and "rows so far" in line for line in progress)
+    assert progress[-1].endswith(f"; {control.truth('glentry')['count']} rows so far.")
+
+
+def test_no_secret_reaches_a_log_or_an_error(sandbox, control):
+    """Logs and traces of a sync with a session renewal, a denied stream, a failed check and a failed sign-in."""
+    import json
+    import logging
+    from airbyte_cdk.models import AirbyteMessageSerializer
+
+    config = sandbox_config(sandbox, page_size=25)
+    secrets = [config["sender_password"], config["user_password"]]
+    control.set_fault("expired_session", count=1)
+    control.set_fault("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
+    outputs = [_read(config, ["departments", "deleted_records"], expecting_exception=True),
+               _read({**config, "user_password": "wrong-but-secret"}, ["departments"], expecting_exception=True)]
+    secrets.append("wrong-but-secret")
+
+    written = [json.dumps(AirbyteMessageSerializer.dump(m)) for o in outputs for m in (*o.logs, *o.trace_messages)]
+    assert any("PL04000005" in line for line in written) and any("Sign-in information" in line for line in written)
+    assert not [line for line in written if any(secret in line for secret in secrets)]
+    status = SourceSageGl().check(logging.getLogger("airbyte"), {**config, "sender_password": "wrong-but-secret"})
+    assert status.status.name == "FAILED" and "wrong-but-secret" not in status.message
