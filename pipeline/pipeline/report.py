@@ -79,10 +79,6 @@ def _plain(value: object) -> str:
     return ", ".join(f"{v:,.2f}" if isinstance(v, Decimal) else f"{v:,}" for v in values)
 
 
-def format_counts(counts: list[TableCount]) -> str:
-    return format_table(["table", "rows"], [[f"{count.schema}.{count.table}", count.rows] for count in counts])
-
-
 def format_monthly_labour(months: list[MonthlyLabour], earlier: list[MonthlyLabour] | None = None) -> str:
     """One row per month and a total; with `earlier` (the same months at an earlier run), also the difference
     then, so a reader sees which differences are new."""

@@ -37,10 +37,6 @@ class Staging:
     def from_args(cls, duckdb_path: Path | None, dsn: str | None) -> "Staging":
         return cls(dsn=dsn) if dsn else cls(duckdb_path=duckdb_path or DEFAULT_DUCKDB_PATH)
 
-    @property
-    def is_duckdb(self) -> bool:
-        return self.duckdb_path is not None
-
     def cache(self, table_prefix: str) -> "CacheBase":
         """The PyAirbyte cache that writes this connection's tables (and its state) with `table_prefix`."""
         from airbyte.caches import DuckDBCache, PostgresCache  # PyAirbyte takes seconds to import

@@ -8,7 +8,7 @@ from pipeline.staging import Staging, postgres_params
 
 def test_duckdb_is_the_default():
     staging = Staging.from_args(None, None)
-    assert staging.is_duckdb and staging.duckdb_path == Path(".data/warehouse.duckdb")
+    assert staging.dsn is None and staging.duckdb_path == Path(".data/warehouse.duckdb")
     assert staging.describe() == "DuckDB .data/warehouse.duckdb schema staging"
 
 
@@ -21,7 +21,7 @@ def test_a_duckdb_file_named_like_a_schema_is_refused(name):
 
 def test_a_dsn_selects_postgres_and_is_described_without_its_password():
     staging = Staging.from_args(None, "postgresql://loader:fake-pass@db.example:6543/warehouse")
-    assert not staging.is_duckdb
+    assert staging.duckdb_path is None
     assert staging.describe() == "PostgreSQL loader@db.example:6543/warehouse schema staging"
     assert "fake-pass" not in staging.describe()
 
