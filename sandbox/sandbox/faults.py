@@ -3,8 +3,8 @@
 A fault has a kind (`KINDS`), and fires for a request when its path starts with one of the fault's `paths`
 (default: every vendor path), a seeded random draw falls under its `rate`, and its `count` (if any) is not
 used up. The server applies the generic kinds around every vendor request (`status`, `rate_limit`, `slow`,
-`truncated`); the emulators consult the vendor-specific kinds (Intacct's `expired_session` and
-`permission_denied`) themselves, e.g. the Intacct emulator::
+`truncated`); the emulators consult the vendor-specific kinds (Intacct's `expired_session`,
+`permission_denied` and `company_expired`) themselves, e.g. the Intacct emulator::
 
     if self.faults.take("expired_session", request.path):
         ...  # forget every session, then answer as the gateway does for an invalid session
@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 
-KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied")
+KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired")
 DEFAULT_STATUS = 503
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 

@@ -171,6 +171,16 @@ def test_wrong_password_fails_check_with_intacct_text(sandbox):
     assert status.status.name == "FAILED" and "Sign-in information is incorrect" in status.message
 
 
+def test_expired_company_fails_check_with_intacct_text(sandbox, control):
+    import logging
+    control.set_fault("company_expired")
+
+    status = SourceSageGl().check(logging.getLogger("airbyte"), sandbox_config(sandbox))
+
+    assert status.status.name == "FAILED"
+    assert status.message == "Sage Intacct failed getAPISession: This company is a demo company and has expired. (PL04000055)"
+
+
 def test_entity_session_reads_only_that_entity(sandbox, control):
     output = _read(sandbox_config(sandbox, entity_id="US-WEST"), ["journal_entry_lines"])
 

@@ -7,8 +7,9 @@ one or more functions, each answered by a `<result>` that echoes its `controlid`
 Settings a test can change on an instance: `sessions.timeout` (default 1 h) and `denied_objects`, the
 objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005). Over HTTP the same
 denial is the fault kind ``permission_denied``, matched against the path ``/ia/xml/xmlgw.phtml/<OBJECT>``
-(so ``paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"]`` withdraws only the audit-trail permission), and
-``expired_session`` makes every open session invalid.
+(so ``paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"]`` withdraws only the audit-trail permission),
+``expired_session`` makes every open session invalid, and ``company_expired`` answers every request with the
+control-level PL04000055 of an expired (demo) company.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class IntacctEmulator:
         control = gateway_request.control
         if (control.senderid, control.password) != (self.credentials.sender_id, self.credentials.sender_password):
             return Response.xml(envelope.control_failure_body(control, errors.bad_sender()))
+        if self.faults.take("company_expired", request.path):
+            return Response.xml(envelope.control_failure_body(control, errors.company_expired()))
         now = self.clock()
         try:
             session = self._authenticate(gateway_request, request.path, now)

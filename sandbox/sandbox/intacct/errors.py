@@ -81,6 +81,11 @@ def bad_sender() -> ControlFailure:
         "XL03000006", f"Incorrect Intacct XML Partner ID or password. [Support ID: {support_id()}]"))
 
 
+def company_expired() -> ControlFailure:
+    """Reference §6 (intacct-sdk-php fixture): control-level PL04000055 with an empty `description`."""
+    return ControlFailure(ErrorDetail("PL04000055", "This company is a demo company and has expired."))
+
+
 def bad_sign_in() -> AuthenticationFailure:
     """Observed (reference §6, intacct-sdk-php fixtures): XL03000006 "Sign-in information is incorrect"."""
     return AuthenticationFailure(ErrorDetail("XL03000006", "Sign-in information is incorrect"))

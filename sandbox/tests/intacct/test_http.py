@@ -86,3 +86,18 @@ def test_missing_control_is_http_400_gw_0011(sb):
     response = requests.post(sb.info["intacct"], data=b"<request><operation/></request>", timeout=30)
     assert response.status_code == 400
     assert etree.fromstring(response.content).findtext("errormessage/error/errorno") == "GW-0011"
+
+
+def test_company_expired_fault_is_the_control_level_pl04000055(sb):
+    credentials = sb.credentials["intacct"]
+    sb.control.set_fault("company_expired", count=1)
+
+    response = post(credentials["endpoint_url"], credentials, "<getAPISession/>")
+
+    root = etree.fromstring(response.content)
+    assert response.status_code == 200 and root.findtext("control/status") == "failure"
+    assert root.find("operation") is None  # no function ran
+    assert root.findtext("errormessage/error/errorno") == "PL04000055"
+    assert root.findtext("errormessage/error/description") == ""
+    assert root.findtext("errormessage/error/description2") == "This company is a demo company and has expired."
+    assert login(sb)[0]  # the fault fired once; the company answers again
