@@ -17,7 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     sync = commands.add_parser("sync", help="sync one connection into staging")
-    sync.add_argument("--connection", required=True, choices=sorted(CONNECTIONS))
+    sync.add_argument("--connection", "--source", dest="connection", required=True, choices=sorted(CONNECTIONS),
+                      type=lambda name: name.replace("-", "_"),
+                      help="the connection to sync (also `--source sage-gl`: hyphens are read as underscores)")
     sync.add_argument("--config", required=True, type=Path, help="the source's config (JSON file)")
     _add_staging_arguments(sync)
     sync.add_argument("--streams", nargs="+", metavar="STREAM",

@@ -71,3 +71,8 @@ def test_check_config_names_fields_and_rules_but_never_values():
     assert 'user_password: fails type "string"' in message
     assert "page_size: fails maximum 2000" in message
     assert "123456789" not in message and "5000" not in message
+
+
+def test_source_is_an_alias_of_connection_and_hyphens_read_as_underscores():
+    args = build_parser().parse_args(["sync", "--source", "sage-gl", "--config", "c.json"])
+    assert args.connection == "sage_gl"
