@@ -98,8 +98,14 @@ class IntacctEmulator:
         except errors.AuthenticationFailure as failure:
             return Response.xml(self._authentication_failure_body(gateway_request, failure))
         context = _Context(request, session, now)
-        for function in gateway_request.functions:
-            context.results.append(self._run(function, context))
+        outcomes = [(function, *self._run(function, context)) for function in gateway_request.functions]
+        aborted = gateway_request.transaction and any(failure for _, _, failure in outcomes)
+        for function, data, failure in outcomes:
+            if aborted and failure is None:
+                context.results.append(envelope.result(function, failure=errors.transaction_rolled_back(),
+                                                       status="aborted"))
+            else:
+                context.results.append(envelope.result(function, data=data, failure=failure))
         return Response.xml(self._success_body(gateway_request, context))
 
     def fault_response(self, kind: str, status: int) -> Response | None:
@@ -141,14 +147,15 @@ class IntacctEmulator:
             return {row[0] for row in db.execute('SELECT "LOCATIONID" FROM "location" WHERE "ENTITY" = 1')}
 
     # -- functions -----------------------------------------------------------------------------------------
-    def _run(self, function: Function, context: _Context) -> bytes:
+    def _run(self, function: Function, context: _Context) -> tuple[Data | None, errors.FunctionFailure | None]:
+        """The function's data, or the failure it answers with."""
         handler = self._functions.get(function.name)
         try:
             if handler is None:
                 raise errors.unknown_function(function.name)
-            return envelope.result(function, data=handler(function, context))
+            return handler(function, context), None
         except errors.FunctionFailure as failure:
-            return envelope.result(function, failure=failure)
+            return None, failure
 
     def _get_api_session(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getAPISession")

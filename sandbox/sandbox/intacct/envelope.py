@@ -51,6 +51,7 @@ class GatewayRequest:
     login: Login | None  # exactly one of login / sessionid is set
     sessionid: str | None
     functions: tuple[Function, ...]
+    transaction: bool = False  # <operation transaction="true">: one failed function aborts the others
 
 
 def text(element: etree._Element | None, path: str, default: str = "") -> str:
@@ -94,7 +95,7 @@ def parse_request(body: bytes) -> GatewayRequest:
     return GatewayRequest(
         Control(text(control, "senderid"), text(control, "password"), text(control, "controlid"),
                 text(control, "uniqueid", "false"), text(control, "dtdversion", "3.0")),
-        login, sessionid, tuple(functions))
+        login, sessionid, tuple(functions), transaction=operation.get("transaction", "").lower() == "true")
 
 
 def leaf(parent: etree._Element, tag: str, value: str = "") -> etree._Element:
@@ -174,9 +175,11 @@ class Data:
         return _with_content(node, self.content)
 
 
-def result(function: Function, data: Data | None = None, failure: errors.FunctionFailure | None = None) -> bytes:
+def result(function: Function, data: Data | None = None, failure: errors.FunctionFailure | None = None,
+           status: str | None = None) -> bytes:
+    """One `<result>`; `status` defaults to failure/success (`aborted` for functions a transaction rolled back)."""
     node = etree.Element("result")
-    leaf(node, "status", "failure" if failure else "success")
+    leaf(node, "status", status or ("failure" if failure else "success"))
     leaf(node, "function", function.name)
     leaf(node, "controlid", function.controlid)
     if failure is not None:

@@ -86,6 +86,12 @@ def company_expired() -> ControlFailure:
     return ControlFailure(ErrorDetail("PL04000055", "This company is a demo company and has expired."))
 
 
+def transaction_rolled_back() -> FunctionFailure:
+    """Reference §6: XL03000009 on the `aborted` results of a transaction in which a function failed."""
+    return FunctionFailure(ErrorDetail(
+        "XL03000009", "The entire transaction in this operation has been rolled back due to an error."))
+
+
 def bad_sign_in() -> AuthenticationFailure:
     """Observed (reference §6, intacct-sdk-php fixtures): XL03000006 "Sign-in information is incorrect"."""
     return AuthenticationFailure(ErrorDetail("XL03000006", "Sign-in information is incorrect"))

@@ -127,7 +127,7 @@ class Gateway:
         return response
 
     def call(self, *functions: str, session: str | None = None, login: tuple | None = USER,
-             locationid: str = "", sender: tuple = SENDER):
+             locationid: str = "", sender: tuple = SENDER, transaction: bool = False):
         """POST one request; returns the parsed <response> (asserting HTTP 200 and the content type)."""
         if session is not None:
             auth = f"<sessionid>{session}</sessionid>"
@@ -137,10 +137,11 @@ class Gateway:
             auth = (f"<login><userid>{userid}</userid><companyid>{companyid}</companyid>"
                     f"<password>{password}</password>{location}</login>")
         content = "".join(f'<function controlid="f{n}">{body}</function>' for n, body in enumerate(functions))
+        operation = '<operation transaction="true">' if transaction else "<operation>"
         body = (f'<?xml version="1.0" encoding="UTF-8"?><request><control><senderid>{sender[0]}</senderid>'
                 f"<password>{sender[1]}</password><controlid>ctl-1</controlid><uniqueid>false</uniqueid>"
                 f"<dtdversion>3.0</dtdversion><includewhitespace>false</includewhitespace></control>"
-                f"<operation><authentication>{auth}</authentication><content>{content}</content>"
+                f"{operation}<authentication>{auth}</authentication><content>{content}</content>"
                 f"</operation></request>")
         response = self.post(body)
         self.last_body = response.body

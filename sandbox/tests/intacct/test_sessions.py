@@ -129,3 +129,21 @@ def test_several_functions_are_answered_in_order_with_their_controlids(gateway, 
     assert [(r.findtext("function"), r.findtext("controlid"), r.findtext("status")) for r in results] == [
         ("readUserFormatting", "f0", "success"), ("query", "f1", "failure"), ("getDimensions", "f2", "success")]
     assert etree.tostring(results[1].find("errormessage")).count(b"<error>") == 1
+
+
+def test_a_failed_function_in_a_transaction_aborts_the_others_with_xl03000009(gateway, session):
+    root = gateway.call("<readUserFormatting/>", "<query><object>NOPE</object></query>", session=session,
+                        transaction=True)
+
+    first, second = root.findall("operation/result")
+    assert (first.findtext("status"), second.findtext("status")) == ("aborted", "failure")
+    assert first.find("data") is None
+    assert first.findtext("errormessage/error/errorno") == "XL03000009"
+    assert "rolled back" in first.findtext("errormessage/error/description2")
+    assert second.findtext("errormessage/error/errorno") == "Query Failed"
+
+
+def test_a_transaction_whose_functions_all_succeed_answers_normally(gateway, session):
+    root = gateway.call("<readUserFormatting/>", "<getDimensions/>", session=session, transaction=True)
+
+    assert [r.findtext("status") for r in root.findall("operation/result")] == ["success", "success"]
