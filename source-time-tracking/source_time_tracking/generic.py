@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qs, urlsplit
 
@@ -143,24 +143,23 @@ class GenericTimeEntries(TimeTrackingStream):
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         token = self._paginator.next_token(self._sent_token(response), json_body(response), self.records_on_page(response))
-        if token is not None:  # a full page: it has a last row
+        if token is not None and self._paginator.overlaps:  # a full page: it has a last row
             last = self._normaliser.normalise(extract_records(response, self._records_path)[-1], response.url)
             token["anchor"] = {"id": last.get(self.primary_key), "cursor": last.get(self.cursor_field)}
         # The CDK hands `parse_response` no token, so the next page finds the anchor here.
-        self._anchor = token["anchor"] if token else None
+        self._anchor = (token or {}).get("anchor")
         return token
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         """Drop the overlap row; when it is not the anchor, rows moved: hold the checkpoint at the anchor."""
-        anchor = self._anchor if self._sent_token(response)["offset"] > 0 else None
+        anchor = self._anchor  # None on the first page, or without overlap (page_size 1)
         if not anchor:
             return records
         if records and self._normaliser.normalise(records[0], response.url).get(self.primary_key) == anchor["id"]:
             return records[1:]
         self.pages_shifted = True
-        held_at = parse_datetime(anchor["cursor"])
-        if held_at is not None:
-            self._cursor.hold_at(held_at)
+        # An anchor without a cursor value gives no safe bound: then the state does not move in this read.
+        self._cursor.hold_at(parse_datetime(anchor["cursor"]) or datetime.min.replace(tzinfo=timezone.utc))
         self.logger.warning(
             f"{self.name}: rows moved between two pages (an entry was edited or deleted during the read): "
             f"GET {safe_url(response.url)} does not start with entry {anchor['id']!r}. The read goes on; "

@@ -37,7 +37,8 @@ class OffsetPaginator:
     Every page after the first starts one row early (`offset - 1`): that row must be the last row of the
     previous page (the token's `anchor`). If it is not, rows moved between the two requests (an entry
     edited or deleted during the read moves the later rows up) and one may have been paged over; the
-    stream then caps its checkpoint (see `GenericTimeEntries`). Costs one row per page.
+    stream then caps its checkpoint (see `GenericTimeEntries`). Costs one row per page; with `page_size`
+    1 there is no room for an overlap, so pages do not overlap and moves go unnoticed.
     """
 
     def __init__(self, offset_param: str, limit_param: str, page_size: int, total_path: Optional[str]) -> None:
@@ -45,10 +46,11 @@ class OffsetPaginator:
         self._limit_param = limit_param
         self.page_size = page_size
         self._total_path = total_path
+        self.overlaps = page_size > 1
 
     def params(self, token: Optional[Mapping[str, Any]]) -> dict[str, Any]:
         offset = (token or {}).get("offset", 0)
-        if (token or {}).get("anchor") and offset > 0:
+        if self.overlaps and (token or {}).get("anchor") and offset > 0:
             offset -= 1  # re-read the previous page's last row to prove nothing moved in between
         return {self._offset_param: offset, self._limit_param: self.page_size}
 

@@ -49,6 +49,18 @@ class FullRefreshTest(TestCase):
         assert not output.is_in_logs("rows moved between two pages")
 
     @HttpMocker()
+    def test_given_page_size_1_when_read_then_pages_do_not_overlap(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 1}).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).build(), _page([1], limit=1))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).with_offset(1).build(), _page([2], offset=1, limit=1))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(1).with_offset(2).build(), _page([], offset=2, limit=1))
+
+        output = read_stream(config, _STREAM)
+
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2"]
+        assert not output.is_in_logs("rows moved between two pages")
+
+    @HttpMocker()
     def test_given_a_final_page_holding_only_the_overlap_row_when_read_then_stop_cleanly(self, http_mocker: HttpMocker) -> None:
         config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2}).build()
         http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(), _page([1, 2], limit=2))
