@@ -37,7 +37,7 @@ def _probe(cwd: Path, *, path_entry: Path | None = None) -> tuple[Path, str]:
 def test_installed_package_finds_its_mappings_from_outside_the_folder(tmp_path):
     directory, tables = _probe(tmp_path)
     assert tables == TARGETS
-    assert directory == PROJECT / "destination_mappings" / "mappings"
+    assert directory.parts[-2:] == ("destination_mappings", "mappings")  # inside the package, wherever installed
 
 
 def test_a_plain_path_entry_finds_the_mappings_as_compat_mode_does(tmp_path):
