@@ -9,6 +9,8 @@ from typing import Iterable, Sequence
 
 STORAGE = ("--storage-driver", "vfs")
 ISOLATION = ("--isolation", "chroot")
+# The host's CA bundle, mounted read-only into RUN steps so pip trusts the same certificates as the host.
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def buildah(*args: str, capture: bool = True, check: bool = True, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
@@ -53,14 +55,13 @@ def image_id(reference: str) -> str | None:
 def build(context: Path, tags: Sequence[str], build_args: dict[str, str]) -> None:
     """`buildah bud` the Dockerfile in `context` with host networking, as `docker build` would.
 
-    No host folder is mounted into the build: buildah 1.28 applies `--volume` only to the last stage,
-    not to the build stage where pip runs, so pip uses the base image's own CA certificates and cache.
-
     The image the tags named before is removed once nothing names it any more: with vfs storage every
     image is a full copy, so stale ones would fill the disk build after build.
     """
     previous = {image_id(tag) for tag in tags} - {None}
     command = ["bud", *ISOLATION, "--pull=false", "--network", "host", "--file", str(context / "Dockerfile")]
+    if HOST_CA_BUNDLE.exists():
+        command += ["--volume", f"{HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"]
     for name, value in build_args.items():
         command += ["--build-arg", f"{name}={value}"]
     for tag in tags:
