@@ -124,19 +124,20 @@ def throwaway_postgres(database: str = DEFAULT_DATABASE, startup_timeout: float 
     run_as.own(root)
     started = False
     try:
-        run_as.run([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "-A", "trust",
-                    "-E", "UTF8", "--no-locale", "--no-sync"], cwd=root)
-        port = _free_port()
-        _configure(data_dir, port)
-        run_as.run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-W", "start"], cwd=root)
-        started = True
-        _wait_until_ready(bin_dir, run_as, root, port, log_file, startup_timeout)
-        if database != DEFAULT_DATABASE:
-            run_as.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, database],
-                       cwd=root)
+        try:  # only the server's own commands: an error of the caller's block must reach the caller unchanged
+            run_as.run([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "-A", "trust",
+                        "-E", "UTF8", "--no-locale", "--no-sync"], cwd=root)
+            port = _free_port()
+            _configure(data_dir, port)
+            run_as.run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-W", "start"], cwd=root)
+            started = True
+            _wait_until_ready(bin_dir, run_as, root, port, log_file, startup_timeout)
+            if database != DEFAULT_DATABASE:
+                run_as.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER,
+                            database], cwd=root)
+        except subprocess.CalledProcessError as error:
+            raise PostgresUnavailable(f"{Path(error.cmd[0]).name} failed: {error.stderr or error.stdout}") from error
         yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
-    except subprocess.CalledProcessError as error:
-        raise PostgresUnavailable(f"{Path(error.cmd[0]).name} failed: {error.stderr or error.stdout}") from error
     finally:
         if started:
             run_as.run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w", "stop"],

@@ -2,6 +2,7 @@
 
 import re
 import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from sandbox.postgres import throwaway_postgres
 DSN_PATTERN = re.compile(r"^postgresql://postgres@127\.0\.0\.1:(\d+)/(\w+)$")
 
 
-def _data_dirs() -> set[Path]:
-    import tempfile
-
-    return set(Path(tempfile.gettempdir()).glob("throwaway-pg-*"))
+def _cluster_dir(port: int) -> Path:
+    """The temporary directory of the server on `port` (other throwaway servers may run at the same time)."""
+    [found] = [path for path in Path(tempfile.gettempdir()).glob("throwaway-pg-*")
+               if f"port = {port}\n" in (path / "data" / "postgresql.conf").read_text()]
+    return found
 
 
 def _accepts_connections(port: int) -> bool:
@@ -25,11 +27,9 @@ def _accepts_connections(port: int) -> bool:
 
 
 def test_server_starts_takes_writes_and_is_removed_on_exit():
-    before = _data_dirs()
     with throwaway_postgres() as dsn:
         port = int(DSN_PATTERN.match(dsn).group(1))
-        created = _data_dirs() - before
-        assert len(created) == 1
+        created = _cluster_dir(port)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE TABLE t (id integer PRIMARY KEY, label text)")
             conn.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')")
@@ -37,7 +37,7 @@ def test_server_starts_takes_writes_and_is_removed_on_exit():
             assert conn.execute("SHOW fsync").fetchone() == ("off",)
             assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
             assert conn.execute("SELECT current_setting('is_superuser')").fetchone() == ("on",)
-    assert not any(path.exists() for path in created)
+    assert not created.exists()
     assert not _accepts_connections(port)
 
 
@@ -49,13 +49,12 @@ def test_named_database_is_created():
 
 
 def test_server_is_stopped_and_removed_when_the_body_raises():
-    before = _data_dirs()
     with pytest.raises(ZeroDivisionError):
         with throwaway_postgres() as dsn:
             port = int(DSN_PATTERN.match(dsn).group(1))
-            created = _data_dirs() - before
+            created = _cluster_dir(port)
             1 / 0
-    assert created and not any(path.exists() for path in created)
+    assert not created.exists()
     assert not _accepts_connections(port)
 
 
@@ -69,3 +68,10 @@ def test_a_temporary_directory_the_server_user_cannot_enter_is_avoided(tmp_path,
         with psycopg.connect(dsn) as conn:
             assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
     assert list(private.iterdir()) == []
+
+
+def test_a_command_failing_in_the_callers_block_is_not_reported_as_a_server_failure():
+    with pytest.raises(subprocess.CalledProcessError) as raised:
+        with throwaway_postgres():
+            subprocess.run(["false"], check=True)
+    assert raised.value.cmd == ["false"]
