@@ -5,13 +5,15 @@ Every list asks for `per_page=2000` (the maximum) and follows `links.next`, whic
 `spent_date`, newest first), so state moves only when a read has finished: see `EndOfReadCursor`.
 A wrong `Harvest-Account-Id` is answered with 404, which is a config error here, never an empty stream.
 
-Page-numbered lists (`time_entries`, `projects`, `tasks`) shift when a row is deleted, inserted or moved
-(e.g. an entry's `spent_date` edited) while they are read: a row can slide onto a page already read and be
-paged over, keeping its old `updated_at`. A read of more than one page therefore watches for it: a
-`total_entries` that differs from the first page's, or a row on a later page that changed after the read
-began. Then the read goes on but leaves the state where it was (`EndOfReadCursor.hold`), so the next sync
-reads the same range again; `deleted_time_entries` reports nothing from such a re-read (`pages_shifted`).
-Cursor-style lists (`users`, `clients`, cost rates) page by a keyset and cannot shift.
+Page-numbered lists (`time_entries`, `projects`, `tasks`) shift while they are read: a row deleted from a
+page already read, or moved behind the pages read so far (an entry's `spent_date` edited to an older
+date), moves the later rows up, and one can slide onto a page already read unread, keeping its old
+`updated_at`. (An insert moves rows down: a row comes twice, none is lost.) A read of more than one page
+therefore watches for it: a `total_entries` lower than the previous page's (a delete), or a row on a later
+page that changed after the read began (a moved or inserted row, which may hide a delete). Then the read
+goes on but leaves the state where it was (`EndOfReadCursor.hold`), so the next sync reads the same range
+again; `deleted_time_entries` reports nothing from such a re-read (`pages_shifted`). Cursor-style lists
+(`users`, `clients`, cost rates) page by a keyset and cannot shift.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class HarvestStream(TimeTrackingStream):
         self._provider = provider
         self._paginator = LinksNextPaginator(provider.base_url)
         self._end_of_read_cursor = EndOfReadCursor("updated_at", start_date)
-        self._first_total: Optional[int] = None  # `total_entries` of this read's first page
+        self._last_total: Optional[int] = None  # `total_entries` of the page read last
         super().__init__(
             self._end_of_read_cursor, self.data_key, TokenAuthenticator(provider.access_token.get_secret_value())
         )
@@ -88,17 +90,17 @@ class HarvestStream(TimeTrackingStream):
         if not self.page_numbered:
             return records
         total = json_body(response).get("total_entries")
-        if self._pages_read == 0:
-            self._first_total = total
-        elif not self.pages_shifted and (
-            total != self._first_total or any(self._end_of_read_cursor.changed_during_read(r) for r in records)
-        ):
+        previous, self._last_total = self._last_total, total
+        if self._pages_read == 0 or self.pages_shifted:
+            return records
+        fewer = isinstance(total, int) and isinstance(previous, int) and total < previous
+        if fewer or any(self._end_of_read_cursor.changed_during_read(record) for record in records):
             self.pages_shifted = True
             self._end_of_read_cursor.hold()
             self.logger.warning(
-                f"{self.name}: rows changed while the list was paged (total_entries {self._first_total} → {total}, "
-                f"or an entry updated during the read on page {self._pages_read + 1}); one may have been paged "
-                f"over, so this read leaves the state where it was and the next sync reads the range again"
+                f"{self.name}: rows changed while the list was paged (total_entries {previous} → {total}, or an "
+                f"entry updated during the read on page {self._pages_read + 1}); one may have been paged over, "
+                f"so this read leaves the state where it was and the next sync reads the range again"
             )
         return records
 
@@ -111,7 +113,7 @@ class HarvestStream(TimeTrackingStream):
     ) -> Iterable[Mapping[str, Any]]:
         self._end_of_read_cursor.open_read()
         self.pages_shifted = False
-        self._first_total = None
+        self._last_total = None
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         self._end_of_read_cursor.close_read()
 

@@ -111,7 +111,7 @@ class IncrementalTest(TestCase):
         assert stream_state(output) == {"updated_at": "2026-11-25T07:55:00Z"}
 
     @HttpMocker()
-    def test_given_total_entries_changes_between_pages_when_read_then_state_stays(self, http_mocker: HttpMocker) -> None:
+    def test_given_total_entries_drops_between_pages_when_read_then_state_stays(self, http_mocker: HttpMocker) -> None:
         # An entry was deleted between page 1 and page 2: the rows behind it moved up and one may be unread.
         since = "2026-10-01T00:00:00Z"
         next_url = f"https://api.harvestapp.com/v2/time_entries?updated_since={since}&page=2&per_page=2000"
@@ -127,6 +127,23 @@ class IncrementalTest(TestCase):
         assert len(output.records) == 2
         assert stream_state(output) == {"updated_at": since}
         assert output.is_in_logs("rows changed while the list was paged")
+
+    @HttpMocker()
+    def test_given_total_entries_grows_between_pages_when_read_then_state_moves(self, http_mocker: HttpMocker) -> None:
+        # An insert moves the later rows down: one comes twice, none is lost, so the state may move.
+        since = "2026-10-01T00:00:00Z"
+        next_url = f"https://api.harvestapp.com/v2/time_entries?updated_since={since}&page=2&per_page=2000"
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since(since).build(),
+                        with_total_entries(harvest_response("time_entries", next_url=next_url)
+                                           .with_record(_entry(9, "2026-10-20T00:00:00Z")).with_pagination().build(), 4000))
+        http_mocker.get(HarvestRequestBuilder.next_link(next_url).build(),
+                        with_total_entries(harvest_response("time_entries")
+                                           .with_record(_entry(4, "2026-10-25T00:00:00Z")).build(), 4001))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental, state={"updated_at": since})
+
+        assert stream_state(output) == {"updated_at": "2026-10-25T00:00:00Z"}
+        assert not output.is_in_logs("rows changed while the list was paged")
 
     @HttpMocker()
     def test_given_an_entry_updated_during_the_read_on_a_later_page_when_read_then_state_stays(self, http_mocker: HttpMocker) -> None:
