@@ -10,7 +10,8 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
-  `updated_since` read and is not reported.
+  `updated_since` read and is not reported. When rows moved while the window was paged (`pages_shifted`),
+  a missing id may only have been paged over: nothing is reported and the next sync compares again.
 - A first sync (no seen ids yet) reports nothing and records what it saw.
 """
 
@@ -112,7 +113,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         previous = self._seen_before(window)
         current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
         if self._entries.pages_shifted:
-            yield from self._postpone(window, previous, current)
+            self._postpone(window, previous, current)
             return
         present = set().union(*current.values()) if current else set()
         gone = {entry_id: work_date for work_date, ids in previous.items() for entry_id in ids - present}
@@ -133,9 +134,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted"
         )
 
-    def _postpone(
-        self, window: DeletionWindow, previous: dict[str, set[str]], current: dict[str, set[str]]
-    ) -> Iterable[Mapping[str, Any]]:
+    def _postpone(self, window: DeletionWindow, previous: dict[str, set[str]], current: dict[str, set[str]]) -> None:
         """Rows moved between the re-read's pages, so an entry may have been paged over, not deleted.
 
         Report nothing this time: keep every id seen before or now (and the earlier `read_started_at`, so
@@ -152,7 +151,6 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             f"{self.name}: rows moved while the window {window.first}..{window.last} was re-read; "
             "no deletes are reported this sync, the next sync compares again"
         )
-        return iter(())
 
     def _seen_before(self, window: DeletionWindow) -> dict[str, set[str]]:
         """Previously seen ids whose work date is still inside this sync's window."""
