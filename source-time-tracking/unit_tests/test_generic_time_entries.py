@@ -8,7 +8,7 @@ from unittest import TestCase
 from unittest.mock import patch
 
 import freezegun
-from airbyte_cdk.models import FailureType, Status, SyncMode
+from airbyte_cdk.models import FailureType, Status, SyncMode, Type
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
@@ -454,6 +454,19 @@ class RecordsPathTest(TestCase):
         assert error.failure_type == FailureType.config_error
         assert "records_path 'entries' is not in the response (it has: data, limit, offset, total)" in error.message
         assert "GET https://api.time-tracking.test/v1/entries?offset=0&limit=100" in error.message
+
+    @HttpMocker()
+    def test_given_wrong_records_path_when_read_then_no_secret_in_any_message(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(
+            records_path="entries", auth={"auth_type": "api_key_header", "header_name": "X-Api-Key", "api_key": "fake-key-7f3a"}
+        ).build()
+        http_mocker.get(GenericRequestBuilder.entries().with_headers({"X-Api-Key": "fake-key-7f3a"}).build(), _page([1]))
+
+        output = read_stream(config, _STREAM, expecting_exception=True)
+
+        assert "records_path 'entries'" in output.errors[0].trace.error.message
+        logs_and_traces = output.get_message_by_types([Type.LOG, Type.TRACE])
+        assert logs_and_traces and all("fake-key-7f3a" not in repr(message) for message in logs_and_traces)
 
     @HttpMocker()
     def test_given_records_path_to_an_object_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
