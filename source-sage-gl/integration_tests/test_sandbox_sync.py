@@ -2,6 +2,7 @@
 balanced journal entries, session expiry, faults, permissions and entity scoping."""
 
 import hashlib
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -133,6 +134,21 @@ def test_session_expiry_mid_sync_signs_in_again(sandbox, control):
 
     assert not output.errors
     assert len(_records(output, "journal_entry_lines")) == control.truth("glentry")["count"]
+    assert control.requests()["intacct"]["getAPISession"] == 2
+
+
+def test_a_session_rejected_again_after_signing_in_fails_with_intacct_text(sandbox, control):
+    control.set_fault("expired_session", count=2)  # the first session, then the one opened to replace it
+
+    output = _read(sandbox_config(sandbox), ["departments"], expecting_exception=True)
+
+    [error] = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor]
+    assert error.failure_type == FailureType.config_error
+    assert error.message.startswith("Sage Intacct rejected the API session it had just opened, on lookup DEPARTMENT: "
+                                    "Invalid session (XL03000006).")
+    assert "OAuth" not in error.message
+    written = " ".join(m.log.message for m in output.logs) + (error.internal_message or "")
+    assert set(re.findall(r"<sessionid>([^<]*)</sessionid>", written)) == {"****"}  # session ids are masked
     assert control.requests()["intacct"]["getAPISession"] == 2
 
 

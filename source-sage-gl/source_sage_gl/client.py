@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http import HttpClient
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from lxml import etree
 
@@ -124,6 +125,7 @@ class IntacctClient:
         session_id = api.findtext("sessionid") if api is not None else None
         if not session_id:
             raise _system_error("Sage Intacct's getAPISession answer carries no session id.")
+        add_to_secrets(session_id.strip())  # a bearer credential: masked in every log line the CDK writes
         endpoint = (api.findtext("endpoint") or "").strip() or config.endpoint_url
         validate_gateway_url(endpoint, what="The session endpoint returned by getAPISession")
         expires_at = _session_timeout(document.authentication)
