@@ -212,3 +212,10 @@ def test_one_version_in_setup_py_metadata_and_changelog(connector):
     changelog_versions = re.findall(r"^\| (\d+\.\d+\.\d+) \|", (connector.folder / "README.md").read_text(), flags=re.MULTILINE)
     assert package_version == connector.version
     assert changelog_versions and changelog_versions[0] == connector.version
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_build_context_leaves_out_secrets(connector):
+    """The build stage copies the folder: its git-ignored secrets/ must never reach a build context."""
+    ignored = (connector.folder / ".dockerignore").read_text().split()
+    assert "secrets/" in ignored or "secrets" in ignored
