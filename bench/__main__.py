@@ -43,13 +43,10 @@ class SandboxProcess:
     """`python -m sandbox serve` in a child process, stopped with SIGTERM."""
 
     def __init__(self, scale: float, seed: int, cache_dir: Path, harvest_rate_limit: bool):
-        env = dict(os.environ)
-        if not harvest_rate_limit:
-            env["SANDBOX_HARVEST_RATE_LIMIT"] = "off"
         self._process = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--scale", str(scale), "--seed", str(seed),
-             "--cache-dir", str(cache_dir)],
-            stdout=subprocess.PIPE, text=True, env=env)
+             "--cache-dir", str(cache_dir), *([] if harvest_rate_limit else ["--harvest-rate-limit", "off"])],
+            stdout=subprocess.PIPE, text=True)
         line = self._process.stdout.readline()
         if not line:
             raise SystemExit("the sandbox did not start (see its output above)")
