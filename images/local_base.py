@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from images.buildah import buildah, image_exists, inspect_image
+from images.buildah import image_exists, inspect_image
 
 REFERENCE = "localhost/python-connector-base:local"
 LABEL_RECIPE = "io.airbyte.local-base.recipe"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 from datetime import datetime, timezone
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -129,17 +129,9 @@ class GenericTimeEntries(TimeTrackingStream):
         values = query.get(self._provider.pagination.offset_param) or ["0"]
         return {"offset": int(values[-1])}
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
+    def start_read(self) -> None:
         self._cursor.open_read()
-        self.pages_shifted = False
         self._anchor = None
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         token = self._paginator.next_token(self._sent_token(response), json_body(response), self.records_on_page(response))

@@ -104,17 +104,11 @@ class HarvestStream(TimeTrackingStream):
             )
         return records
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
+    def start_read(self) -> None:
         self._end_of_read_cursor.open_read()
-        self.pages_shifted = False
         self._last_total = None
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+
+    def finish_read(self) -> None:
         self._end_of_read_cursor.close_read()
 
 

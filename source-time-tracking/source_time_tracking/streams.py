@@ -79,7 +79,16 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     ) -> Iterable[Mapping[str, Any]]:
         self._pages_read = 0
         self._rows_read = 0
+        self.pages_shifted = False
+        self.start_read()
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        self.finish_read()
+
+    def start_read(self) -> None:
+        """Hook: reset what one read tracks (its cursor, the page bookkeeping of its paging style)."""
+
+    def finish_read(self) -> None:
+        """Hook: settle what only a completed read may settle (runs when the last page was read)."""
 
     def parse_response(
         self,
