@@ -78,3 +78,16 @@ def test_a_field_intacct_refuses_to_select_is_read_as_null_and_every_row_arrives
     assert {record.get("CFDA") for record in records} == {None}
     warnings = [log.log.message for log in output.logs if "refused to select CFDA" in log.log.message]
     assert len(warnings) == 1
+
+
+def test_a_custom_field_widened_from_integer_to_decimal_is_discovered_and_read_as_a_number(sandbox, control):
+    control.change_schema("GLENTRY", "add", "GLE_UNITS", type="integer", label="Units", copy_of="LINE_NO")
+    assert _discover(sandbox)["journal_entry_lines"]["GLE_UNITS"]["type"] == ["null", "integer"]
+    control.change_schema("GLENTRY", "retype", "GLE_UNITS", type="decimal")
+
+    assert _discover(sandbox)["journal_entry_lines"]["GLE_UNITS"] == {
+        "description": "Units (custom field)", "type": ["null", "number"]}
+    records, _ = _read(sandbox, "journal_entry_lines")
+    truth = {row["RECORDNO"]: row["LINE_NO"] for row in control.truth("glentry", rows=True)["rows"]}
+    assert {record["RECORDNO"]: record["GLE_UNITS"] for record in records} == truth
+    assert all(isinstance(record["GLE_UNITS"], float) for record in records)
