@@ -67,5 +67,19 @@ class SandboxControl:
         payload = {"harvest_rate_limit": harvest_rate_limit}
         return self._call("POST", "settings", json={k: v for k, v in payload.items() if v is not None})
 
+    def schema(self, object_name: str) -> dict:
+        """`GET /_sandbox/schema/<OBJECT>`: the Intacct object's fields as `lookup` and `query` see them now."""
+        return self._call("GET", f"schema/{object_name}")
+
+    def change_schema(self, object_name: str, op: str, field: str, *, type: str | None = None,
+                      label: str | None = None, custom: bool | None = None, value=None, copy_of: str | None = None,
+                      datatype: str | None = None) -> dict:
+        """`POST /_sandbox/schema`: `op` is "add" (a standard field enabled later with `custom=False`, or a custom
+        field; empty, a constant `value` in stored form, or `copy_of` another field's values), "remove", "retype"
+        (to `type`) or "unselectable" (listed by lookup, refused by query). `reset()` restores the seeded schema."""
+        payload = {"object": object_name, "op": op, "field": field, "type": type, "label": label, "custom": custom,
+                   "value": value, "copy_of": copy_of, "datatype": datatype}
+        return self._call("POST", "schema", json={k: v for k, v in payload.items() if v is not None})
+
     def truth(self, dataset: str, rows: bool = False) -> dict:
         return self._call("GET", f"truth/{dataset}", params={"rows": 1} if rows else None)

@@ -1,5 +1,5 @@
 """The `/_sandbox/` control endpoints (never part of any vendor API): reset, mutate, faults, requests, truth,
-settings.
+settings, schema.
 
 JSON in, JSON out; a bad request gets a 400 (404 for an unknown route or dataset) with
 `{"error": "<what is wrong>"}` and changes nothing. The routes are documented in the sandbox README.
@@ -11,6 +11,7 @@ import json
 from typing import Callable
 
 from .faults import FaultError, Faults
+from .intacct.objects import CHANGE_KEYS, SchemaChangeError
 from .mutations import MutationError
 from .routing import Emulator, Request, Response
 from .schema import DATASETS
@@ -47,6 +48,8 @@ class Control:
             ("GET", "truth"): self.truth,
             ("GET", "settings"): self.get_settings,
             ("POST", "settings"): self.set_settings,
+            ("GET", "schema"): self.get_schema,
+            ("POST", "schema"): self.change_schema,
         }
 
     def handle(self, request: Request) -> Response:
@@ -57,10 +60,10 @@ class Control:
                 if any(name == route for _, name in self.routes):
                     raise ControlError(405, f"{request.method} is not allowed on {request.path}")
                 raise ControlError(404, f"no control endpoint {request.path}")
-            return Response.json(handler(request, argument) if route == "truth" else handler(request))
+            return Response.json(handler(request, argument) if route in ("truth", "schema") else handler(request))
         except ControlError as error:
             return Response.json({"error": str(error)}, error.status)
-        except (MutationError, FaultError) as error:
+        except (MutationError, FaultError, SchemaChangeError) as error:
             return Response.json({"error": str(error)}, 400)
 
     @staticmethod
@@ -137,6 +140,28 @@ class Control:
             except ValueError as error:
                 raise ControlError(400, str(error)) from error
         return self.get_settings(request)
+
+    def _objects(self):
+        """The Intacct emulator's object definitions (the only vendor whose schema can change)."""
+        for emulator in self.emulators:
+            if hasattr(emulator, "objects"):
+                return emulator.objects
+        raise ControlError(404, "this sandbox serves no Intacct emulator")
+
+    def get_schema(self, request: Request, object_name: str) -> dict:
+        """The fields of an Intacct object as `lookup` and `query` see them now."""
+        if not object_name:
+            raise ControlError(404, "name the object: GET /_sandbox/schema/<OBJECT>")
+        try:
+            return self._objects().describe(object_name)
+        except SchemaChangeError as error:
+            raise ControlError(404, str(error)) from error
+
+    def change_schema(self, request: Request, argument: str) -> dict:
+        """Add, remove, retype or make unselectable a field of an Intacct object (reset restores the seeded schema)."""
+        objects = self._objects()
+        change = objects.change(self.body(request, CHANGE_KEYS))
+        return {**change, "schema": objects.describe(change["object"])}
 
     def truth(self, request: Request, dataset: str) -> dict:
         if dataset not in DATASETS:

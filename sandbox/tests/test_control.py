@@ -82,6 +82,26 @@ def test_request_counts_and_their_reset(sandbox):
     assert sandbox.control.clear_requests() == {"total": 0, "by_path": {}}
 
 
+def test_schema_changes_over_http_show_in_lookup_and_reset_restores_them(sandbox):
+    control = sandbox.control
+    added = control.change_schema("GLBATCH", "add", "APPROVER", type="text", label="Approver", value="jdoe")
+    assert (added["object"], added["op"], added["field"]) == ("GLBATCH", "add", "APPROVER")
+    assert {"name": "APPROVER", "type": "text", "datatype": "TEXT", "label": "Approver", "custom": True,
+            "selectable": True, "has_data": True} in added["schema"]["fields"]
+    control.change_schema("GLBATCH", "remove", "REFERENCENO")
+    names = [field["name"] for field in control.schema("GLBATCH")["fields"]]
+    assert "APPROVER" in names and "REFERENCENO" not in names and "TAXIMPLICATIONS" in names
+    with pytest.raises(SandboxControlError, match="system field") as error:
+        control.change_schema("GLBATCH", "remove", "RECORDNO")
+    assert error.value.status == 400
+    with pytest.raises(SandboxControlError, match="unknown object") as error:
+        control.schema("NOPE")
+    assert error.value.status == 404
+    control.reset()
+    names = [field["name"] for field in control.schema("GLBATCH")["fields"]]
+    assert "APPROVER" not in names and "REFERENCENO" in names
+
+
 @pytest.mark.parametrize("call, status, message", [
     (lambda c: c.mutate("nope", "delete", count=1), 400, "unknown dataset"),
     (lambda c: c.mutate("customer", "update", count=1, changes={"COLOUR": "red"}), 400, "COLOUR"),

@@ -9,10 +9,11 @@ the endpoint that login returned, authenticated by the session id. Requests go t
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Set
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -111,6 +112,7 @@ class IntacctClient:
         self.auth = IntacctSessionAuth(self._open_session, now)
         self._http_clients: Dict[str, HttpClient] = {}
         self._lookups: Dict[str, List[FieldDefinition]] = {}
+        self._refused: Dict[str, Set[str]] = {}  # object → fields Intacct refused to select in this run
 
     # ------------------------------------------------------------ session
 
@@ -173,10 +175,27 @@ class IntacctClient:
 
     def query(self, object_name: str, fields: Sequence[str], condition: Optional[etree._Element],
               order_by: Sequence[str], offset: int, parser: RecordParser,
-              page_size: Optional[int] = None, stream_name: str = "sage_gl") -> QueryPage:
-        function = xml.query_function(object_name, fields, condition, order_by,
-                                      page_size or self._config.page_size, offset)
-        result = self._call(function, stream_name)
+              page_size: Optional[int] = None, stream_name: str = "sage_gl",
+              required: Collection[str] = ()) -> QueryPage:
+        """One page. A failed query that names selected fields other than `required` and `order_by` ones (a
+        field Intacct forbids in queries, or one removed since the schema was read) is asked again without
+        them, and they stay out of this object's queries for the rest of the run (their values are null); a
+        failure naming a `required` field, or none, fails the read."""
+        refused = self._refused.setdefault(object_name, set())
+        while True:
+            selected = [name for name in fields if name not in refused]
+            function = xml.query_function(object_name, selected, condition, order_by,
+                                          page_size or self._config.page_size, offset)
+            try:
+                result = self._call(function, stream_name)
+                break
+            except AirbyteTracedException as error:
+                named = _fields_named(error, selected) - set(required) - set(order_by)
+                if not named:
+                    raise
+                refused.update(named)
+                self._logger.warning(f"Sage Intacct refused to select {', '.join(sorted(named))} of {object_name} "
+                                     f"({error.message}); reading {object_name} without them: they stay null.")
         data = result.data
         if data is None:
             raise _system_error(f"Sage Intacct answered query {object_name} without <data>.")
@@ -213,6 +232,13 @@ class IntacctClient:
         """Sign in and read one GL account: proves credentials, sender authorization and read access."""
         self.query("GLACCOUNT", ["RECORDNO"], None, ["RECORDNO"], 0,
                    RecordParser({"RECORDNO": {"type": "integer"}}, IntacctClock(timezone.utc)), page_size=1)
+
+
+def _fields_named(error: AirbyteTracedException, selected: Sequence[str]) -> Set[str]:
+    """The selected fields a failed query's message names (Intacct names the fields it cannot select)."""
+    if error.failure_type != FailureType.system_error or not error.message:
+        return set()
+    return {word.rstrip(".") for word in re.findall(r"[A-Za-z][A-Za-z0-9_.]*", error.message)} & set(selected)
 
 
 def _session_timeout(authentication: Optional[etree._Element]) -> Optional[datetime]:

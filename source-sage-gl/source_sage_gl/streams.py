@@ -16,7 +16,6 @@ sync start has then been read.
 
 from __future__ import annotations
 
-import copy
 from abc import ABC
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
@@ -25,33 +24,15 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
+from source_sage_gl import schema_builder
 from source_sage_gl import xml_envelope as xml
-from source_sage_gl.client import FieldDefinition, IntacctClient, QueryPage
+from source_sage_gl.client import IntacctClient, QueryPage
 from source_sage_gl.config import IntacctConfig, parse_utc
+from source_sage_gl.schema_builder import StreamSchema
 from source_sage_gl.values import RecordParser
 
 MODIFIED_PASS = "modified"
 CREATED_PASS = "created"
-
-# `lookup` DATATYPE → JSON schema of a custom field.
-_LOOKUP_TYPES = {
-    "INTEGER": {"type": ["null", "integer"]},
-    "SEQUENCE": {"type": ["null", "integer"]},
-    "DECIMAL": {"type": ["null", "number"]},
-    "CURRENCY": {"type": ["null", "number"]},
-    "PERCENT": {"type": ["null", "number"]},
-    "NUMBER": {"type": ["null", "number"]},
-    "BOOLEAN": {"type": ["null", "boolean"]},
-    "DATE": {"type": ["null", "string"], "format": "date"},
-    "TIMESTAMP": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
-    "DATETIME": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
-}
-
-
-def custom_field_schema(field: FieldDefinition) -> Mapping[str, Any]:
-    schema = dict(_LOOKUP_TYPES.get(field.data_type, {"type": ["null", "string"]}))
-    return {"description": f"{field.label or field.name} (custom field)", **schema}
-
 
 def _utc_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -62,14 +43,14 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
     primary_key = "RECORDNO"
     cursor_field = "WHENMODIFIED"
     created_field: Optional[str] = "WHENCREATED"  # None: the object has no creation time to fall back on
-    has_custom_fields = True
+    schema_from_lookup = True  # False: the packaged schema alone (no `lookup` of the object)
 
     def __init__(self, client: IntacctClient, config: IntacctConfig, sync_started_at: datetime):
         self._client = client
         self._config = config
         self._sync_started_at = sync_started_at
         self._state: MutableMapping[str, Any] = {}
-        self._schema: Optional[Mapping[str, Any]] = None
+        self._schema: Optional[StreamSchema] = None
         self._page: Optional[QueryPage] = None
         self._rows_read = 0
 
@@ -82,15 +63,15 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         self._state = dict(value or {})
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        """The packaged schema plus the object's custom fields, found live with `lookup`."""
+        """Every field of the object's `lookup`, over the packaged schema (see `schema_builder`)."""
+        return self.stream_schema().json_schema
+
+    def stream_schema(self) -> StreamSchema:
+        """The schema and the fields to select, built once per run (discover and read each build it live)."""
         if self._schema is None:
-            schema = copy.deepcopy(ResourceSchemaLoader("source_sage_gl").get_schema(self.name))
-            if self.has_custom_fields:
-                properties = schema["properties"]
-                for field in sorted(self._client.lookup(self.object_name), key=lambda f: f.name):
-                    if field.is_custom and field.name not in properties:
-                        properties[field.name] = custom_field_schema(field)
-            self._schema = schema
+            packaged = ResourceSchemaLoader("source_sage_gl").get_schema(self.name)
+            fields = self._client.lookup(self.object_name) if self.schema_from_lookup else []
+            self._schema = schema_builder.build(packaged, fields)
         return self._schema
 
     # ------------------------------------------------------------ slices = pages
@@ -143,12 +124,12 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
     def read_records(self, sync_mode: SyncMode, cursor_field: Optional[List[str]] = None,
                      stream_slice: Optional[Mapping[str, Any]] = None,
                      stream_state: Optional[Mapping[str, Any]] = None) -> Iterable[Mapping[str, Any]]:
-        schema_fields = list(self.get_json_schema()["properties"])
+        schema = self.stream_schema()
         order_field = self.cursor_field if stream_slice["pass"] == MODIFIED_PASS else self.created_field
         page = self._client.query(
-            self.object_name, schema_fields, self._condition(stream_slice), [order_field, self.primary_key],
-            stream_slice["offset"], RecordParser(self.get_json_schema()["properties"], self._client.clock),
-            stream_name=self.name,
+            self.object_name, schema.selected, self._condition(stream_slice), [order_field, self.primary_key],
+            stream_slice["offset"], RecordParser(schema.json_schema["properties"], self._client.clock),
+            stream_name=self.name, required=schema.baseline,
         )
         self._page = page
         self._rows_read += len(page.records)
@@ -236,7 +217,7 @@ class DeletedRecords(IntacctStream):
     primary_key = "ID"
     cursor_field = "ACCESSTIME"
     created_field = None
-    has_custom_fields = False
+    schema_from_lookup = False
 
     def extra_conditions(self) -> List:
         return [xml.compare("equalto", "ACCESSMODE", "D")]

@@ -6,7 +6,11 @@ import copy
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from airbyte_cdk.sources.utils import casing
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from lxml import etree
+
+from source_sage_gl.streams import STREAMS
 
 TEMPLATES = Path(__file__).parent / "resource" / "http" / "response"
 
@@ -26,20 +30,42 @@ def session_response(session_id: str = "fake-session-1", endpoint: Optional[str]
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def lookup_response(object_name: str, custom_fields: Dict[str, str]) -> bytes:
-    """A `lookup` answer listing RECORDNO plus the given custom fields (name → DATATYPE)."""
+def packaged_fields(object_name: str) -> Dict[str, str]:
+    """The packaged schema's fields of the object's stream as `lookup` lists them (name → DATATYPE)."""
+    stream = next(stream for stream in STREAMS if stream.object_name == object_name)
+    properties = ResourceSchemaLoader("source_sage_gl").get_schema(casing.camel_to_snake(stream.__name__))["properties"]
+    return {name: _datatype(schema) for name, schema in properties.items()}
+
+
+def _datatype(schema: dict) -> str:
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else types
+    for json_type, datatype in (("integer", "INTEGER"), ("number", "DECIMAL"), ("boolean", "BOOLEAN")):
+        if json_type in types:
+            return datatype
+    return {"date": "DATE", "date-time": "TIMESTAMP"}.get(schema.get("format"), "TEXT")
+
+
+def lookup_response(object_name: str, custom_fields: Dict[str, str],
+                    standard_fields: Optional[Dict[str, str]] = None) -> bytes:
+    """A `lookup` answer: the standard fields (name → DATATYPE; by default the packaged schema's fields, as a
+    company that enabled nothing more answers), then the given custom fields."""
     root = etree.fromstring(template("lookup.xml"))
     type_node = root.find(".//Type")
     type_node.set("Name", object_name)
     fields = type_node.find("Fields")
-    sample_custom = fields[1]
+    sample_standard, sample_custom = fields[0], fields[1]
+    fields.remove(sample_standard)
     fields.remove(sample_custom)
-    for name, data_type in custom_fields.items():
-        field = copy.deepcopy(sample_custom)
-        field.find("ID").text = name
-        field.find("LABEL").text = name.title()
-        field.find("DATATYPE").text = data_type
-        fields.append(field)
+    standard = packaged_fields(object_name) if standard_fields is None else standard_fields
+    for sample, listed in ((sample_standard, standard), (sample_custom, custom_fields)):
+        for name, data_type in listed.items():
+            field = copy.deepcopy(sample)
+            field.find("ID").text = name
+            field.find("LABEL").text = name.title()
+            field.find("DESCRIPTION").text = name.title()
+            field.find("DATATYPE").text = data_type
+            fields.append(field)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -88,3 +114,10 @@ class QueryResponseBuilder:
 
 def empty_page(object_name: str = "GLENTRY") -> bytes:
     return QueryResponseBuilder(object_name).build()
+
+
+def invalid_query_response(description2: str) -> bytes:
+    """A `query` that Intacct refused ("Query Failed"), with the given message."""
+    root = etree.fromstring(template("query_failed.xml"))
+    root.find(".//error/description2").text = description2
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

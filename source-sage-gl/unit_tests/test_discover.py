@@ -53,3 +53,15 @@ class TestDiscover:
         assert sorted(lookups) == sorted(set(lookups)) and len(lookups) == 13  # not AUDITHISTORY
         assert gateway.queries() == []
         assert gateway.count("getAPISession") == 1
+
+    def test_standard_fields_a_company_enabled_are_typed_and_packaged_fields_it_lacks_stay_nullable(self, gateway):
+        standard = {"RECORDNO": "INTEGER", "BATCHNO": "INTEGER", "TAXIMPLICATIONS": "ENUM", "BALANCE": "DECIMAL",
+                    "WHENMODIFIED": "TIMESTAMP", "WHENCREATED": "TIMESTAMP", "AMOUNT_NOT_PACKAGED_DATE": "DATE"}
+        gateway.reply("lookup GLBATCH", lookup_response("GLBATCH", {}, standard))
+        properties = self._catalog(gateway)["journal_entries"].json_schema["properties"]
+
+        assert properties["TAXIMPLICATIONS"] == {"description": "Taximplications", "type": ["null", "string"]}
+        assert properties["BALANCE"]["type"] == ["null", "number"]
+        assert properties["AMOUNT_NOT_PACKAGED_DATE"]["format"] == "date"
+        assert properties["BATCHNO"]["description"] == "Transaction number"  # the packaged field as packaged
+        assert properties["JOURNAL"]["type"] == ["null", "string"]  # packaged, not listed: kept, nullable

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.helpers import read_streams, records_of, states_of
 from unit_tests.request_builder import QueryRequestBuilder, shape_of
-from unit_tests.response_builder import QueryResponseBuilder
+from unit_tests.response_builder import QueryResponseBuilder, invalid_query_response, lookup_response, packaged_fields
 
 OBJECTS = {
     "gl_accounts": "GLACCOUNT", "gl_journals": "GLJOURNAL", "reporting_periods": "REPORTINGPERIOD",
@@ -67,3 +67,52 @@ def test_stream_reads_incrementally_in_pages_with_rows_lacking_whenmodified(gate
     assert gateway.sent.index(created) < gateway.sent.index(gateway.queries(object_name)[0])
     assert [s["WHENMODIFIED"] for s in states_of(output, stream)] == [
         "2026-11-20T10:00:00Z", "2026-11-22T18:00:00Z", "2026-11-25T12:00:00Z"]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_a_read_selects_the_enabled_standard_fields_and_not_the_packaged_ones_lookup_lacks(gateway):
+    standard = {"RECORDNO": "INTEGER", "WHENMODIFIED": "TIMESTAMP", "WHENCREATED": "TIMESTAMP", "JOURNAL": "TEXT",
+                "TAXIMPLICATIONS": "ENUM", "BALANCE": "DECIMAL"}
+    gateway.reply("lookup GLBATCH", lookup_response("GLBATCH", {}, standard))
+    gateway.reply("query GLBATCH", QueryResponseBuilder("GLBATCH").with_record(
+        RECORDNO="7", JOURNAL="GJ", TAXIMPLICATIONS="Inbound", BALANCE="12.50",
+        WHENMODIFIED="11/24/2026 10:00:00", WHENCREATED="11/01/2026 10:00:00").build())
+
+    output = read_streams(ConfigBuilder().build(), ["journal_entries"])
+
+    [record] = records_of(output, "journal_entries")
+    assert (record["TAXIMPLICATIONS"], record["BALANCE"], record["JOURNAL"], record.get("BATCHNO")) == \
+        ("Inbound", 12.5, "GJ", None)
+    assert gateway.queries("GLBATCH")[0].fields == \
+        ["RECORDNO", "JOURNAL", "WHENCREATED", "WHENMODIFIED", "TAXIMPLICATIONS", "BALANCE"]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_a_field_intacct_refuses_to_select_is_dropped_for_the_run_and_reads_null(gateway):
+    standard = {**packaged_fields("PROJECT"), "CFDA": "TEXT", "AGENCY": "TEXT"}
+    gateway.reply("lookup PROJECT", lookup_response("PROJECT", {}, standard))
+    gateway.reply("query PROJECT", invalid_query_response(
+        "Field(s) CFDA of object PROJECT cannot be selected in a query"))
+    for recordno in ("1", "2"):
+        gateway.reply("query PROJECT", QueryResponseBuilder("PROJECT").with_record(
+            RECORDNO=recordno, AGENCY="NSF", WHENMODIFIED="11/24/2026 10:00:00").with_pagination(
+            2, int(recordno) - 1).build())
+
+    output = read_streams(ConfigBuilder().with_page_size(1).build(), ["projects"])
+
+    assert [(r["RECORDNO"], r["AGENCY"], r.get("CFDA")) for r in records_of(output, "projects")] == \
+        [(1, "NSF", None), (2, "NSF", None)]
+    sent = [query.fields for query in gateway.queries("PROJECT")]
+    assert len(sent) == 3 and "CFDA" in sent[0] and "CFDA" not in sent[1] and sent[1] == sent[2]
+    assert "AGENCY" in sent[2]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_a_packaged_field_intacct_refuses_fails_the_stream(gateway):
+    gateway.reply("query PROJECT", invalid_query_response("Field(s) NAME of object PROJECT cannot be selected"))
+
+    output = read_streams(ConfigBuilder().build(), ["projects"], expecting_exception=True)
+
+    assert records_of(output, "projects") == []
+    assert any("NAME" in error.trace.error.message for error in output.errors)
+    assert len(gateway.queries("PROJECT")) == 1

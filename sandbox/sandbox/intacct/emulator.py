@@ -10,6 +10,9 @@ denial is the fault kind ``permission_denied``, matched against the path ``/ia/x
 (so ``paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"]`` withdraws only the audit-trail permission),
 ``expired_session`` makes every open session invalid, and ``company_expired`` answers every request with the
 control-level PL04000055 of an expired (demo) company.
+
+The objects' fields (`objects`: what `lookup` lists and `query` may select) change through
+``POST /_sandbox/schema`` and return to the seeded definitions on ``POST /_sandbox/reset``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from lxml import etree
 
 from sandbox.jsonapi import VersionedCache
 from sandbox.routing import Request, Response
-from sandbox.schema import INTACCT_OBJECTS
-
 from . import envelope, errors, formatting, functions, query
 from .envelope import Data, Function, GatewayRequest, leaf, text
+from .objects import ObjectDefinitions
 from .sessions import Session, Sessions
 
 PREFIX = "/ia/xml"
@@ -69,6 +71,7 @@ class IntacctEmulator:
         self.clock = clock
         self.sessions = Sessions()
         self.denied_objects: set[str] = set()
+        self.objects = ObjectDefinitions()  # changed by POST /_sandbox/schema
         self._counts = VersionedCache()
         self._last_keys = VersionedCache()
         self._functions = {"getAPISession": self._get_api_session, "query": self._query,
@@ -107,6 +110,10 @@ class IntacctEmulator:
             else:
                 context.results.append(envelope.result(function, data=data, failure=failure))
         return Response.xml(self._success_body(gateway_request, context))
+
+    def reset(self) -> None:
+        """`POST /_sandbox/reset`: the seeded object definitions again."""
+        self.objects.reset()
 
     def fault_response(self, kind: str, status: int) -> Response | None:
         """The gateway's body for the server's generic faults: GW-0010 for 429, a CDN page for 5xx."""
@@ -178,7 +185,7 @@ class IntacctEmulator:
         self.store.count_request(VENDOR, f"query:{object_name}")
         if object_name in self.denied_objects or self.faults.take("permission_denied", f"{ENDPOINT}/{object_name}"):
             raise errors.permission_denied(object_name)
-        parsed = query.parse(function.body, INTACCT_OBJECTS)
+        parsed = query.parse(function.body, self.objects)
         sql = query.compile_sql(parsed, context.session.locationid)
         with self.store.read() as db:
             total = self._count(db, sql)
@@ -216,10 +223,10 @@ class IntacctEmulator:
     def _lookup(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "lookup")
         object_name = text(function.body, "object")
-        dataset = INTACCT_OBJECTS.get(object_name.upper())
-        if dataset is None:
+        definition = self.objects.get(object_name)
+        if definition is None:
             raise errors.object_not_found(object_name)
-        return functions.lookup(dataset)
+        return functions.lookup(definition)
 
     def _read_user_formatting(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "readUserFormatting")
@@ -227,7 +234,7 @@ class IntacctEmulator:
 
     def _get_dimensions(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getDimensions")
-        return functions.dimensions(INTACCT_OBJECTS["GLENTRY"])
+        return functions.dimensions(self.objects.get("GLENTRY").dataset)
 
     # -- response bodies -----------------------------------------------------------------------------------
     @staticmethod

@@ -15,12 +15,8 @@ from sandbox.schema import Dataset
 
 from . import formatting
 from .envelope import Data, leaf
+from .objects import SYSTEM_FIELDS, ObjectDefinition
 
-_DATATYPES = {"text": "TEXT", "integer": "INTEGER", "decimal": "DECIMAL", "date": "DATE",
-              "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
-# Fields the system maintains: `lookup` reports them read-only.
-_SYSTEM_FIELDS = {"RECORDNO", "WHENCREATED", "WHENMODIFIED", "CREATEDBY", "MODIFIEDBY", "MEGAENTITYKEY",
-                  "MEGAENTITYID", "MEGAENTITYNAME", "RECORD_URL"}
 # Fields that point at a record of another object: field → (object, the field of that object it holds).
 _REFERENCES = {
     "ACCOUNTNO": ("GLACCOUNT", "ACCOUNTNO"), "JOURNAL": ("GLJOURNAL", "SYMBOL"),
@@ -64,21 +60,22 @@ def _relationships(dataset: Dataset) -> list[tuple[str, str, str, str]]:
     return links
 
 
-def lookup(dataset: Dataset) -> Data:
-    """The object definition: every field with its type, and the object's relationships."""
-    type_node = etree.Element("Type", Name=dataset.object_name, DocumentType="")
+def lookup(definition: ObjectDefinition) -> Data:
+    """The object definition: every field with its type, and the relationships of its stored fields."""
+    type_node = etree.Element("Type", Name=definition.name, DocumentType="")
     fields = etree.SubElement(type_node, "Fields")
-    for column in dataset.columns:
+    for object_field in definition.fields:
+        column = object_field.column
         field = etree.SubElement(fields, "Field")
         leaf(field, "ID", column.name)
         leaf(field, "LABEL", column.label)
         leaf(field, "DESCRIPTION", column.label)
         leaf(field, "REQUIRED", "false")
-        leaf(field, "READONLY", "true" if column.name in _SYSTEM_FIELDS else "false")
-        leaf(field, "DATATYPE", _DATATYPES[column.type])
+        leaf(field, "READONLY", "true" if column.name in SYSTEM_FIELDS else "false")
+        leaf(field, "DATATYPE", object_field.datatype)
         leaf(field, "ISCUSTOM", "true" if column.custom else "false")
     relationships = etree.SubElement(type_node, "Relationships")
-    for path, object_name, label, related_by in _relationships(dataset):
+    for path, object_name, label, related_by in _relationships(definition.dataset):
         relationship = etree.SubElement(relationships, "Relationship")
         leaf(relationship, "OBJECTPATH", path)
         leaf(relationship, "OBJECTNAME", object_name)

@@ -1,14 +1,15 @@
 """The `query` function: its XML read into a `Query`, and the `Query` compiled to parameterized SQL.
 
-Column names only ever come from `schema.py` (a field the object does not have is an error, never
-SQL), and every value is a bound parameter. Filter values arrive in the user's formats (timestamps
+Field names only ever come from the object's definition (`objects.py`: a field the object does not have
+is an error, never SQL), and every filter value is a bound parameter. Filter values arrive in the user's formats (timestamps
 ``MM/DD/YYYY HH:MM:SS`` in the user's time zone, dates ``MM/DD/YYYY``) and are converted to the stored
 UTC form before they are compared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from lxml import etree
 
@@ -16,6 +17,7 @@ from sandbox.schema import Column, Dataset
 
 from . import errors, formatting
 from .envelope import text
+from .objects import ObjectDefinition
 
 MAX_PAGE_SIZE = 2000
 DEFAULT_PAGE_SIZE = 100
@@ -42,7 +44,7 @@ _LIKE_OPERATORS = ("like", "notlike")
 
 @dataclass(frozen=True)
 class Query:
-    dataset: Dataset
+    dataset: Dataset  # the object's fields as columns (`ObjectDefinition.queryable`), its table as name
     fields: tuple[Column, ...]
     filter: etree._Element | None  # the single child of <filter>
     order: tuple[tuple[Column, bool], ...]  # (column, descending)
@@ -50,6 +52,11 @@ class Query:
     caseinsensitive: bool
     pagesize: int
     offset: int
+    sources: Mapping[str, str] = field(default_factory=dict)  # field → SQL, for fields not stored as themselves
+
+    def source(self, column: Column) -> str:
+        """The SQL of a field's value: its stored column, or what the object's definition says."""
+        return self.sources.get(column.name, f'"{column.name}"')
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Sql:
     """A compiled query: the WHERE clause (shared by the count and the page) and the total order."""
 
     table: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # the SQL of each selected field
     where: str
     params: tuple
     order: tuple[tuple[str, bool], ...]  # (SQL expression, descending); the primary key is always last
@@ -92,7 +99,7 @@ class Sql:
         return f"{self._select()}{where} {self._order_by()} LIMIT ?", (*self.params, *last_key, limit)
 
     def _select(self) -> str:
-        values = [f'"{name}"' for name in self.columns] + [expression for expression, _ in self.order]
+        values = [*self.columns, *(expression for expression, _ in self.order)]
         return f'SELECT {", ".join(values)} FROM "{self.table}"'
 
     def _order_by(self) -> str:
@@ -119,12 +126,13 @@ def _integer(body: etree._Element, name: str, default: int, low: int, high: int 
     return value
 
 
-def parse(body: etree._Element, objects: dict[str, Dataset]) -> Query:
+def parse(body: etree._Element, objects: Mapping[str, ObjectDefinition]) -> Query:
     """Read a `<query>` (children in any order). Raises `errors.FunctionFailure` naming every problem."""
     object_name = text(body, "object")
-    dataset = objects.get(object_name.upper())
-    if dataset is None:
+    definition = objects.get(object_name.upper())
+    if definition is None:
         raise errors.object_not_found(object_name)
+    dataset = definition.queryable()
     columns = {column.name: column for column in dataset.columns}
     problems: list[str] = []
 
@@ -138,6 +146,10 @@ def parse(body: etree._Element, objects: dict[str, Dataset]) -> Query:
     if not selected:
         problems.append("select needs at least one field (there is no '*')")
     fields = tuple(dict.fromkeys(found for name in selected if (found := column(name)) is not None))
+    refused = [candidate.column.name for candidate in definition.fields
+               if not candidate.selectable and candidate.column in fields]
+    if refused:
+        problems.append(f"Field(s) {', '.join(refused)} of object {dataset.object_name} cannot be selected in a query")
     order = []
     for order_element in body.findall("orderby/order"):
         found = column(text(order_element, "field"))
@@ -158,7 +170,8 @@ def parse(body: etree._Element, objects: dict[str, Dataset]) -> Query:
     if problems:
         raise errors.query_failed(*dict.fromkeys(problems))
     return Query(dataset, fields, filter_children[0] if filter_children else None, tuple(order),
-                 _flag(options, "showprivate"), _flag(options, "caseinsensitive"), pagesize, offset)
+                 _flag(options, "showprivate"), _flag(options, "caseinsensitive"), pagesize, offset,
+                 definition.sources())
 
 
 def _glob_pattern(like: str) -> str:
@@ -175,7 +188,7 @@ class _Compiler:
         self.problems: list[str] = []
 
     def expression(self, column: Column) -> str:
-        name = f'+"{column.name}"' if column.name in self.unindexed else f'"{column.name}"'
+        name = f"+{self.query.source(column)}" if column.name in self.unindexed else self.query.source(column)
         if column.type == "decimal":
             return f"CAST({name} AS REAL)"
         if column.type == "text" and self.query.caseinsensitive:
@@ -212,7 +225,7 @@ class _Compiler:
             return "1", []
         params = [self.value(column, raw, operator) for raw in raws]
         like = "LIKE" if self.query.caseinsensitive else "GLOB"
-        target = f'"{column.name}"' if operator in _LIKE_OPERATORS else self.expression(column)
+        target = self.query.source(column) if operator in _LIKE_OPERATORS else self.expression(column)
         return template.format(c=target, marks=", ".join("?" * len(raws)), like=like), params
 
 
@@ -232,7 +245,7 @@ def compile_sql(query: Query, entity: str) -> Sql:
     seeking = _Compiler(query, frozenset({order[0][0].name}))
     where, params = _where(query, entity, compiler)
     seek_where, _ = _where(query, entity, seeking)
-    return Sql(query.dataset.name, tuple(column.name for column in query.fields), where, tuple(params),
+    return Sql(query.dataset.name, tuple(query.source(column) for column in query.fields), where, tuple(params),
                tuple((compiler.expression(column), descending) for column, descending in order), seek_where)
 
 
