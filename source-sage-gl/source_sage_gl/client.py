@@ -171,8 +171,8 @@ class IntacctClient:
         try:  # a leading space is the separator of the space formats (` dmY`)
             formats = UserFormats(answer["dateformat"].strip("\r\n\t").rstrip(), answer["clock"].strip())
         except UnsupportedFormat as error:
-            message = (f"The Sage Intacct user {self._config.user_id} has {error}. Change the user's date and time "
-                       f"format (My preferences, or Company > Company information for new users) and try again.")
+            message = (f"The Sage Intacct Web Services user's formats cannot be read: {error}. Change the user's "
+                       f"date or time format in Intacct (My preferences, Regional formatting) and try again.")
             raise AirbyteTracedException(message=message, internal_message=message,
                                          failure_type=FailureType.config_error) from None
         zone, zone_source = self._user_zone(answer["gmtoffset"])

@@ -4,8 +4,8 @@ Intacct writes every date and timestamp, and reads every filter value, in the fo
 user (README, "Date and time formats"). `dateformat` is a separator (``/``, ``-``, ``.`` or a space)
 followed by the order of month ``m``, day ``d`` and year (``Y``: four digits, ``y``: two), e.g. ``/mdY`` =
 MM/DD/YYYY, ``-dmY`` = DD-MM-YYYY, ``.Ymd`` = YYYY.MM.DD; `clock` is ``24`` (``20:41:21``) or ``12``
-(``08:41:21 PM``). Two-digit years are refused: a ledger spans more than a century's worth of guessing
-(a 1999 opening balance and a 2099 budget), so ``31.12.99`` cannot be read back without risk.
+(``08:41:21 PM``). Two-digit years are refused: ``31.12.26`` could be 1926 or 2026, and a row dated in
+the wrong century is a silently wrong row.
 
 A value that does not have exactly the user's format is an error, never a guess: in ``/dmY``,
 ``12/25/2026`` is not a date (there is no month 25) rather than Christmas.
@@ -34,7 +34,7 @@ class UnsupportedFormat(ValueError):
     """A `dateformat` or `clock` this connector cannot read without guessing."""
 
 
-def describe_dateformat(code: str) -> str:
+def _describe(code: str) -> str:
     """``-dmY`` → ``DD-MM-YYYY`` (the code itself when it is not a date format at all)."""
     if len(code) == 4 and code[0] in SEPARATORS and all(part in _PART_NAMES for part in code[1:]):
         return code[0].join(_PART_NAMES[part] for part in code[1:])
@@ -52,8 +52,8 @@ class UserFormats:
         code = self.dateformat
         if len(code) == 4 and code[0] in SEPARATORS and code[1:] in TWO_DIGIT_YEAR_ORDERS:
             raise UnsupportedFormat(
-                f"the date format '{code}' ({describe_dateformat(code)}) writes two-digit years, which cannot be "
-                f"read without guessing the century; give the Web Services user a date format with a four-digit year")
+                f"the date format '{code}' ({_describe(code)}) writes two-digit years, which cannot be "
+                f"read without guessing the century; choose a date format with a four-digit year")
         if len(code) != 4 or code[0] not in SEPARATORS or code[1:] not in ORDERS:
             raise UnsupportedFormat(
                 f"the date format '{code}' is not one Sage Intacct offers (a separator / - . or space followed by "
@@ -67,16 +67,16 @@ class UserFormats:
 
     @cached_property
     def _date(self) -> re.Pattern:
-        return re.compile(f"^{self._date_pattern}$")
+        return re.compile(self._date_pattern, re.ASCII)
 
     @cached_property
     def _timestamp(self) -> re.Pattern:
-        return re.compile(f"^{self._date_pattern}(?: {_TIME_PATTERNS[self.clock]})?$")
+        return re.compile(f"{self._date_pattern}(?: {_TIME_PATTERNS[self.clock]})?", re.ASCII)
 
     @property
     def description(self) -> str:
         """E.g. ``DD-MM-YYYY hh:MM:SS AM/PM``."""
-        return f"{describe_dateformat(self.dateformat)} {'HH:MM:SS' if self.clock == '24' else 'hh:MM:SS AM/PM'}"
+        return f"{_describe(self.dateformat)} {'HH:MM:SS' if self.clock == '24' else 'hh:MM:SS AM/PM'}"
 
     # ------------------------------------------------------------ writing
 
@@ -95,14 +95,14 @@ class UserFormats:
     # ------------------------------------------------------------ reading (ValueError when the text does not fit)
 
     def read_date(self, text: str) -> date:
-        match = self._date.match(text)
+        match = self._date.fullmatch(text)
         if not match:
-            raise ValueError(f"'{text}' is not a date in the user's format {describe_dateformat(self.dateformat)}")
+            raise ValueError(f"'{text}' is not a date in the user's format {_describe(self.dateformat)}")
         return _date_of(match, text, self.dateformat)
 
     def read_timestamp(self, text: str) -> datetime:
         """A naive user-time timestamp; a date alone means its midnight."""
-        match = self._timestamp.match(text)
+        match = self._timestamp.fullmatch(text)
         if not match:
             raise ValueError(f"'{text}' is not a timestamp in the user's format {self.description}")
         day = _date_of(match, text, self.dateformat)
@@ -123,4 +123,4 @@ def _date_of(match: re.Match, text: str, code: str) -> date:
     try:
         return date(int(match.group("Y")), int(match.group("m")), int(match.group("d")))
     except ValueError:
-        raise ValueError(f"'{text}' is not a calendar date in the user's format {describe_dateformat(code)}") from None
+        raise ValueError(f"'{text}' is not a calendar date in the user's format {_describe(code)}") from None

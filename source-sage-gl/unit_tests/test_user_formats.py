@@ -60,6 +60,8 @@ def test_day_and_month_are_read_in_the_users_order(dateformat, text, day):
     (".Ymd", "26.12.25"),     # a two-digit year
     ("/mdY", "02/30/2026"),   # not a calendar date
     ("/mdY", "12/25/2026 "),  # trailing text
+    ("/mdY", "12/25/2026\n"),
+    ("/mdY", "١٢/25/2026"),   # digits of another script
 ])
 def test_a_date_not_in_the_users_format_is_an_error_naming_the_value(dateformat, text):
     with pytest.raises(ValueError, match=f"'{text}'"):
