@@ -40,8 +40,10 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal_number, lambda *_: stopping.set())
     try:
         server, thread = start_server(args.scale, args.seed, host=args.host, port=args.port,
-                                      cache_dir=args.cache_dir, harvest_rate_limit=args.harvest_rate_limit)
-    except ValueError as bad:  # a malformed --harvest-rate-limit (or environment setting)
+                                      cache_dir=args.cache_dir, harvest_rate_limit=args.harvest_rate_limit,
+                                      intacct_dateformat=args.intacct_dateformat, intacct_clock=args.intacct_clock,
+                                      intacct_gmtoffset=args.intacct_gmtoffset)
+    except ValueError as bad:  # a malformed --harvest-rate-limit (or environment setting) or --intacct-* option
         print(f"python -m sandbox serve: {bad}", file=sys.stderr)
         return 2
     try:
@@ -72,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--harvest-rate-limit", metavar="off|N/SECONDS", default=None,
                               help="Harvest's throttle: 'off' or '<requests>/<seconds>' (default 100/15, "
                                    "or $SANDBOX_HARVEST_RATE_LIMIT); POST /_sandbox/settings changes it later")
+    serve_parser.add_argument("--intacct-dateformat", metavar="FORMAT", default=None,
+                              help="the Intacct user's date format: a separator (/ - . or space) and mdY, dmY, "
+                                   "Ymd, mdy, dmy or ymd (default /mdY)")
+    serve_parser.add_argument("--intacct-clock", choices=("12", "24"), default=None,
+                              help="the Intacct user's clock (default 24)")
+    serve_parser.add_argument("--intacct-gmtoffset", metavar="+HH:MM", default=None,
+                              help="the Intacct user's fixed GMT offset (default -08:00)")
     generate_parser = commands.add_parser("generate", help="write the company into a SQLite file and time it")
     generate_parser.add_argument("output", help="path of the new SQLite file")
     for sub in (serve_parser, generate_parser):

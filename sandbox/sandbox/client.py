@@ -61,10 +61,13 @@ class SandboxControl:
         """`GET /_sandbox/settings`, e.g. `{"harvest_rate_limit": "100/15"}`."""
         return self._call("GET", "settings")
 
-    def update_settings(self, *, harvest_rate_limit: str | None = None) -> dict:
-        """`POST /_sandbox/settings`; `harvest_rate_limit` is `"off"` or `"<requests>/<seconds>"`.
-        Returns every setting after the change; `reset()` restores the ones the server started with."""
-        payload = {"harvest_rate_limit": harvest_rate_limit}
+    def update_settings(self, *, harvest_rate_limit: str | None = None, intacct_dateformat: str | None = None,
+                        intacct_clock: str | None = None, intacct_gmtoffset: str | None = None) -> dict:
+        """`POST /_sandbox/settings`; `harvest_rate_limit` is `"off"` or `"<requests>/<seconds>"`; the
+        `intacct_*` settings are the Intacct user's date format (`"-dmY"`), clock (`"12"`) and GMT offset
+        (`"+05:30"`). Returns every setting after the change; `reset()` restores the ones the server started with."""
+        payload = {"harvest_rate_limit": harvest_rate_limit, "intacct_dateformat": intacct_dateformat,
+                   "intacct_clock": intacct_clock, "intacct_gmtoffset": intacct_gmtoffset}
         return self._call("POST", "settings", json={k: v for k, v in payload.items() if v is not None})
 
     def schema(self, object_name: str) -> dict:

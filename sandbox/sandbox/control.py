@@ -19,7 +19,7 @@ from .store import Store
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
 FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds"}
-SETTINGS_KEYS = {"harvest_rate_limit"}
+SETTINGS_KEYS = {"harvest_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset"}
 
 
 class ControlError(Exception):
@@ -131,7 +131,7 @@ class Control:
         return settings
 
     def set_settings(self, request: Request) -> dict:
-        """Change emulator settings (e.g. Harvest's rate limit); a bad value is a 400 and changes nothing."""
+        """Change emulator settings (Harvest's rate limit, the Intacct user's formatting); a bad value is a 400."""
         payload = self.body(request, SETTINGS_KEYS)
         for emulator in self._configurable():
             owned = {key: value for key, value in payload.items() if key in emulator.settings()}

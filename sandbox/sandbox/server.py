@@ -25,6 +25,7 @@ from .harvest import HarvestEmulator
 from .intacct import ENDPOINT as INTACCT_ENDPOINT
 from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
+from .intacct.formatting import UserFormatting as IntacctUserFormatting
 from .routing import Emulator, Request, Response
 from .store import Store
 
@@ -55,20 +56,24 @@ def sandbox_info(base_url: str) -> dict:
     }
 
 
-def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | None = None) -> list[Emulator]:
-    """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15."""
-    return [IntacctEmulator(store, faults), HarvestEmulator(store, faults, rate_limit=harvest_rate_limit),
-            GenericEmulator(store, faults)]
+def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | None = None,
+                     intacct_formatting: IntacctUserFormatting = IntacctUserFormatting()) -> list[Emulator]:
+    """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15,
+    `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
+    return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
+            HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults)]
 
 
 class SandboxServer:
     """The emulators and the control endpoints behind one `ThreadingHTTPServer`."""
 
     def __init__(self, store: Store, faults: Faults, *, host: str = "127.0.0.1", port: int = 0,
-                 emulators: list[Emulator] | None = None, harvest_rate_limit: str | None = None):
+                 emulators: list[Emulator] | None = None, harvest_rate_limit: str | None = None,
+                 intacct_formatting: IntacctUserFormatting = IntacctUserFormatting()):
         self.store = store
         self.faults = faults
-        self.emulators = (vendor_emulators(store, faults, harvest_rate_limit=harvest_rate_limit)
+        self.emulators = (vendor_emulators(store, faults, harvest_rate_limit=harvest_rate_limit,
+                                           intacct_formatting=intacct_formatting)
                           if emulators is None else emulators)
         self.control = Control(store, faults, self.emulators, sandbox_info)
         self.httpd = _HTTPServer((host, port), _Handler)
@@ -182,11 +187,18 @@ class RunningSandbox:
 
 def start_server(scale: float, seed: int, host: str = "127.0.0.1", port: int = 0,
                  cache_dir: str | None = None,
-                 harvest_rate_limit: str | None = None) -> tuple[SandboxServer, threading.Thread]:
-    """Generate (or take from `cache_dir`) the company and serve it from a background thread."""
+                 harvest_rate_limit: str | None = None, intacct_dateformat: str | None = None,
+                 intacct_clock: str | None = None,
+                 intacct_gmtoffset: str | None = None) -> tuple[SandboxServer, threading.Thread]:
+    """Generate (or take from `cache_dir`) the company and serve it from a background thread.
+
+    The `intacct_*` settings are the Intacct user's formatting (None: `/mdY`, `24`, `-08:00`); a bad one
+    raises ValueError before anything is generated."""
+    intacct_formatting = IntacctUserFormatting.from_settings(intacct_dateformat, intacct_clock, intacct_gmtoffset)
     store = Store(scale=scale, seed=seed, cache_dir=cache_dir)
     try:
-        server = SandboxServer(store, Faults(seed), host=host, port=port, harvest_rate_limit=harvest_rate_limit)
+        server = SandboxServer(store, Faults(seed), host=host, port=port, harvest_rate_limit=harvest_rate_limit,
+                               intacct_formatting=intacct_formatting)
     except BaseException:
         store.close()
         raise
@@ -202,11 +214,17 @@ def stop_server(server: SandboxServer, thread: threading.Thread) -> None:
 
 
 @contextmanager
-def running_sandbox(scale: float = 1.0, seed: int = 7, *, port: int = 0, harvest_rate_limit: str | None = None):
+def running_sandbox(scale: float = 1.0, seed: int = 7, *, port: int = 0, harvest_rate_limit: str | None = None,
+                    intacct_dateformat: str | None = None, intacct_clock: str | None = None,
+                    intacct_gmtoffset: str | None = None):
     """Serve the sandbox on 127.0.0.1 (a free port by default) for the duration of a `with` block.
 
-    `harvest_rate_limit`: `"off"` or `"<requests>/<seconds>"` instead of Harvest's documented 100/15."""
-    server, thread = start_server(scale, seed, port=port, harvest_rate_limit=harvest_rate_limit)
+    `harvest_rate_limit`: `"off"` or `"<requests>/<seconds>"` instead of Harvest's documented 100/15.
+    `intacct_dateformat` (e.g. `"-dmY"`), `intacct_clock` (`"12"`/`"24"`), `intacct_gmtoffset` (`"+05:30"`):
+    the Intacct user's formatting instead of `/mdY`, 24 h, `-08:00`."""
+    server, thread = start_server(scale, seed, port=port, harvest_rate_limit=harvest_rate_limit,
+                                  intacct_dateformat=intacct_dateformat, intacct_clock=intacct_clock,
+                                  intacct_gmtoffset=intacct_gmtoffset)
     try:
         yield RunningSandbox(server)
     finally:

@@ -38,3 +38,19 @@ def control(sandbox):
     sandbox.control.reset()
     yield sandbox.control
     sandbox.control.reset()
+
+
+# The Intacct user formats the data tests run in (`POST /_sandbox/settings`): Intacct's default, day first,
+# year first in India's offset, and a 12-hour clock with day-first space-separated dates in Adelaide's offset.
+USER_FORMATS = {
+    "/mdY 24h UTC-8": {},
+    "-dmY 24h UTC-8": {"intacct_dateformat": "-dmY"},
+    ".Ymd 24h UTC+5:30": {"intacct_dateformat": ".Ymd", "intacct_gmtoffset": "+05:30"},
+    "' dmY' 12h UTC+9:30": {"intacct_dateformat": " dmY", "intacct_clock": "12", "intacct_gmtoffset": "+09:30"},
+}
+
+
+@pytest.fixture(params=list(USER_FORMATS))
+def user_formats(request, control):
+    """The sandbox's user switched to each of `USER_FORMATS` in turn (the control fixture resets it afterwards)."""
+    return control.update_settings(**USER_FORMATS[request.param])

@@ -66,7 +66,7 @@ def _rows_sorted(rows, key):
     return sorted(rows, key=lambda row: str(row[key]))
 
 
-def test_full_refresh_returns_exactly_the_sandbox_rows(sandbox, control):
+def test_full_refresh_returns_exactly_the_sandbox_rows(sandbox, control, user_formats):
     output = _read(sandbox_config(sandbox, page_size=25), list(DATASET_OF_STREAM))
 
     assert not output.errors
@@ -87,7 +87,7 @@ def test_full_refresh_returns_exactly_the_sandbox_rows(sandbox, control):
         assert _rows_sorted(read_rows, dataset.primary_key) == _rows_sorted(truth_rows, dataset.primary_key), stream
 
 
-def test_debits_equal_credits_per_journal_entry(sandbox, control):
+def test_debits_equal_credits_per_journal_entry(sandbox, control, user_formats):
     lines = _records(_read(sandbox_config(sandbox), ["journal_entry_lines"]), "journal_entry_lines")
 
     balance = defaultdict(Decimal)
@@ -97,7 +97,7 @@ def test_debits_equal_credits_per_journal_entry(sandbox, control):
     assert balance and all(total == 0 for total in balance.values())
 
 
-def test_incremental_after_inserts_updates_and_deletes(sandbox, control):
+def test_incremental_after_inserts_updates_and_deletes(sandbox, control, user_formats):
     config = sandbox_config(sandbox)
     streams = ["journal_entries", "journal_entry_lines", "departments", "deleted_records"]
     first = _read(config, streams, SyncMode.incremental)
@@ -142,9 +142,9 @@ def test_a_session_rejected_again_after_signing_in_fails_with_intacct_text(sandb
 
     output = _read(sandbox_config(sandbox), ["departments"], expecting_exception=True)
 
-    [error] = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor]
+    [error] = [m.trace.error for m in output.errors]  # on readUserFormatting, before any stream starts
     assert error.failure_type == FailureType.config_error
-    assert error.message.startswith("Sage Intacct rejected the API session it had just opened, on lookup DEPARTMENT: "
+    assert error.message.startswith("Sage Intacct rejected the API session it had just opened, on readUserFormatting: "
                                     "Invalid session (XL03000006).")
     assert "OAuth" not in error.message
     written = " ".join(m.log.message for m in output.logs) + (error.internal_message or "")
@@ -197,7 +197,7 @@ def test_expired_company_fails_check_with_intacct_text(sandbox, control):
     assert status.message == "Sage Intacct failed getAPISession: This company is a demo company and has expired. (PL04000055)"
 
 
-def test_entity_session_reads_only_that_entity(sandbox, control):
+def test_entity_session_reads_only_that_entity(sandbox, control, user_formats):
     output = _read(sandbox_config(sandbox, entity_id="US-WEST"), ["journal_entry_lines"])
 
     lines = _records(output, "journal_entry_lines")
@@ -236,7 +236,7 @@ def test_discover_shows_the_custom_dimension_found_with_lookup(sandbox):
             "description": "Service line (custom field)", "type": ["null", "string"]}
 
 
-def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control):
+def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control, user_formats):
     """Resuming from each STATE the first sync emitted reads every row the interrupted sync had not emitted yet,
     including the rows with an empty WHENMODIFIED (read by the created pass)."""
     config = sandbox_config(sandbox, page_size=10, lookback_minutes=0)  # no overlap to hide a gap
@@ -286,3 +286,18 @@ def test_no_secret_reaches_a_log_or_an_error(sandbox, control):
     assert not [line for line in written if any(secret in line for secret in secrets)]
     status = SourceSageGl().check(logging.getLogger("airbyte"), {**config, "sender_password": "wrong-but-secret"})
     assert status.status.name == "FAILED" and "wrong-but-secret" not in status.message
+
+
+def test_a_two_digit_year_user_fails_check_and_read_before_any_query(sandbox, control):
+    import logging
+    control.update_settings(intacct_dateformat=".ymd")
+    config = sandbox_config(sandbox)
+
+    status = SourceSageGl().check(logging.getLogger("airbyte"), config)
+    output = _read(config, list(DATASET_OF_STREAM), expecting_exception=True)
+
+    assert status.status.name == "FAILED" and "'.ymd'" in status.message and "YY.MM.DD" in status.message
+    [error] = [m.trace.error for m in output.errors]
+    assert error.failure_type == FailureType.config_error and "'.ymd'" in error.message
+    assert output.records == []
+    assert not [key for key in control.requests()["intacct"] if key.startswith("query:")]

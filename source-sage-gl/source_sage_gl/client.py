@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cached_property
-from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -26,6 +26,7 @@ from source_sage_gl import xml_envelope as xml
 from source_sage_gl.backoff import IntacctBackoffStrategy
 from source_sage_gl.config import IntacctConfig, validate_gateway_url
 from source_sage_gl.error_handling import IntacctErrorHandler
+from source_sage_gl.formats import UnsupportedFormat, UserFormats
 from source_sage_gl.values import IntacctClock, IntacctValueError, RecordParser, zone_from_gmtoffset
 
 CONTENT_TYPE = {"Content-Type": "application/xml"}
@@ -153,23 +154,44 @@ class IntacctClient:
             raise _system_error(f"Sage Intacct answered {function.tag} without a result.")
         return document.results[0]
 
-    # ------------------------------------------------------------ time zone
+    # ------------------------------------------------------------ the user's formats and time zone
 
     @cached_property
     def clock(self) -> IntacctClock:
-        """The user's time zone: the `timezone` override, else `readUserFormatting`'s gmtoffset."""
-        if self._config.timezone is not None:
-            return IntacctClock(self._config.timezone)
+        """The user's date format, clock and time zone from `readUserFormatting`, read once per run.
+
+        The formats always come from Intacct (every value is written in them); the `timezone` option only
+        replaces the fixed `gmtoffset`. A format this connector cannot read is a config error, raised
+        before any record is read.
+        """
         result = self._call(xml.read_user_formatting_function(self._config.user_id))
-        offset = result.data.findtext(".//gmtoffset") if result.data is not None else None
-        if offset is None:
+        answer = {name: (result.data.findtext(f".//userformatting/{name}") if result.data is not None else None)
+                  for name in ("dateformat", "clock", "gmtoffset")}
+        missing = [name for name in ("dateformat", "clock") if not (answer[name] or "").strip()]
+        if missing:
+            raise _system_error(f"Sage Intacct's readUserFormatting answer has no {' or '.join(missing)}.")
+        try:  # a leading space is the separator of the space formats (` dmY`)
+            formats = UserFormats(answer["dateformat"].strip("\r\n\t").rstrip(), answer["clock"].strip())
+        except UnsupportedFormat as error:
+            message = (f"The Sage Intacct Web Services user's formats cannot be read: {error}. Change the user's "
+                       f"date or time format in Intacct (My preferences, Regional formatting) and try again.")
+            raise AirbyteTracedException(message=message, internal_message=message,
+                                         failure_type=FailureType.config_error) from None
+        zone, zone_source = self._user_zone(answer["gmtoffset"])
+        self._logger.info(f"Sage Intacct user formats: {formats.description} (dateformat {formats.dateformat}, "
+                          f"clock {formats.clock}), time zone {zone_source}.")
+        return IntacctClock(zone, formats)
+
+    def _user_zone(self, gmtoffset: Optional[str]) -> Tuple[tzinfo, str]:
+        """The `timezone` option, else the fixed offset `readUserFormatting` reported; and where it came from."""
+        if self._config.timezone is not None:
+            return self._config.timezone, f"{self._config.timezone.key} (the timezone option)"
+        if gmtoffset is None:
             raise _system_error("Sage Intacct's readUserFormatting answer has no gmtoffset; set the timezone option.")
         try:
-            zone = zone_from_gmtoffset(offset)
+            return zone_from_gmtoffset(gmtoffset), f"UTC{gmtoffset.strip()} (from readUserFormatting)"
         except IntacctValueError as error:
             raise _system_error(f"Sage Intacct's readUserFormatting answer: {error}; set the timezone option.") from None
-        self._logger.info(f"Sage Intacct user time zone: UTC{offset.strip()} (from readUserFormatting).")
-        return IntacctClock(zone)
 
     # ------------------------------------------------------------ functions
 
@@ -202,7 +224,8 @@ class IntacctClient:
         try:
             records = [parser.parse(element) for element in data if isinstance(element.tag, str)]
         except IntacctValueError as error:
-            raise _system_error(f"Sage Intacct returned a value of the wrong type: {error}.") from None
+            raise _system_error(f"{stream_name}: Sage Intacct returned a value that does not have its field's type "
+                                f"or the user's format: {error}.") from None
         count = _int_attribute(data, "count", len(records))
         return QueryPage(
             records=records,
@@ -229,9 +252,10 @@ class IntacctClient:
         return self._lookups[object_name]
 
     def check(self) -> None:
-        """Sign in and read one GL account: proves credentials, sender authorization and read access."""
+        """Sign in, read the user's formats and one GL account: proves credentials, sender authorization,
+        formats the connector can read, and read access."""
         self.query("GLACCOUNT", ["RECORDNO"], None, ["RECORDNO"], 0,
-                   RecordParser({"RECORDNO": {"type": "integer"}}, IntacctClock(timezone.utc)), page_size=1)
+                   RecordParser({"RECORDNO": {"type": "integer"}}, self.clock), page_size=1)
 
 
 def _fields_named(error: AirbyteTracedException, selected: Sequence[str]) -> Set[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import AirbyteConnectionStatus, Status
+from airbyte_cdk.models import (AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage,
+                                ConfiguredAirbyteCatalog, Status)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -17,6 +18,10 @@ from source_sage_gl.streams import STREAMS
 
 
 class SourceSageGl(AbstractSource):
+    def __init__(self):
+        super().__init__()
+        self._read_client: Optional[IntacctClient] = None  # the client of the read under way
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """As `AbstractSource.check`, but a FAILED status carries the message itself, not its quoted repr."""
         succeeded, message = self.check_connection(logger, config)
@@ -32,9 +37,21 @@ class SourceSageGl(AbstractSource):
             return False, error.message
         return True, None
 
+    def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+             state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
+        """Reads the user's formats once before any stream, so that a format the connector cannot read ends
+        the sync with one config error, not one per stream; the streams then share that client."""
+        client = IntacctClient(IntacctConfig.from_mapping(config), logger)
+        client.clock  # noqa: B018 - signs in and reads readUserFormatting now, before any stream
+        self._read_client = client
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:
+            self._read_client = None
+
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         intacct_config = IntacctConfig.from_mapping(config)
-        client = IntacctClient(intacct_config, logging.getLogger("airbyte"))
+        client = self._read_client or IntacctClient(intacct_config, logging.getLogger("airbyte"))
         # Frozen once per sync: rows written while the sync runs cannot shift the offset pages.
         sync_started_at = datetime.now(timezone.utc).replace(microsecond=0)
         return [stream(client, intacct_config, sync_started_at) for stream in STREAMS]

@@ -1,7 +1,7 @@
 """Typed values from Intacct's all-strings wire format, and the UTC ⇄ user-time conversion.
 
 Intacct writes every value as text and every date/timestamp without a zone, in the formats and the
-time zone of the signed-in user (reference §5): timestamps `MM/DD/YYYY HH:MM:SS`, dates `MM/DD/YYYY`.
+time zone of the signed-in user (`readUserFormatting`; `formats.py` writes and reads the formats).
 Everything inside the connector (records, state, config) is UTC; conversion happens only here.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Dict, Mapping, Optional
+
+from source_sage_gl.formats import UserFormats
 
 UTC = timezone.utc
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s*([+-]?)(\d{1,2})(?::?(\d{2}))?(?:\.(\d+))?$")
@@ -32,29 +34,30 @@ def zone_from_gmtoffset(text: str) -> tzinfo:
 
 
 class IntacctClock:
-    """Converts between UTC and the wall-clock time Intacct uses for this user."""
+    """Converts between UTC and the wall-clock time, in the user's formats, that Intacct uses for this user."""
 
-    def __init__(self, zone: tzinfo):
+    def __init__(self, zone: tzinfo, formats: UserFormats = UserFormats()):
         self.zone = zone
+        self.formats = formats
 
     def to_wire(self, moment: datetime) -> str:
-        local = moment.astimezone(self.zone)
-        return f"{local.month:02d}/{local.day:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+        """A UTC moment as a filter value: the user's timestamp format, in the user's time zone."""
+        return self.formats.timestamp_text(moment.astimezone(self.zone))
 
     def timestamp(self, text: str) -> str:
-        """`MM/DD/YYYY HH:MM:SS` (user time) → `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
+        """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
         try:
-            local = datetime(int(text[6:10]), int(text[0:2]), int(text[3:5]),
-                             int(text[11:13] or 0), int(text[14:16] or 0), int(text[17:19] or 0), tzinfo=self.zone)
-        except ValueError:
-            raise IntacctValueError(f"'{text}' is not an Intacct timestamp (MM/DD/YYYY HH:MM:SS)") from None
-        return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            local = self.formats.read_timestamp(text)
+        except ValueError as error:
+            raise IntacctValueError(str(error)) from None
+        return local.replace(tzinfo=self.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def _date(text: str) -> str:
-    if len(text) != 10 or text[2] != "/" or text[5] != "/":
-        raise IntacctValueError(f"'{text}' is not an Intacct date (MM/DD/YYYY)")
-    return f"{text[6:10]}-{text[0:2]}-{text[3:5]}"
+    def date(self, text: str) -> str:
+        """A date in the user's format → `YYYY-MM-DD`."""
+        try:
+            return self.formats.read_date(text).isoformat()
+        except ValueError as error:
+            raise IntacctValueError(str(error)) from None
 
 
 def _integer(text: str) -> int:
@@ -96,7 +99,7 @@ def converter_for(schema: Mapping[str, Any], clock: IntacctClock) -> Callable[[s
     if schema.get("format") == "date-time":
         return clock.timestamp
     if schema.get("format") == "date":
-        return _date
+        return clock.date
     return str
 
 

@@ -30,6 +30,16 @@ def session_response(session_id: str = "fake-session-1", endpoint: Optional[str]
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+def user_formatting_response(dateformat: str = "/mdY", clock: str = "24", gmtoffset: str = "-08:00") -> bytes:
+    """A `readUserFormatting` answer with the given date format, clock and GMT offset."""
+    root = etree.fromstring(template("read_user_formatting.xml"))
+    formatting = root.find(".//userformatting")
+    formatting.find("dateformat").text = dateformat
+    formatting.find("clock").text = clock
+    formatting.find("gmtoffset").text = gmtoffset
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def packaged_fields(object_name: str) -> Dict[str, str]:
     """The packaged schema's fields of the object's stream as `lookup` lists them (name → DATATYPE)."""
     stream = next(stream for stream in STREAMS if stream.object_name == object_name)

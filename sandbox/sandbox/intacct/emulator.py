@@ -4,6 +4,11 @@ One request carries sender credentials (`<control>`), a sign-in or a session (`<
 one or more functions, each answered by a `<result>` that echoes its `controlid`. Supported functions:
 `getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`.
 
+The user's formatting (`formatting.UserFormatting`: date format, 12/24-hour clock, GMT offset) is a start
+setting (`user_formatting=`, `serve --intacct-dateformat/--intacct-clock/--intacct-gmtoffset`) that
+`POST /_sandbox/settings` changes while serving and `POST /_sandbox/reset` restores; every date and
+timestamp is written, and every filter value read, in it.
+
 Settings a test can change on an instance: `sessions.timeout` (default 1 h) and `denied_objects`, the
 objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005). Over HTTP the same
 denial is the fault kind ``permission_denied``, matched against the path ``/ia/xml/xmlgw.phtml/<OBJECT>``
@@ -64,11 +69,14 @@ class IntacctEmulator:
     prefix = PREFIX
 
     def __init__(self, store, faults, *, credentials: Credentials = Credentials(),
-                 clock: Callable[[], datetime] = _utc_now):
+                 clock: Callable[[], datetime] = _utc_now,
+                 user_formatting: formatting.UserFormatting = formatting.UserFormatting()):
         self.store = store
         self.faults = faults
         self.credentials = credentials
         self.clock = clock
+        self._start_formatting = user_formatting
+        self.user_formatting = user_formatting
         self.sessions = Sessions()
         self.denied_objects: set[str] = set()
         self.objects = ObjectDefinitions()  # changed by POST /_sandbox/schema
@@ -77,6 +85,23 @@ class IntacctEmulator:
         self._functions = {"getAPISession": self._get_api_session, "query": self._query,
                            "lookup": self._lookup, "readUserFormatting": self._read_user_formatting,
                            "getDimensions": self._get_dimensions}
+
+    # -- settings ------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """`POST /_sandbox/reset`: the start formatting and the seeded object definitions again."""
+        self.user_formatting = self._start_formatting
+        self.objects.reset()
+
+    def settings(self) -> dict:
+        """`GET /_sandbox/settings`: `intacct_dateformat`, `intacct_clock`, `intacct_gmtoffset`."""
+        return self.user_formatting.settings()
+
+    def apply_settings(self, settings: dict) -> None:
+        """`POST /_sandbox/settings`: any of the three; a bad value raises ValueError and changes nothing."""
+        current = self.user_formatting
+        self.user_formatting = formatting.UserFormatting.from_settings(
+            settings.get("intacct_dateformat", current.dateformat), settings.get("intacct_clock", current.clock),
+            settings.get("intacct_gmtoffset", current.gmtoffset))
 
     # -- HTTP ----------------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -110,10 +135,6 @@ class IntacctEmulator:
             else:
                 context.results.append(envelope.result(function, data=data, failure=failure))
         return Response.xml(self._success_body(gateway_request, context))
-
-    def reset(self) -> None:
-        """`POST /_sandbox/reset`: the seeded object definitions again."""
-        self.objects.reset()
 
     def fault_response(self, kind: str, status: int) -> Response | None:
         """The gateway's body for the server's generic faults: GW-0010 for 429, a CDN page for 5xx."""
@@ -186,12 +207,13 @@ class IntacctEmulator:
         if object_name in self.denied_objects or self.faults.take("permission_denied", f"{ENDPOINT}/{object_name}"):
             raise errors.permission_denied(object_name)
         parsed = query.parse(function.body, self.objects)
-        sql = query.compile_sql(parsed, context.session.locationid)
+        user = self.user_formatting
+        sql = query.compile_sql(parsed, context.session.locationid, user)
         with self.store.read() as db:
             total = self._count(db, sql)
             rows = self._page(db, sql, parsed.pagesize, parsed.offset)
         count = len(rows)
-        fields = [(column.name, formatting.converter(column.type), column.type == "text") for column in parsed.fields]
+        fields = [(column.name, user.converter(column.type), column.type == "text") for column in parsed.fields]
         return Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
             "listtype": parsed.dataset.object_name, "totalcount": str(total), "offset": str(parsed.offset),
             "count": str(count), "numremaining": str(max(total - parsed.offset - count, 0))})
@@ -230,22 +252,21 @@ class IntacctEmulator:
 
     def _read_user_formatting(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "readUserFormatting")
-        return functions.user_formatting()
+        return functions.user_formatting(self.user_formatting)
 
     def _get_dimensions(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getDimensions")
         return functions.dimensions(self.objects.get("GLENTRY").dataset)
 
     # -- response bodies -----------------------------------------------------------------------------------
-    @staticmethod
-    def _authentication_block(session: Session) -> etree._Element:
+    def _authentication_block(self, session: Session) -> etree._Element:
         node = etree.Element("authentication")
         leaf(node, "status", "success")
         leaf(node, "userid", session.userid)
         leaf(node, "companyid", session.companyid)
         leaf(node, "locationid", session.locationid)
-        leaf(node, "sessiontimestamp", formatting.iso_local(session.started))
-        leaf(node, "sessiontimeout", formatting.iso_local(session.expires))
+        leaf(node, "sessiontimestamp", self.user_formatting.iso_local(session.started))
+        leaf(node, "sessiontimeout", self.user_formatting.iso_local(session.expires))
         return node
 
     def _success_body(self, gateway_request: GatewayRequest, context: _Context) -> bytes:

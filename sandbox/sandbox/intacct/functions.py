@@ -35,12 +35,12 @@ _STANDARD_DIMENSIONS = (("DEPARTMENT", "Department", "DEPARTMENT"), ("LOCATION",
 _CUSTOM_DIMENSION_PREFIX = "GLDIM"
 
 
-def user_formatting() -> Data:
+def user_formatting(user: formatting.UserFormatting) -> Data:
     formatting_node = etree.Element("userformatting")
     leaf(formatting_node, "locale", formatting.LOCALE)
-    leaf(formatting_node, "dateformat", formatting.DATE_FORMAT)
-    leaf(formatting_node, "gmtoffset", formatting.gmtoffset())
-    leaf(formatting_node, "clock", formatting.CLOCK)
+    leaf(formatting_node, "dateformat", user.dateformat)
+    leaf(formatting_node, "gmtoffset", user.gmtoffset)
+    leaf(formatting_node, "clock", user.clock)
     return Data((formatting_node,))
 
 

@@ -1,9 +1,9 @@
 """The `query` function: its XML read into a `Query`, and the `Query` compiled to parameterized SQL.
 
 Field names only ever come from the object's definition (`objects.py`: a field the object does not have
-is an error, never SQL), and every filter value is a bound parameter. Filter values arrive in the user's formats (timestamps
-``MM/DD/YYYY HH:MM:SS`` in the user's time zone, dates ``MM/DD/YYYY``) and are converted to the stored
-UTC form before they are compared.
+is an error, never SQL), and every filter value is a bound parameter. Filter values arrive in the user's
+formats (`formatting.py`: dates and timestamps in the user's date format, clock and time zone) and are
+converted to the stored UTC form before they are compared; a value in another format is an invalid value.
 """
 
 from __future__ import annotations
@@ -181,8 +181,9 @@ def _glob_pattern(like: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, query: Query, unindexed: frozenset[str] = frozenset()):
+    def __init__(self, query: Query, user: formatting.UserFormatting, unindexed: frozenset[str] = frozenset()):
         self.query = query
+        self.user = user
         self.columns = {column.name: column for column in query.dataset.columns}
         self.unindexed = unindexed  # columns whose conditions must not pick the index (written `+"X"`)
         self.problems: list[str] = []
@@ -199,7 +200,7 @@ class _Compiler:
         if operator in _LIKE_OPERATORS:
             return raw if self.query.caseinsensitive else _glob_pattern(raw)
         try:
-            return formatting.parse(column.type, raw)
+            return self.user.parse(column.type, raw)
         except ValueError:
             self.problems.append(f"Invalid value '{raw}' for field {column.name} of type {column.type.upper()}")
             return None
@@ -229,8 +230,8 @@ class _Compiler:
         return template.format(c=target, marks=", ".join("?" * len(raws)), like=like), params
 
 
-def compile_sql(query: Query, entity: str) -> Sql:
-    """The SQL of a query for a session of `entity` ("" for the top level).
+def compile_sql(query: Query, entity: str, user: formatting.UserFormatting = formatting.UserFormatting()) -> Sql:
+    """The SQL of a query for a session of `entity` ("" for the top level), its values read in `user`'s formats.
 
     Records owned by an entity (MEGAENTITYID set) are private to it: the top level sees them only with
     the `showprivate` option; an entity session sees its own entity's records and the shared ones.
@@ -239,10 +240,10 @@ def compile_sql(query: Query, entity: str) -> Sql:
     key = query.dataset.column(query.dataset.primary_key)
     if key not in (column for column, _ in order):
         order.append((key, False))  # a total order, so offset pages never overlap or skip
-    compiler = _Compiler(query)
+    compiler = _Compiler(query, user)
     # For pages that seek past a remembered row, the filter's conditions on the first sort column are
     # kept away from the index, so SQLite ranges over the index from the seek point, not from the filter's.
-    seeking = _Compiler(query, frozenset({order[0][0].name}))
+    seeking = _Compiler(query, user, frozenset({order[0][0].name}))
     where, params = _where(query, entity, compiler)
     seek_where, _ = _where(query, entity, seeking)
     return Sql(query.dataset.name, tuple(query.source(column) for column in query.fields), where, tuple(params),
