@@ -2,7 +2,8 @@
 
 One request carries sender credentials (`<control>`), a sign-in or a session (`<authentication>`) and
 one or more functions, each answered by a `<result>` that echoes its `controlid`. Supported functions:
-`getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`.
+`getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`, and the legacy balance
+functions `get_trialbalance` and `get_accountbalances` (computed from the posted GL lines, see balances.py).
 
 Settings a test can change on an instance: `sessions.timeout` (default 1 h) and `denied_objects`, the
 objects the Web Services user may not query (e.g. ``{"AUDITHISTORY"}`` → PL04000005). Over HTTP the same
@@ -24,7 +25,7 @@ from sandbox.jsonapi import VersionedCache
 from sandbox.routing import Request, Response
 from sandbox.schema import INTACCT_OBJECTS
 
-from . import envelope, errors, formatting, functions, query
+from . import balances, envelope, errors, formatting, functions, query
 from .envelope import Data, Function, GatewayRequest, leaf, text
 from .sessions import Session, Sessions
 
@@ -73,7 +74,8 @@ class IntacctEmulator:
         self._last_keys = VersionedCache()
         self._functions = {"getAPISession": self._get_api_session, "query": self._query,
                            "lookup": self._lookup, "readUserFormatting": self._read_user_formatting,
-                           "getDimensions": self._get_dimensions}
+                           "getDimensions": self._get_dimensions,
+                           **{name: self._balances for name in balances.FUNCTIONS}}
 
     # -- HTTP ----------------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -228,6 +230,11 @@ class IntacctEmulator:
     def _get_dimensions(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getDimensions")
         return functions.dimensions(INTACCT_OBJECTS["GLENTRY"])
+
+    def _balances(self, function: Function, context: _Context) -> Data:
+        self.store.count_request(VENDOR, function.name)
+        with self.store.read() as db:
+            return balances.answer(function.name, function.body, db, context.session.locationid)
 
     # -- response bodies -----------------------------------------------------------------------------------
     @staticmethod
