@@ -247,9 +247,10 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         writer = TableWriter(db)
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
+        create_indexes(db)  # before the derived datasets: they read GL lines by batch
         LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
         writer.close()
-        create_indexes(db)
+        db.execute("ANALYZE")
         db.execute("COMMIT")
     finally:
         db.close()
