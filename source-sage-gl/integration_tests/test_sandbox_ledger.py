@@ -2,7 +2,7 @@
 
 import calendar
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -81,8 +81,8 @@ def test_account_balances_incremental_rereads_only_the_last_month(sandbox, contr
     config = sandbox_config(sandbox)
     first = _read(config, ["account_balances"], SyncMode.incremental)
     state = _final_states(first)["account_balances"]
-    current = datetime.now(timezone.utc).astimezone().date().replace(day=1).isoformat()
-    assert state["period_start"] in (current, date.fromisoformat(current).replace(day=1).isoformat())
+    users_today = (datetime.now(timezone.utc) - timedelta(hours=8)).date()  # the sandbox user's clock is UTC-8
+    assert state["period_start"] == users_today.replace(day=1).isoformat()
     control.clear_requests()
 
     second = _read(config, ["account_balances"], SyncMode.incremental, {"account_balances": state})
