@@ -6,7 +6,8 @@ Runs once per staging target (see conftest.py): a first sync, sandbox changes, a
 from decimal import Decimal
 
 UNTOUCHED_GL_STREAMS = ("gl_accounts", "gl_journals", "reporting_periods", "departments", "locations", "classes",
-                        "projects", "customers", "vendors", "employees")
+                        "projects", "customers", "vendors", "employees", "ap_bills", "ap_bill_items", "ar_invoices",
+                        "ar_invoice_items", "gl_budget_items")
 
 
 def test_first_sync_loads_every_stream_into_prefixed_staging_tables(scenario):

@@ -27,6 +27,7 @@ START_DATE = "2025-01-01T00:00:00Z"
 SAGE_GL_STREAMS = {
     "gl_accounts", "gl_journals", "reporting_periods", "journal_entries", "journal_entry_lines", "gl_details",
     "departments", "locations", "classes", "projects", "customers", "vendors", "employees", "deleted_records",
+    "ap_bills", "ap_bill_items", "ar_invoices", "ar_invoice_items", "gl_budget_items", "account_balances",
 }
 HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "user_cost_rates", "deleted_time_entries"}
 GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import itertools
 import math
 import os
 import random
@@ -246,7 +247,10 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         writer = TableWriter(db)
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
-        create_indexes(db)
+        create_indexes(db)  # before the derived datasets: they read GL lines by batch
+        LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
+        writer.close()
+        db.execute("ANALYZE")
         db.execute("COMMIT")
     finally:
         db.close()
@@ -846,6 +850,122 @@ class CompanyGenerator:
                  self.line(-1, "1010", total, memo, DEPARTMENT="FIN")]
         return day, "CDJ", f"{memo} {entity.id}", f"PRPAY-{day:%Y%m}-{entity.id}", entity, entity.locations[0], lines
 
+
+
+# -- the subledger documents and the budget, derived from the finished ledger ----------------------------------
+# Bills and invoices are where AP and AR batches come from in Intacct. They are derived afterwards from the
+# stored GL, with a random stream of their own, so every table above stays byte-identical for a seed.
+DOCUMENT_KINDS = (  # dataset, item dataset, JOURNAL, MODULEKEY, RECORDTYPE, TR_TYPE of the items, party column
+    ("apbill", "apbillitem", "AP", "3.AP", "apbill", 1, "VENDORID"),
+    ("arinvoice", "arinvoiceitem", "AR", "4.AR", "arinvoice", -1, "CUSTOMERID"),
+)
+PAYMENT_TERMS = (("Net 15", 15), ("Net 30", 30), ("Net 45", 45))
+BUDGET_ID = "FY2026"
+
+
+class LedgerDocuments:
+    """One bill (invoice) per posted AP (AR) batch, its items = the batch's expense (revenue) lines; budgets.
+
+    A document's PRBATCHKEY is its batch's RECORDNO and its total the batch's payable (receivable) line;
+    each item copies one line (account, amount, date, dimensions, audit columns), so documents tie to the
+    GL exactly. Budgets: one GLBUDGETITEM per income-statement account with activity and per reporting
+    period, about the account's actual activity of that month (90–110%, whole hundreds).
+    """
+
+    def __init__(self, db: sqlite3.Connection, rng: random.Random, writer: TableWriter):
+        self.db = db
+        self.rng = rng
+        self.out = writer
+
+    def run(self) -> None:
+        names = {"VENDORID": dict(self.db.execute("SELECT VENDORID, NAME FROM vendor")),
+                 "CUSTOMERID": dict(self.db.execute("SELECT CUSTOMERID, NAME FROM customer"))}
+        for kind in DOCUMENT_KINDS:
+            self.documents(*kind, names[kind[-1]])
+        self.budgets()
+
+    def documents(self, dataset: str, item_dataset: str, journal: str, module: str, record_type: str,
+                  item_side: int, party: str, party_names: dict) -> None:
+        batches = self.db.execute("SELECT * FROM glbatch WHERE JOURNAL = ? ORDER BY RECORDNO", (journal,))
+        batch_columns = [column[0] for column in batches.description]
+        lines = self.db.execute("SELECT e.* FROM glentry e JOIN glbatch b ON b.RECORDNO = e.BATCHNO "
+                                "WHERE b.JOURNAL = ? ORDER BY e.BATCHNO, e.LINE_NO", (journal,))
+        line_columns = [column[0] for column in lines.description]
+        lines_by_batch = itertools.groupby((dict(zip(line_columns, line)) for line in lines),
+                                           key=lambda line: line["BATCHNO"])
+        item_record = 0
+        for number, (values, (batch_no, batch_lines)) in enumerate(zip(batches, lines_by_batch), start=1):
+            batch = dict(zip(batch_columns, values))
+            if batch_no != batch["RECORDNO"]:
+                raise AssertionError(f"{journal} batch {batch['RECORDNO']} has no lines")
+            lines = list(batch_lines)
+            offsets = [line for line in lines if line["TR_TYPE"] != item_side]
+            if len(offsets) != 1:
+                raise AssertionError(f"{journal} batch {batch['RECORDNO']} has {len(offsets)} offset lines")
+            total, party_id = offsets[0]["AMOUNT"], offsets[0][party]
+            term, days = self.rng.choice(PAYMENT_TERMS)
+            posted = date.fromisoformat(batch["BATCH_DATE"])
+            entity = {name: batch[name] for name in ("MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME")}
+            self.out.add(dataset, {
+                "RECORDNO": number, "RECORDTYPE": record_type, "RECORDID": batch["REFERENCENO"],
+                party: party_id, party.replace("ID", "NAME"): party_names.get(party_id),
+                "DOCNUMBER": f"{party_id}-{self.rng.randint(1000, 99999)}", "DESCRIPTION": batch["BATCH_TITLE"],
+                "TERMNAME": term, "WHENCREATED": posted.isoformat(), "WHENPOSTED": posted.isoformat(),
+                "WHENDUE": (posted + timedelta(days=days)).isoformat(), "WHENPAID": None, "STATE": "Posted",
+                "BASECURR": "USD", "CURRENCY": "USD", "TOTALENTERED": total, "TOTALPAID": "0.00",
+                "TOTALDUE": total, "TRX_TOTALENTERED": total, "PRBATCH": batch["BATCH_TITLE"],
+                "PRBATCHKEY": batch["RECORDNO"], "MODULEKEY": module, "AUWHENCREATED": batch["WHENCREATED"],
+                "WHENMODIFIED": batch["WHENMODIFIED"], "CREATEDBY": batch["CREATEDBY"],
+                "MODIFIEDBY": batch["MODIFIEDBY"],
+                "RECORD_URL": f"https://www.intacct.com/ia/acct/ur.phtml?.r={record_type.upper()}{number}",
+                **entity})
+            items = [line for line in lines if line["TR_TYPE"] == item_side]
+            for line_no, line in enumerate(items, start=1):
+                item_record += 1
+                item = {"RECORDNO": item_record, "RECORDKEY": number, "LINE_NO": line_no,
+                        "ACCOUNTNO": line["ACCOUNTNO"], "ACCOUNTTITLE": line["ACCOUNTTITLE"],
+                        "OFFSETGLACCOUNTNO": offsets[0]["ACCOUNTNO"], "ENTRY_DATE": line["ENTRY_DATE"],
+                        "AMOUNT": line["AMOUNT"], "TRX_AMOUNT": line["TRX_AMOUNT"], "CURRENCY": line["CURRENCY"],
+                        "BASECURR": line["BASECURR"], "ENTRYDESCRIPTION": line["DESCRIPTION"],
+                        "DEPARTMENTID": line["DEPARTMENT"], "LOCATIONID": line["LOCATION"],
+                        "PROJECTID": line["PROJECTID"], "CLASSID": line["CLASSID"], "STATE": line["STATE"],
+                        party: line[party] or party_id, "WHENCREATED": line["WHENCREATED"],
+                        "WHENMODIFIED": line["WHENMODIFIED"], "CREATEDBY": line["CREATEDBY"],
+                        "MODIFIEDBY": line["MODIFIEDBY"], **entity}
+                if item_dataset == "arinvoiceitem":
+                    item["ITEMID"] = line["ITEMID"]
+                self.out.add(item_dataset, item)
+
+    def budgets(self) -> None:
+        activity = {(account, int(month)): abs(cents) for account, month, cents in self.db.execute(
+            "SELECT e.ACCOUNTNO, substr(e.ENTRY_DATE, 6, 2), "
+            "SUM(e.TR_TYPE * CAST(REPLACE(e.AMOUNT, '.', '') AS INTEGER)) FROM glentry e "
+            "JOIN glaccount a ON a.ACCOUNTNO = e.ACCOUNTNO WHERE a.ACCOUNTTYPE = 'incomestatement' "
+            "GROUP BY 1, 2")}
+        accounts = self.db.execute("SELECT ACCOUNTNO, TITLE, ACCOUNTTYPE, NORMALBALANCE FROM glaccount "
+                                   "WHERE ACCOUNTTYPE = 'incomestatement' ORDER BY ACCOUNTNO").fetchall()
+        periods = self.db.execute("SELECT RECORDNO, NAME, START_DATE, END_DATE FROM reportingperiod "
+                                  "ORDER BY RECORDNO").fetchall()
+        record = 0
+        for account, title, account_type, normal_balance in accounts:
+            months = [activity.get((account, month), 0) for month in MONTHS]
+            if not any(months):
+                continue
+            typical = sum(months) // len(MONTHS)
+            for period, name, start, end in periods:
+                record += 1
+                actual = activity.get((account, date.fromisoformat(start).month)) or typical
+                cents = actual * self.rng.randint(90, 110) // 100 // 10_000 * 10_000
+                created = datetime(YEAR, 1, 2) + timedelta(seconds=self.rng.randrange(4 * 86400))
+                modified = created + timedelta(days=self.rng.randint(1, 60)) if self.rng.random() < 0.1 else created
+                user = self.rng.choice((1, 2, 5))
+                self.out.add("glbudgetitem", {
+                    "RECORDNO": record, "BUDGETKEY": 1, "BUDGETID": BUDGET_ID, "PERIODKEY": period,
+                    "PERIODNAME": name, "PSTARTDATE": start, "PENDDATE": end, "ACCT_NO": account,
+                    "ACCTTITLE": title, "ACCOUNT_TYPE": account_type, "NORMALBALANCE": normal_balance,
+                    "AMOUNT": cents_to_text(cents), "CURRENCY": "USD", "BASEDON": "Budget",
+                    "WHENCREATED": stamp(created), "WHENMODIFIED": stamp(modified), "CREATEDBY": user,
+                    "MODIFIEDBY": user})
 
 
 def clock_text(quarters: int) -> str:

@@ -4,8 +4,9 @@
 request changes nothing. Semantics:
 - every insert and update stamps the dataset's modified column with `now`;
 - rows are picked deterministically by `count` (evenly spread over the primary-key order), or named by `ids`;
-- deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH deletes
-  (and audits) its GLENTRY lines too; Harvest and generic deletes leave no trace, as on the real APIs;
+- deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH, APBILL or
+  ARINVOICE deletes (and audits) its lines too; Harvest and generic deletes leave no trace, as on the real APIs;
+- bills, invoices and budget items change on their own: the sandbox does not re-post their GL batch;
 - every GL batch stays balanced: inserted lines must balance per batch, generated batches balance, and an
   update or delete that changes a line's amount moves the difference onto another line of the same batch;
 - a time entry's derived fields follow its hours (`hours_without_timer`, `rounded_hours`) and its
@@ -37,8 +38,14 @@ DEFAULT_EDIT = {"glaccount": "TITLE", "gljournal": "TITLE", "reportingperiod": "
                 "project": "NAME", "customer": "NAME", "vendor": "NAME", "employee": "TITLE",
                 "audithistory": "OBJECTDESC", "harvest_users": "telephone", "harvest_cost_rates": "amount",
                 "harvest_clients": "address", "harvest_projects": "notes", "harvest_tasks": "name",
-                "harvest_time_entries": "hours", "generic_entries": "hours"}
-CREATED_COLUMNS = ("WHENCREATED", "created_at")
+                "harvest_time_entries": "hours", "generic_entries": "hours", "apbill": "DESCRIPTION",
+                "apbillitem": "ENTRYDESCRIPTION", "arinvoice": "DESCRIPTION", "arinvoiceitem": "ENTRYDESCRIPTION",
+                "glbudgetitem": "NOTE"}
+# The creation-time columns an insert stamps (APBILL's and ARINVOICE's WHENCREATED is a date: AUWHENCREATED).
+CREATED_COLUMNS = ("WHENCREATED", "AUWHENCREATED", "created_at")
+# A document's lines: (line dataset, the line column holding the document's key); they go when it goes.
+LINES = {"glbatch": ("glentry", "BATCHNO"), "apbill": ("apbillitem", "RECORDKEY"),
+         "arinvoice": ("arinvoiceitem", "RECORDKEY")}
 
 
 class MutationError(ValueError):
@@ -123,6 +130,10 @@ class Mutation:
         by_key = {row[self.key]: dict(row) for row in found}
         return [by_key[key] for key in keys]
 
+    def created_columns(self) -> list[str]:
+        return [column.name for column in self.spec.columns
+                if column.name in CREATED_COLUMNS and column.type == "timestamp"]
+
     def key_is_text(self) -> bool:
         return self.spec.column(self.key).type == "text"
 
@@ -189,9 +200,8 @@ class Mutation:
             row[self.key] = self.new_key()
         elif self.db.execute(f'SELECT 1 FROM "{self.table}" WHERE "{self.key}" = ?', (row[self.key],)).fetchone():
             raise MutationError(f"{self.table}: a row with {self.key} {row[self.key]} already exists")
-        for created in CREATED_COLUMNS:
-            if any(column.name == created for column in self.spec.columns):
-                row[created] = row.get(created) or self.now
+        for created in self.created_columns():
+            row[created] = row.get(created) or self.now
         row[self.spec.modified] = self.now
         self.complete(row)
         columns = ", ".join(f'"{name}"' for name in row)
@@ -201,7 +211,7 @@ class Mutation:
 
     def copied(self, template: dict) -> dict:
         """A plausible new row modelled on an existing one (new key, new business ID, fresh timestamps)."""
-        row = {**template, self.key: None, **{c: None for c in CREATED_COLUMNS if c in template}}
+        row = {**template, self.key: None, **{created: None for created in self.created_columns()}}
         number = self.next_key_number()
         if self.table in ID_COLUMNS:
             row[ID_COLUMNS[self.table]] = f"{template[ID_COLUMNS[self.table]]}-N{number}"
@@ -325,12 +335,14 @@ class Mutation:
     # -- delete ----------------------------------------------------------------------------------------------
     def delete(self, keys: list) -> list:
         rows = self.rows_of(keys)
-        if self.table == "glbatch":
-            lines = self.db.execute(f"SELECT * FROM glentry WHERE BATCHNO IN ({', '.join('?' * len(keys))}) "
-                                    "ORDER BY RECORDNO", keys).fetchall()
+        if self.table in LINES:
+            table, parent = LINES[self.table]
+            marks = ", ".join("?" * len(keys))
+            lines = self.db.execute(f'SELECT * FROM "{table}" WHERE "{parent}" IN ({marks}) ORDER BY RECORDNO',
+                                    keys).fetchall()
             for line in lines:
-                self.audit_delete(DATASETS["glentry"], dict(line))
-            self.db.execute(f"DELETE FROM glentry WHERE BATCHNO IN ({', '.join('?' * len(keys))})", keys)
+                self.audit_delete(DATASETS[table], dict(line))
+            self.db.execute(f'DELETE FROM "{table}" WHERE "{parent}" IN ({marks})', keys)
         for row in rows:
             if self.spec.vendor == "intacct" and self.table != "audithistory":
                 self.audit_delete(self.spec, row)
@@ -343,7 +355,8 @@ class Mutation:
 
     def audit_delete(self, spec: Dataset, row: dict) -> None:
         number = self.db.execute("SELECT COALESCE(MAX(CAST(ID AS INTEGER)), 0) + 1 FROM audithistory").fetchone()[0]
-        description = next((str(row[c]) for c in ("BATCH_TITLE", "DESCRIPTION", "NAME", "TITLE", "CONTACT_NAME")
+        description = next((str(row[c]) for c in ("BATCH_TITLE", "DESCRIPTION", "ENTRYDESCRIPTION", "NAME", "TITLE",
+                                                  "CONTACT_NAME", "ACCTTITLE")
                             if row.get(c)), "")
         self.db.execute("INSERT INTO audithistory (ID, OBJECTTYPE, OBJECTKEY, OBJECTDESC, ACCESSMODE, ACCESSTIME, "
                         "USERID, SOURCE) VALUES (?, ?, ?, ?, 'D', ?, ?, ?)",

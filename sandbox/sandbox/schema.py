@@ -211,5 +211,60 @@ GENERIC = (
         ("created_at", "timestamp"), ("updated_at", "timestamp"))),
 )
 
-DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (*INTACCT, *HARVEST, *GENERIC)}
-INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in INTACCT}
+# The subledger documents behind the AP and AR batches, and the budget. Field names follow recorded
+# answers of APBILL/APBILLITEM/ARINVOICE/ARINVOICEITEM queries (see intacct/README.md "More of the ledger").
+# On APBILL and ARINVOICE, WHENCREATED is the document *date* and AUWHENCREATED the creation time; their
+# PRBATCHKEY is the RECORDNO of the GLBATCH the document posted (MODULEKEY 3.AP / 4.AR). An item's
+# RECORDKEY is its document's RECORDNO; OFFSETGLACCOUNTNO is the AP (2000) or AR (1100) account.
+_DOCUMENT = (("RECORDNO", "integer", "Record number"), ("RECORDTYPE", "text", "Record type"),
+             ("RECORDID", "text", "Document number"), ("DOCNUMBER", "text", "Reference number"),
+             ("DESCRIPTION", "text", "Description"), ("TERMNAME", "text", "Payment terms"),
+             ("WHENCREATED", "date", "Date"), ("WHENPOSTED", "date", "GL posting date"),
+             ("WHENDUE", "date", "Due date"), ("WHENPAID", "date", "Date fully paid"),
+             ("STATE", "text", "State"), ("BASECURR", "text", "Base currency"),
+             ("CURRENCY", "text", "Transaction currency"), ("TOTALENTERED", "decimal", "Total amount"),
+             ("TOTALPAID", "decimal", "Total paid"), ("TOTALDUE", "decimal", "Total due"),
+             ("TRX_TOTALENTERED", "decimal", "Transaction total amount"), ("PRBATCH", "text", "Summary"),
+             ("PRBATCHKEY", "integer", "GL batch key"), ("MODULEKEY", "text", "Module"),
+             ("AUWHENCREATED", "timestamp", "When created"), ("WHENMODIFIED", "timestamp", "When modified"),
+             ("CREATEDBY", "integer", "Created by"), ("MODIFIEDBY", "integer", "Modified by"))
+_DOCUMENT_LINE = (("RECORDNO", "integer", "Record number"), ("RECORDKEY", "integer", "Parent document key"),
+                  ("LINE_NO", "integer", "Line number"), ("ACCOUNTNO", "text", "GL account"),
+                  ("ACCOUNTTITLE", "text", "GL account title"),
+                  ("OFFSETGLACCOUNTNO", "text", "Offset GL account"), ("ENTRY_DATE", "date", "Entry date"),
+                  ("AMOUNT", "decimal", "Base amount"), ("TRX_AMOUNT", "decimal", "Transaction amount"),
+                  ("CURRENCY", "text", "Transaction currency"), ("BASECURR", "text", "Base currency"),
+                  ("ENTRYDESCRIPTION", "text", "Memo"), ("DEPARTMENTID", "text", "Department"),
+                  ("LOCATIONID", "text", "Location"), ("PROJECTID", "text", "Project"),
+                  ("CLASSID", "text", "Class"), ("STATE", "text", "State"))
+_LINE_AUDIT = (("WHENCREATED", "timestamp", "When created"), ("WHENMODIFIED", "timestamp", "When modified"),
+               ("CREATEDBY", "integer", "Created by"), ("MODIFIEDBY", "integer", "Modified by"))
+
+LEDGER_DOCUMENTS = (
+    Dataset("apbill", "intacct", "RECORDNO", "WHENMODIFIED", object_name="APBILL", columns=_cols(
+        *_DOCUMENT[:3], ("VENDORID", "text", "Vendor ID"), ("VENDORNAME", "text", "Vendor name"),
+        *_DOCUMENT[3:], ("RECORD_URL", "text", "Record URL"), *_ENTITY)),
+    Dataset("apbillitem", "intacct", "RECORDNO", "WHENMODIFIED", object_name="APBILLITEM", columns=_cols(
+        *_DOCUMENT_LINE, ("VENDORID", "text", "Vendor"), *_LINE_AUDIT, *_ENTITY)),
+    Dataset("arinvoice", "intacct", "RECORDNO", "WHENMODIFIED", object_name="ARINVOICE", columns=_cols(
+        *_DOCUMENT[:3], ("CUSTOMERID", "text", "Customer ID"), ("CUSTOMERNAME", "text", "Customer name"),
+        *_DOCUMENT[3:], ("RECORD_URL", "text", "Record URL"), *_ENTITY)),
+    Dataset("arinvoiceitem", "intacct", "RECORDNO", "WHENMODIFIED", object_name="ARINVOICEITEM", columns=_cols(
+        *_DOCUMENT_LINE, ("CUSTOMERID", "text", "Customer"), ("ITEMID", "text", "Item"), *_LINE_AUDIT,
+        *_ENTITY)),
+    # One budgeted amount per budget, account and reporting period (PERIODKEY = REPORTINGPERIOD.RECORDNO).
+    Dataset("glbudgetitem", "intacct", "RECORDNO", "WHENMODIFIED", object_name="GLBUDGETITEM", columns=_cols(
+        ("RECORDNO", "integer", "Record number"), ("BUDGETKEY", "integer", "Budget key"),
+        ("BUDGETID", "text", "Budget ID"), ("PERIODKEY", "integer", "Reporting period key"),
+        ("PERIODNAME", "text", "Reporting period"), ("PSTARTDATE", "date", "Period start date"),
+        ("PENDDATE", "date", "Period end date"), ("ACCT_NO", "text", "Account"),
+        ("ACCTTITLE", "text", "Account title"), ("ACCOUNT_TYPE", "text", "Account type"),
+        ("NORMALBALANCE", "text", "Normal balance"), ("DEPT_NO", "text", "Department"),
+        ("LOCATION_NO", "text", "Location"), ("AMOUNT", "decimal", "Amount"),
+        ("CURRENCY", "text", "Currency"), ("BASEDON", "text", "Based on"), ("NOTE", "text", "Notes"),
+        *_AUDIT)),
+)
+
+DATASETS: dict[str, Dataset] = {dataset.name: dataset
+                                for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC)}
+INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in (*INTACCT, *LEDGER_DOCUMENTS)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import cached_property
 from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -234,6 +234,17 @@ class IntacctClient:
             total_count=_int_attribute(data, "totalcount", offset + count),
             num_remaining=_int_attribute(data, "numremaining", 0),
         )
+
+    def balances(self, function_name: str, start: date, end: date, parser: RecordParser,
+                 stream_name: str = "sage_gl") -> List[Dict[str, Any]]:
+        """The answer of a legacy balance function (one element per account; it is not paged)."""
+        result = self._call(xml.balances_function(function_name, start, end), stream_name)
+        if result.data is None:
+            raise _system_error(f"Sage Intacct answered {function_name} without <data>.")
+        try:
+            return [parser.parse(element) for element in result.data if isinstance(element.tag, str)]
+        except IntacctValueError as error:
+            raise _system_error(f"Sage Intacct returned a value of the wrong type: {error}.") from None
 
     def lookup(self, object_name: str) -> List[FieldDefinition]:
         """The object's fields as `lookup` describes them (once per object per run)."""

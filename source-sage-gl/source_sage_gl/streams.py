@@ -26,6 +26,7 @@ from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_sage_gl import schema_builder
 from source_sage_gl import xml_envelope as xml
+from source_sage_gl.balances import AccountBalances
 from source_sage_gl.client import IntacctClient, QueryPage
 from source_sage_gl.config import IntacctConfig, parse_utc
 from source_sage_gl.schema_builder import StreamSchema
@@ -223,5 +224,32 @@ class DeletedRecords(IntacctStream):
         return [xml.compare("equalto", "ACCESSMODE", "D")]
 
 
+class ApBills(IntacctStream):
+    """APBILL: its WHENCREATED is the bill date, so rows without WHENMODIFIED are found by AUWHENCREATED."""
+
+    object_name = "APBILL"
+    created_field = "AUWHENCREATED"
+
+
+class ApBillItems(IntacctStream):
+    object_name = "APBILLITEM"
+
+
+class ArInvoices(IntacctStream):
+    """ARINVOICE: its WHENCREATED is the invoice date, so rows without WHENMODIFIED are found by AUWHENCREATED."""
+
+    object_name = "ARINVOICE"
+    created_field = "AUWHENCREATED"
+
+
+class ArInvoiceItems(IntacctStream):
+    object_name = "ARINVOICEITEM"
+
+
+class GlBudgetItems(IntacctStream):
+    object_name = "GLBUDGETITEM"
+
+
 STREAMS = (GlAccounts, GlJournals, ReportingPeriods, JournalEntries, JournalEntryLines, GlDetails, Departments,
-           Locations, Classes, Projects, Customers, Vendors, Employees, DeletedRecords)
+           Locations, Classes, Projects, Customers, Vendors, Employees, DeletedRecords,
+           ApBills, ApBillItems, ArInvoices, ArInvoiceItems, GlBudgetItems, AccountBalances)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import List, Optional, Sequence
 
 from lxml import etree
@@ -101,6 +102,13 @@ def query_function(object_name: str, fields: Sequence[str], condition: Optional[
     query.append(E.pagesize(str(page_size)))
     query.append(E.offset(str(offset)))
     return query
+
+
+def balances_function(function_name: str, start: date, end: date) -> etree._Element:
+    """`get_trialbalance` / `get_accountbalances` over [start, end], every account, zero balances included."""
+    def day(tag: str, value: date) -> etree._Element:
+        return getattr(E, tag)(E.year(f"{value.year:04d}"), E.month(f"{value.month:02d}"), E.day(f"{value.day:02d}"))
+    return getattr(E, function_name)(day("startdate", start), day("enddate", end), E.showzerobalances("true"))
 
 
 def lookup_function(object_name: str) -> etree._Element:

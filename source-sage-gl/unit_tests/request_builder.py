@@ -30,6 +30,7 @@ class SentRequest:
     page_size: Optional[int] = None
     offset: Optional[int] = None
     show_private: Optional[str] = None
+    period: Optional[tuple] = None  # (startdate, enddate) of a balance function, as "MM/DD/YYYY"
 
     @property
     def is_created_pass(self) -> bool:
@@ -63,6 +64,9 @@ class SentRequest:
             sent.page_size = int(function.findtext("pagesize"))
             sent.offset = int(function.findtext("offset"))
             sent.show_private = function.findtext("options/showprivate")
+        if function.find("startdate") is not None:
+            sent.period = tuple(f"{node.findtext('month')}/{node.findtext('day')}/{node.findtext('year')}"
+                                for node in (function.find("startdate"), function.find("enddate")))
         return sent
 
 
@@ -83,10 +87,10 @@ class QueryRequestBuilder:
         self._order_by = [cursor, self._primary_key]
         return self
 
-    def created_between(self, lower: str, upper: str) -> "QueryRequestBuilder":
-        self._filter = (f"and(isnull(WHENMODIFIED), greaterthanorequalto(WHENCREATED, {lower}), "
-                        f"lessthanorequalto(WHENCREATED, {upper}))")
-        self._order_by = ["WHENCREATED", self._primary_key]
+    def created_between(self, lower: str, upper: str, created: str = "WHENCREATED") -> "QueryRequestBuilder":
+        self._filter = (f"and(isnull(WHENMODIFIED), greaterthanorequalto({created}, {lower}), "
+                        f"lessthanorequalto({created}, {upper}))")
+        self._order_by = [created, self._primary_key]
         return self
 
     def with_offset(self, offset: int) -> "QueryRequestBuilder":

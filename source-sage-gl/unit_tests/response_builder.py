@@ -131,3 +131,27 @@ def invalid_query_response(description2: str) -> bytes:
     root = etree.fromstring(template("query_failed.xml"))
     root.find(".//error/description2").text = description2
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+class BalancesResponseBuilder:
+    """A `get_trialbalance` answer: the template's account, or the accounts given."""
+
+    def __init__(self):
+        self._root = etree.fromstring(template("trial_balance.xml"))
+        self._data = self._root.find(".//data")
+        self._sample = self._data[0]
+        self._accounts: List[etree._Element] = []
+
+    def with_account(self, **fields: str) -> "BalancesResponseBuilder":
+        account = copy.deepcopy(self._sample)
+        for name, value in fields.items():
+            account.find(name).text = value
+        self._accounts.append(account)
+        return self
+
+    def build(self) -> bytes:
+        if self._accounts:
+            self._data.remove(self._sample)
+            self._data.extend(self._accounts)
+        self._data.set("count", str(len(self._data)))
+        return etree.tostring(self._root, xml_declaration=True, encoding="UTF-8")

@@ -10,7 +10,10 @@ from unit_tests.response_builder import lookup_response
 EXPECTED_STREAMS = {
     "gl_accounts", "gl_journals", "reporting_periods", "journal_entries", "journal_entry_lines", "gl_details",
     "departments", "locations", "classes", "projects", "customers", "vendors", "employees", "deleted_records",
+    "ap_bills", "ap_bill_items", "ar_invoices", "ar_invoice_items", "gl_budget_items", "account_balances",
 }
+KEYS_AND_CURSORS = {"deleted_records": ([["ID"]], ["ACCESSTIME"]),
+                    "account_balances": ([["glaccountno"], ["period_start"]], ["period_start"])}
 
 
 @freeze_time("2026-11-25T12:00:00Z")
@@ -24,11 +27,10 @@ class TestDiscover:
 
         assert set(streams) == EXPECTED_STREAMS
         for name, stream in streams.items():
-            key = "ID" if name == "deleted_records" else "RECORDNO"
-            cursor = "ACCESSTIME" if name == "deleted_records" else "WHENMODIFIED"
-            assert stream.source_defined_primary_key == [[key]]
-            assert stream.default_cursor_field == [cursor]
-            assert cursor in stream.json_schema["properties"]
+            key, cursor = KEYS_AND_CURSORS.get(name, ([["RECORDNO"]], ["WHENMODIFIED"]))
+            assert stream.source_defined_primary_key == key
+            assert stream.default_cursor_field == cursor
+            assert cursor[0] in stream.json_schema["properties"]
         lines = streams["journal_entry_lines"].json_schema["properties"]
         assert lines["AMOUNT"]["type"] == ["null", "number"]
         assert lines["TR_TYPE"]["type"] == ["null", "integer"]
@@ -50,7 +52,8 @@ class TestDiscover:
         self._catalog(gateway)
 
         lookups = [sent.object_name for sent in gateway.sent if sent.function == "lookup"]
-        assert sorted(lookups) == sorted(set(lookups)) and len(lookups) == 13  # not AUDITHISTORY
+        # one per object stream; not AUDITHISTORY, and no object behind account_balances
+        assert sorted(lookups) == sorted(set(lookups)) and len(lookups) == 18
         assert gateway.queries() == []
         assert gateway.count("getAPISession") == 1
 

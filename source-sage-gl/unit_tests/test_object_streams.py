@@ -17,6 +17,7 @@ OBJECTS = {
     "journal_entries": "GLBATCH", "journal_entry_lines": "GLENTRY", "gl_details": "GLDETAIL",
     "departments": "DEPARTMENT", "locations": "LOCATION", "classes": "CLASS", "projects": "PROJECT",
     "customers": "CUSTOMER", "vendors": "VENDOR", "employees": "EMPLOYEE",
+    "ap_bill_items": "APBILLITEM", "ar_invoice_items": "ARINVOICEITEM", "gl_budget_items": "GLBUDGETITEM",
 }
 
 

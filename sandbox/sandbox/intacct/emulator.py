@@ -2,7 +2,8 @@
 
 One request carries sender credentials (`<control>`), a sign-in or a session (`<authentication>`) and
 one or more functions, each answered by a `<result>` that echoes its `controlid`. Supported functions:
-`getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`.
+`getAPISession`, `query`, `lookup`, `readUserFormatting`, `getDimensions`, and the legacy balance
+functions `get_trialbalance` and `get_accountbalances` (computed from the posted GL lines, see balances.py).
 
 The user's formatting (`formatting.UserFormatting`: date format, 12/24-hour clock, GMT offset) is a start
 setting (`user_formatting=`, `serve --intacct-dateformat/--intacct-clock/--intacct-gmtoffset`) that
@@ -30,7 +31,7 @@ from lxml import etree
 
 from sandbox.jsonapi import VersionedCache
 from sandbox.routing import Request, Response
-from . import envelope, errors, formatting, functions, query
+from . import balances, envelope, errors, formatting, functions, query
 from .envelope import Data, Function, GatewayRequest, leaf, text
 from .objects import ObjectDefinitions
 from .sessions import Session, Sessions
@@ -84,7 +85,8 @@ class IntacctEmulator:
         self._last_keys = VersionedCache()
         self._functions = {"getAPISession": self._get_api_session, "query": self._query,
                            "lookup": self._lookup, "readUserFormatting": self._read_user_formatting,
-                           "getDimensions": self._get_dimensions}
+                           "getDimensions": self._get_dimensions,
+                           **{name: self._balances for name in balances.FUNCTIONS}}
 
     # -- settings ------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -257,6 +259,11 @@ class IntacctEmulator:
     def _get_dimensions(self, function: Function, context: _Context) -> Data:
         self.store.count_request(VENDOR, "getDimensions")
         return functions.dimensions(self.objects.get("GLENTRY").dataset)
+
+    def _balances(self, function: Function, context: _Context) -> Data:
+        self.store.count_request(VENDOR, function.name)
+        with self.store.read() as db:
+            return balances.answer(function.name, function.body, db, context.session.locationid)
 
     # -- response bodies -----------------------------------------------------------------------------------
     def _authentication_block(self, session: Session) -> etree._Element:
