@@ -234,7 +234,9 @@ class TestSessions:
         assert error.failure_type == FailureType.transient_error  # the CDK's verdict: the refresh itself failed
         assert {q.session_id for q in gateway.queries("GLENTRY")} == {"fake-session-1"}
 
-    def test_session_is_renewed_when_sessiontimeout_passes(self, gateway):
+    def test_session_is_renewed_when_sessiontimeout_passes(self, gateway, monkeypatch):
+        # The fake clock jumps 31 minutes while the first query is answered: longer than the request deadline.
+        monkeypatch.setenv("SOURCE_SAGE_GL_REQUEST_DEADLINE_SECONDS", "3600")
         config = ConfigBuilder().with_page_size(1).build()
         gateway.reply("getAPISession", session_response("short-session", SESSION_URL, "2026-11-25T12:30:00+00:00"))
         with freeze_time(NOW) as clock:
