@@ -147,7 +147,9 @@ class BoundedBody:
         while True:
             self._limit_next_read(received)
             try:
-                chunk = self._raw.read1(READ_SIZE, decode_content=decode_content)
+                # never more than one byte past the limit: what is over it is not read at all
+                chunk = self._raw.read1(min(READ_SIZE, self._limits.max_body_bytes - received + 1),
+                                        decode_content=decode_content)
             except ReadTimeoutError:
                 if time.monotonic() >= self._deadline - 0.05:
                     self._fail(ResponseDeadlineExceeded(self._vendor, self._url, self._limits.deadline_seconds, received))
@@ -157,7 +159,7 @@ class BoundedBody:
             received += len(chunk)
             if received > self._limits.max_body_bytes:
                 self._fail(ResponseTooLarge(self._vendor, self._url, self._limits.max_body_bytes,
-                                            f"more than {received} bytes received"))
+                                            f"at least {received} bytes"))
             yield chunk
 
     def _limit_next_read(self, received: int) -> None:
