@@ -56,8 +56,9 @@ class LoopGuard:
         self._pages += 1
         self._rows += len(keys)
         self._requested.add(_canonical(url))
-        keys = list(keys)
-        if self._previous_keys is not None and keys == self._previous_keys:
+        # Only pages whose rows all carry a key can be compared (an empty page ends a list on its own).
+        keys = list(keys) if keys and all(key is not None for key in keys) else None
+        if keys is not None and keys == self._previous_keys:
             raise PagingLoopError(self._provider, self._stream,
                                   f"page {self._pages} repeats the {len(keys)} keys of page {self._pages - 1}", url)
         self._previous_keys = keys
