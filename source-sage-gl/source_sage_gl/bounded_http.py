@@ -19,7 +19,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NoReturn, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -49,7 +49,8 @@ class ResponseLimits:
         """These limits, with any of `<prefix>_MAX_RESPONSE_BYTES`, `<prefix>_REQUEST_DEADLINE_SECONDS` and
         `<prefix>_MAX_RETRY_AFTER_SECONDS` set in the environment instead (tests lower them)."""
         overrides = {}
-        for field, suffix in (("max_body_bytes", "MAX_RESPONSE_BYTES"), ("deadline_seconds", "REQUEST_DEADLINE_SECONDS"),
+        for field, suffix in (("max_body_bytes", "MAX_RESPONSE_BYTES"),
+                              ("deadline_seconds", "REQUEST_DEADLINE_SECONDS"),
                               ("max_retry_after_seconds", "MAX_RETRY_AFTER_SECONDS")):
             name = f"{prefix}_{suffix}"
             text = os.environ.get(name)
@@ -151,8 +152,8 @@ class BoundedBody:
                 chunk = self._raw.read1(min(READ_SIZE, self._limits.max_body_bytes - received + 1),
                                         decode_content=decode_content)
             except ReadTimeoutError:
-                if time.monotonic() >= self._deadline - 0.05:
-                    self._fail(ResponseDeadlineExceeded(self._vendor, self._url, self._limits.deadline_seconds, received))
+                if time.monotonic() >= self._deadline - 0.05:  # the socket timeout was the time left
+                    self._fail(self._deadline_exceeded(received))
                 raise
             if not chunk:
                 return
@@ -166,12 +167,15 @@ class BoundedBody:
         """Fail past the deadline; otherwise let the next socket read wait no longer than the time left."""
         left = self._deadline - time.monotonic()
         if left <= 0:
-            self._fail(ResponseDeadlineExceeded(self._vendor, self._url, self._limits.deadline_seconds, received))
+            self._fail(self._deadline_exceeded(received))
         sock = getattr(getattr(self._raw, "connection", None), "sock", None)
         if sock is not None:
             sock.settimeout(min(left, self._limits.read_timeout_seconds))
 
-    def _fail(self, error: AirbyteTracedException) -> None:
+    def _deadline_exceeded(self, received: int) -> ResponseDeadlineExceeded:
+        return ResponseDeadlineExceeded(self._vendor, self._url, self._limits.deadline_seconds, received)
+
+    def _fail(self, error: AirbyteTracedException) -> NoReturn:
         self._raw.close()  # the rest of the body is never read: the connection must not be reused
         raise error
 

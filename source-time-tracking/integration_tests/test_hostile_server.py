@@ -77,14 +77,17 @@ def checksum(ids: list[str]) -> str:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_a_trickling_body_fails_within_the_deadline(hostile: Any, provider: str, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("interval", [0.25, 30])  # a byte every 0.25 s; a body stalled after the headers
+def test_a_trickling_body_fails_within_the_deadline(hostile: Any, provider: str, interval: float,
+                                                    monkeypatch: Any) -> None:
     monkeypatch.setenv("SOURCE_TIME_TRACKING_REQUEST_DEADLINE_SECONDS", "2")
-    hostile.control.set_fault("trickle", seconds=0.25, paths=[PATH[provider]])
+    hostile.control.set_fault("trickle", seconds=interval, paths=[PATH[provider]])
 
     output, elapsed = timed_read(config_of(hostile, provider), ["time_entries"], expecting_exception=True)
 
     error = stream_error(output)
-    print(f"{provider} trickle: failed after {elapsed:.1f} s, {requests_to(hostile, PATH[provider])} request(s): {error.message}")
+    print(f"{provider} trickle every {interval} s: failed after {elapsed:.1f} s, "
+          f"{requests_to(hostile, PATH[provider])} request(s): {error.message}")
     assert error.failure_type == FailureType.transient_error
     assert "deadline of 2 seconds per request" in error.message and PATH[provider] in error.message
     assert output.records == []

@@ -1,9 +1,9 @@
 """How HTTP answers become retries or clear failures, shared by both providers.
 
 401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
-carrying the vendor's own message; 429 waits `Retry-After`; 5xx, timeouts and truncated JSON bodies are
-retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
-handler and the backoff strategy below.
+carrying the vendor's own message; 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON
+bodies are retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient
+through the handler and the backoff strategy below.
 """
 
 from __future__ import annotations

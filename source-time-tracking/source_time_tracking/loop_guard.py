@@ -76,9 +76,8 @@ class LoopGuard:
     def check_next_url(self, url: str, next_url: str) -> None:
         """A `links.next` to a page this read already requested would repeat forever."""
         if _canonical(next_url) in self._requested:
-            raise PagingLoopError(self._provider, self._stream,
-                                  f"links.next of page {self._pages} points to a page already read ({safe_url(next_url)})",
-                                  url)
+            raise PagingLoopError(self._provider, self._stream, f"links.next of page {self._pages} points to a "
+                                  f"page already read ({safe_url(next_url)})", url)
 
     def check_next_page(self, url: str, page: Any, next_page: Any) -> None:
         """A page number's `next_page` must be after it."""

@@ -1,4 +1,5 @@
-"""The HTTP stream both providers build on: error handling, record extraction, cursor and progress log."""
+"""The HTTP stream both providers build on: error handling, bounded responses, record extraction, loop
+guards, cursor and progress log."""
 
 from __future__ import annotations
 
