@@ -3,8 +3,9 @@
 A fault has a kind (`KINDS`), and fires for a request when its path starts with one of the fault's `paths`
 (default: every vendor path), a seeded random draw falls under its `rate`, and its `count` (if any) is not
 used up. The server applies the generic kinds around every vendor request (`status`, `rate_limit`, `slow`,
-`truncated`); the emulators consult the vendor-specific kinds (Intacct's `expired_session`,
-`permission_denied` and `company_expired`) themselves, e.g. the Intacct emulator::
+`truncated`, and the transport faults `oversized`, `trickle` and `reset`); the emulators consult the vendor-specific
+kinds (Intacct's `expired_session`, `permission_denied` and `company_expired`; every list's `repeat_page`
+and `lying_counters`) themselves, e.g. the Intacct emulator::
 
     if self.faults.take("expired_session", request.path):
         ...  # forget every session, then answer as the gateway does for an invalid session
@@ -20,9 +21,14 @@ import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 
-KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired")
+KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired",
+         "oversized", "trickle", "reset", "repeat_page", "lying_counters")
 DEFAULT_STATUS = 503
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
+MAX_DELAY_SECONDS = 600  # `slow` and `trickle`: a test never needs to hold a server thread longer
+MAX_RETRY_AFTER_SECONDS = 10 ** 9  # `rate_limit`: a hostile server may ask for days
+MAX_OVERSIZED_MEGABYTES = 4096
+_SECONDS_LIMITS = {"slow": MAX_DELAY_SECONDS, "trickle": MAX_DELAY_SECONDS, "rate_limit": MAX_RETRY_AFTER_SECONDS}
 
 
 class FaultError(ValueError):
@@ -36,7 +42,9 @@ class Fault:
     count: int | None = None  # fire this many more times, then switch off; None: until cleared
     paths: tuple[str, ...] | None = None  # path prefixes; None: every vendor path
     status: int | None = None  # `status`: the HTTP status to answer (default 503)
-    seconds: float | None = None  # `slow`: the delay; `rate_limit`: the Retry-After value (default 1)
+    seconds: float | None = None  # `slow`: the delay; `rate_limit`: the Retry-After value (default 1);
+    # `trickle`: the pause before each byte of the body
+    megabytes: float | None = None  # `oversized`: how much whitespace the body is padded with
 
     def matches(self, path: str) -> bool:
         return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
@@ -48,7 +56,7 @@ class Fault:
 
 
 def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=None, status: int | None = None,
-               seconds: float | None = None) -> Fault:
+               seconds: float | None = None, megabytes: float | None = None) -> Fault:
     """Validate the settings of a fault switch; raises `FaultError` naming the bad setting."""
     if kind not in KINDS:
         raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -66,15 +74,26 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise FaultError(f"fault status must be an HTTP error status (400-599), got {status!r}")
     if seconds is not None:
-        if kind not in ("slow", "rate_limit"):
-            raise FaultError("'seconds' only applies to the 'slow' and 'rate_limit' faults")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600:
-            raise FaultError(f"fault seconds must be a number between 0 and 600, got {seconds!r}")
-    if kind == "slow" and seconds is None:
-        raise FaultError("the 'slow' fault needs 'seconds'")
+        if kind not in _SECONDS_LIMITS:
+            raise FaultError("'seconds' only applies to the 'slow', 'trickle' and 'rate_limit' faults")
+        limit = _SECONDS_LIMITS[kind]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= limit:
+            raise FaultError(f"fault seconds must be a number between 0 and {limit} for {kind!r}, got {seconds!r}")
+    if kind in ("slow", "trickle") and seconds is None:
+        raise FaultError(f"the {kind!r} fault needs 'seconds'")
+    if megabytes is not None:
+        if kind != "oversized":
+            raise FaultError("'megabytes' only applies to the 'oversized' fault")
+        if (isinstance(megabytes, bool) or not isinstance(megabytes, (int, float))
+                or not 0 < megabytes <= MAX_OVERSIZED_MEGABYTES):
+            raise FaultError(f"fault megabytes must be a number above 0 and at most {MAX_OVERSIZED_MEGABYTES}, "
+                             f"got {megabytes!r}")
+    if kind == "oversized" and megabytes is None:
+        raise FaultError("the 'oversized' fault needs 'megabytes'")
     if kind == "status" and status is None:
         status = DEFAULT_STATUS
-    return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds))
+    return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds),
+                 None if megabytes is None else float(megabytes))
 
 
 class Faults:
@@ -87,6 +106,7 @@ class Faults:
         self._fired: Counter[str] = Counter()
         self._random = random.Random(seed)
         self._stopping = threading.Event()
+        self._pages: dict = {}  # `repeat_page`: the last page each list answered, while the fault is on
 
     def set(self, kind: str, **settings) -> Fault:
         """Switch a fault on (replacing any fault of the same kind); see `make_fault` for the settings."""
@@ -100,6 +120,7 @@ class Faults:
         with self._lock:
             self._active.clear()
             self._fired.clear()
+            self._pages.clear()
             self._random = random.Random(self._seed)
 
     def take(self, kind: str, path: str) -> Fault | None:
@@ -118,9 +139,24 @@ class Faults:
             self._fired[kind] += 1
             return fault
 
-    def delay(self, seconds: float) -> None:
-        """Hold a response for `seconds` (cut short when the server stops, so shutdown never waits)."""
-        self._stopping.wait(seconds)
+    def repeat_page(self, path: str, key, page):
+        """`repeat_page`, for an emulator's list answer: when the fault fires and the list (`key`: its filters,
+        not its position) was answered before, that previous page instead of `page`; else `page`, remembered."""
+        with self._lock:
+            fault = self._active.get("repeat_page")
+            if fault is None or not fault.matches(path):
+                return page
+            previous = self._pages.get(key)
+        if previous is not None and self.take("repeat_page", path):
+            return previous
+        with self._lock:
+            self._pages[key] = page
+        return page
+
+    def delay(self, seconds: float) -> bool:
+        """Hold a response for `seconds` (cut short when the server stops, so shutdown never waits);
+        False when it was cut short."""
+        return not self._stopping.wait(seconds)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -53,12 +53,14 @@ class GenericEmulator:
             where = self._filter(request)
         except BadParameter as bad:
             return error(400, "invalid_parameter", str(bad))
+        start = 0 if self.faults.take("lying_counters", request.path) else offset  # lying: offset ignored
         version = self.store.version
         with self.store.read() as db:
             total = count_rows(db, self._counts, version, TABLE, where)
-            rows = read_slice(db, self._boundaries, version, TABLE, ENTRY, where, ORDERING, offset,
-                              limit) if offset < total else []
-        return json_response("data", [row[0] for row in rows], {"offset": offset, "limit": limit, "total": total})
+            rows = read_slice(db, self._boundaries, version, TABLE, ENTRY, where, ORDERING, start,
+                              limit) if start < total else []
+        response = json_response("data", [row[0] for row in rows], {"offset": offset, "limit": limit, "total": total})
+        return self.faults.repeat_page(request.path, (request.path, where.key), response)
 
     def fault_response(self, kind: str, status: int) -> Response:
         """The API's JSON error body for the server's generic `status` and `rate_limit` faults."""

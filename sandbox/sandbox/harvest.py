@@ -378,11 +378,14 @@ class HarvestEmulator:
             next_link = link("next_cursor", cursor=_encode_cursor(boundary))
         else:
             next_link = link("next", page=page + 1) if more else None
-        return json_response(listing.key, [row[0] for row in rows], {
+        lying = self.faults.take("lying_counters", request.path)
+        if lying:  # `links.next` and `next_page` point to this very page
+            next_link = absolute_url(request, {name: value[-1] for name, value in request.query.items()})
+        response = json_response(listing.key, [row[0] for row in rows], {
             "per_page": per_page,
             "total_pages": total_pages,
             "total_entries": total,
-            "next_page": page + 1 if more else None,
+            "next_page": page if lying else page + 1 if more else None,
             "previous_page": page - 1 if page > 1 else None,
             "page": page,
             "links": {
@@ -392,6 +395,7 @@ class HarvestEmulator:
                 "last": link("last", page=max(total_pages, 1)),
             },
         })
+        return self.faults.repeat_page(request.path, (request.path, tuple(sorted(kept.items()))), response)
 
     def _planned(self, db, listing: Listing, where: Where, total: int, version: int) -> Where:
         """Steer SQLite's plan for a broad `updated_since`: when a tenth of the rows or more match, walking

@@ -42,6 +42,10 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # Transport faults, set by the server and applied as it writes the body (emulators leave them alone).
+    padding_bytes: int = 0  # `oversized`: whitespace written after the body (valid JSON and XML, only larger)
+    byte_interval: float | None = None  # `trickle`: the pause before each byte of the body
+    reset: bool = False  # `reset`: the connection is dropped (TCP reset) instead of answering
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> "Response":

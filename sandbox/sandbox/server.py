@@ -3,13 +3,22 @@
 Each request becomes a `routing.Request` and goes to the emulator whose prefix starts its path (404
 otherwise). Around the emulator the server applies the generic faults (`faults.py`): `slow` holds the
 request first, `status` and `rate_limit` answer in the emulator's place (with its own error body when it
-has a `fault_response(kind, status)` method), and `truncated` cuts the emulator's body in half.
+has a `fault_response(kind, status)` method), `truncated` cuts the emulator's body in half, `oversized`
+pads it with megabytes of whitespace, `trickle` writes it a byte at a time and `reset` drops the connection
+without an answer.
+
+The server reads requests with bounds of its own: a `Content-Length` that is not a number, is larger than
+`MAX_REQUEST_BYTES`, or announces more bytes than arrive within `REQUEST_BODY_SECONDS` is answered 400 and
+the connection closed, so a malformed request never holds a server thread.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import socket
+import struct
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +39,10 @@ from .routing import Emulator, Request, Response
 from .store import Store
 
 logger = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # far above any vendor request (an Intacct query is a few kilobytes)
+REQUEST_BODY_SECONDS = 2.0  # on loopback a whole body arrives in milliseconds; only a short one waits this long
+PADDING_CHUNK = b" " * (1024 * 1024)
 
 HARVEST_USER_AGENT = "Sandbox Tests (tests@example.com)"
 
@@ -129,6 +142,13 @@ class SandboxServer:
             response = Response.json({"error": "internal sandbox error"}, 500)
         if self.faults.take("truncated", request.path):
             response = Response(response.status, response.body[: len(response.body) // 2], dict(response.headers))
+        oversized = self.faults.take("oversized", request.path)
+        if oversized:
+            response.padding_bytes = int(oversized.megabytes * len(PADDING_CHUNK))
+        trickle = self.faults.take("trickle", request.path)
+        if trickle:
+            response.byte_interval = trickle.seconds
+        response.reset = self.faults.take("reset", request.path) is not None
         return response
 
     @staticmethod
@@ -152,19 +172,77 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
+        if body is None:
+            return
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         request = Request.build(self.command, self.path, dict(self.headers.items()), body, f"http://{host}")
         response = self.server.sandbox.handle(request)
+        if response.reset:  # close at once with SO_LINGER 0: the client sees a TCP reset, not an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             if name.lower() != "content-length":
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", str(len(response.body) + response.padding_bytes))
         self.end_headers()
         if self.command != "HEAD":
+            try:
+                self._write_body(response)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up on a faulted body
+                self.close_connection = True
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None after answering 400 to a malformed or short one."""
+        declared = self.headers.get_all("Content-Length") or []
+        if not declared:
+            return b""
+        text = declared[0].strip()
+        if len(set(declared)) > 1 or not text.isdigit() or int(text) > MAX_REQUEST_BYTES:
+            self._refuse(f"malformed Content-Length {', '.join(declared)!r}: expected one number of bytes "
+                         f"up to {MAX_REQUEST_BYTES}")
+            return None
+        length = int(text)
+        self.connection.settimeout(REQUEST_BODY_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except OSError:  # the timeout included
+            body = b""
+        finally:
+            self.connection.settimeout(None)
+        if len(body) < length:
+            self._refuse(f"the body is shorter than its Content-Length ({len(body)} of {length} bytes arrived "
+                         f"within {REQUEST_BODY_SECONDS:g} seconds)")
+            return None
+        return body
+
+    def _refuse(self, message: str) -> None:
+        payload = json.dumps({"error": message}).encode()
+        self.close_connection = True
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _write_body(self, response: Response) -> None:
+        if response.byte_interval is None:
             self.wfile.write(response.body)
+        else:
+            faults = self.server.sandbox.faults
+            for index in range(len(response.body)):
+                if not faults.delay(response.byte_interval):
+                    self.close_connection = True
+                    return
+                self.wfile.write(response.body[index:index + 1])
+        remaining = response.padding_bytes
+        while remaining > 0:
+            chunk = PADDING_CHUNK[:remaining]
+            self.wfile.write(chunk)
+            remaining -= len(chunk)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

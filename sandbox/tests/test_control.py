@@ -63,7 +63,8 @@ def test_mutate_then_reset_restores_the_seeded_data(sandbox):
 
 def test_faults_over_http_use_the_vendor_body(sandbox):
     fault = sandbox.control.set_fault("status", status=524, count=1, paths=["/v1/"])
-    assert fault == {"kind": "status", "rate": 1.0, "count": 1, "paths": ["/v1/"], "status": 524, "seconds": None}
+    assert fault == {"kind": "status", "rate": 1.0, "count": 1, "paths": ["/v1/"], "status": 524, "seconds": None,
+                     "megabytes": None}
     failed = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
     assert failed.status_code == 524 and failed.headers["Content-Type"].startswith("application/json")
     assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200

@@ -94,3 +94,29 @@ def test_vendor_specific_kinds_are_switched_like_the_others(faults):
     faults.set("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
     assert faults.take("permission_denied", "/ia/xml/xmlgw.phtml/GLENTRY") is None
     assert faults.take("permission_denied", "/ia/xml/xmlgw.phtml/AUDITHISTORY").kind == "permission_denied"
+
+
+@pytest.mark.parametrize("kind, settings, message", [
+    ("oversized", {}, "megabytes"),
+    ("oversized", {"megabytes": 0}, "megabytes"),
+    ("trickle", {}, "seconds"),
+    ("status", {"megabytes": 1}, "megabytes"),
+    ("slow", {"seconds": 601}, "seconds"),
+])
+def test_bad_settings_of_the_hostile_kinds_are_refused(faults, kind, settings, message):
+    with pytest.raises(FaultError, match=message):
+        faults.set(kind, **settings)
+
+
+def test_rate_limit_may_ask_for_a_very_long_wait(faults):
+    assert faults.set("rate_limit", seconds=100000).seconds == 100000.0
+
+
+def test_repeat_page_answers_the_previous_page_of_the_same_list(faults):
+    assert faults.repeat_page("/v2/tasks", "tasks", "page 1") == "page 1"  # off: nothing remembered
+    faults.set("repeat_page", count=1, paths=["/v2/tasks"])
+    assert faults.repeat_page("/v2/users", "users", "users 1") == "users 1"  # another path: untouched
+    assert faults.repeat_page("/v2/tasks", "tasks", "page 1") == "page 1"  # the first page of a list is itself
+    assert faults.repeat_page("/v2/tasks", "tasks", "page 2") == "page 1"  # fires: the previous page again
+    assert faults.repeat_page("/v2/tasks", "tasks", "page 2") == "page 2"  # used up
+    assert faults.snapshot()["fired"] == {"repeat_page": 1}

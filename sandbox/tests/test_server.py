@@ -1,13 +1,16 @@
 """The HTTP server: dispatch, the generic faults around an emulator, request counts, and the lifecycle."""
 
 import json
+import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from sandbox import SandboxServer, running_sandbox
+from sandbox.server import REQUEST_BODY_SECONDS
 from sandbox.faults import Faults
 from sandbox.routing import Request, Response
 
@@ -171,3 +174,65 @@ def test_concurrent_reads_survive_mutations_and_resets():
                 sb.control.mutate("generic_entries", "update", count=3)
                 sb.control.reset()
             assert set(statuses) == {200}
+
+
+def _raw_exchange(server, head: bytes, body: bytes = b"", keep_open: bool = True) -> bytes:
+    """Send raw bytes (a malformed request) and read the answer until the server closes the connection."""
+    host, port = server.httpd.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(head + body)
+        if not keep_open:
+            connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("length, body, keep_open", [
+    ("abc", b"", True),
+    ("-5", b"", True),
+    ("99999999999999999999", b"", True),
+    ("10, 12", b"0123456789", True),
+    ("100", b"only ten..", False),  # the client closed its side: answered at once
+    ("100", b"only ten..", True),  # the client holds the connection open: answered after REQUEST_BODY_SECONDS
+])
+def test_malformed_content_length_is_answered_400_not_a_hang(served, length, body, keep_open):
+    server, echo = served
+    started = time.monotonic()
+    answer = _raw_exchange(server, f"POST /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode(),
+                           body, keep_open)
+    elapsed = time.monotonic() - started
+    status_line = answer.split(b"\r\n", 1)[0].decode()
+    print(f"Content-Length {length!r}: {status_line} after {elapsed:.2f} s")
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Content-Length" in answer.split(b"\r\n\r\n", 1)[1]  # the JSON error names the header
+    assert echo.calls == 0
+    assert elapsed < REQUEST_BODY_SECONDS + 5  # generous: proves no hang, not a speed
+
+
+def test_oversized_fault_pads_a_valid_body_with_megabytes_of_whitespace(served):
+    server, _ = served
+    whole = requests.get(server.base_url + "/echo/a").content
+    server.faults.set("oversized", megabytes=3, count=1)
+    padded = requests.get(server.base_url + "/echo/a")
+    assert len(padded.content) == len(whole) + 3 * 1024 * 1024
+    assert padded.content.startswith(whole) and json.loads(padded.content) == json.loads(whole)
+
+
+def test_trickle_fault_sends_the_body_a_byte_at_a_time(served):
+    server, _ = served
+    whole = requests.get(server.base_url + "/plain").content
+    pauses = []
+    server.faults.delay = lambda seconds: pauses.append(seconds) or True  # observe the pauses instead of timing them
+    server.faults.set("trickle", seconds=4, count=1)
+    assert requests.get(server.base_url + "/plain").content == whole
+    assert pauses == [4.0] * len(whole)
+
+
+def test_reset_fault_drops_the_connection_without_an_answer(served):
+    server, echo = served
+    server.faults.set("reset", count=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.base_url + "/echo/a")
+    assert requests.get(server.base_url + "/echo/a").status_code == 200  # count 1: the next request is answered

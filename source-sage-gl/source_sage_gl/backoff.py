@@ -7,19 +7,22 @@ from typing import Optional, Union
 import requests
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 
+from source_sage_gl.bounded_http import ResponseLimits, retry_after_seconds
 from source_sage_gl.error_handling import CDN_TIMEOUT
 
 
 class IntacctBackoffStrategy(BackoffStrategy):
-    """Retry-After when the gateway sends it; otherwise capped exponential waits.
+    """Retry-After when the gateway sends it (up to the limits' cap: above it the sync stops with a
+    transient error); otherwise capped exponential waits.
 
     A 524 means Cloudflare gave up while Intacct may still be running the query, so it waits longer
     (the official SDK does not retry it at all; a read-only query is safe to repeat after a pause).
     Errors reported inside an HTTP 200 body (a rejected session, "try again later") retry quickly.
     """
 
-    def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0, cdn_timeout_seconds: float = 15.0,
-                 in_body_seconds: float = 0.2):
+    def __init__(self, limits: ResponseLimits, base_seconds: float = 1.0, cap_seconds: float = 60.0,
+                 cdn_timeout_seconds: float = 15.0, in_body_seconds: float = 0.2):
+        self.limits = limits
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
         self.cdn_timeout_seconds = cdn_timeout_seconds
@@ -29,7 +32,7 @@ class IntacctBackoffStrategy(BackoffStrategy):
                      attempt_count: int) -> Optional[float]:
         exponent = max(attempt_count - 1, 0)
         if isinstance(response_or_exception, requests.Response):
-            retry_after = _retry_after(response_or_exception)
+            retry_after = retry_after_seconds(response_or_exception, self.limits, "Sage Intacct")
             if retry_after is not None:
                 return retry_after
             if response_or_exception.status_code == CDN_TIMEOUT:
@@ -38,12 +41,3 @@ class IntacctBackoffStrategy(BackoffStrategy):
                 return self.in_body_seconds * 2 ** exponent
         return min(self.cap_seconds, self.base_seconds * 2 ** exponent)
 
-
-def _retry_after(response: requests.Response) -> Optional[float]:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.1)
-    except ValueError:
-        return None  # an HTTP date; fall back to exponential backoff

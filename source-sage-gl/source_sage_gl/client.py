@@ -3,7 +3,8 @@
 One `IntacctClient` per connector run: it signs in once with `getAPISession`, then sends every call to
 the endpoint that login returned, authenticated by the session id. Requests go through the CDK's
 `HttpClient`, so retries, rate limiting and error classification are the CDK's, driven by
-`IntacctErrorHandler` and `IntacctBackoffStrategy`.
+`IntacctErrorHandler` and `IntacctBackoffStrategy`; every response is bounded in size and time
+(`RESPONSE_LIMITS`, enforced by `bounded_http`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from lxml import etree
 
 from source_sage_gl import xml_envelope as xml
 from source_sage_gl.backoff import IntacctBackoffStrategy
+from source_sage_gl.bounded_http import MEGABYTE, BoundedResponses, ResponseLimits
 from source_sage_gl.config import IntacctConfig, validate_gateway_url
 from source_sage_gl.error_handling import IntacctErrorHandler
 from source_sage_gl.formats import UnsupportedFormat, UserFormats
@@ -31,7 +33,23 @@ from source_sage_gl.values import IntacctClock, IntacctValueError, RecordParser,
 
 CONTENT_TYPE = {"Content-Type": "application/xml"}
 RENEW_BEFORE_TIMEOUT = timedelta(minutes=2)
-REQUEST_TIMEOUT_SECONDS = (30, 16 * 60)  # connect, read: Intacct ends synchronous calls after 15 minutes
+VENDOR = "Sage Intacct"
+RESPONSE_LIMITS = ResponseLimits(
+    max_body_bytes=64 * MEGABYTE,
+    deadline_seconds=18 * 60,
+    connect_timeout_seconds=30,
+    read_timeout_seconds=16 * 60,
+    max_retry_after_seconds=300,
+)
+"""Why these values: a `query` page of 2,000 GLDETAIL rows with every standard and custom field is about
+15 MB of XML, so 64 MB leaves four times that while the parsed page stays well under a gigabyte.
+Intacct ends a synchronous call after 15 minutes, so the server may think up to 15 minutes before the
+first byte (the read timeout, 16 minutes); the body of the largest page then arrives in seconds, so 18
+minutes from sending to the last byte is the deadline. Intacct throttles by concurrency and frees a slot
+within seconds, so a `Retry-After` above 5 minutes is not worth sleeping through. Tests lower them with
+the environment variables `SOURCE_SAGE_GL_MAX_RESPONSE_BYTES`, `SOURCE_SAGE_GL_REQUEST_DEADLINE_SECONDS`
+and `SOURCE_SAGE_GL_MAX_RETRY_AFTER_SECONDS`."""
+LIMITS_ENVIRONMENT_PREFIX = "SOURCE_SAGE_GL"
 
 
 @dataclass(frozen=True)
@@ -106,9 +124,11 @@ class IntacctClient:
         self._config = config
         self._logger = logger
         self._error_handler = IntacctErrorHandler(logger, retry_unreachable=retry_unreachable)
-        backoff_strategy = backoff_strategy or IntacctBackoffStrategy()
+        self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
+        backoff_strategy = backoff_strategy or IntacctBackoffStrategy(self._limits)
         self._login_http = HttpClient(name="sage_gl_login", logger=logger, error_handler=self._error_handler,
-                                      backoff_strategy=backoff_strategy, request_timeout=REQUEST_TIMEOUT_SECONDS)
+                                      backoff_strategy=backoff_strategy, request_timeout=self._limits.timeout,
+                                      authenticator=BoundedResponses(self._limits, VENDOR))
         self._backoff_strategy = backoff_strategy
         self.auth = IntacctSessionAuth(self._open_session, now)
         self._http_clients: Dict[str, HttpClient] = {}
@@ -141,8 +161,8 @@ class IntacctClient:
         if stream_name not in self._http_clients:
             self._http_clients[stream_name] = HttpClient(
                 name=stream_name, logger=self._logger, error_handler=self._error_handler,
-                backoff_strategy=self._backoff_strategy, authenticator=self.auth,
-                request_timeout=REQUEST_TIMEOUT_SECONDS)
+                backoff_strategy=self._backoff_strategy,
+                authenticator=BoundedResponses(self._limits, VENDOR, self.auth), request_timeout=self._limits.timeout)
         return self._http_clients[stream_name]
 
     def _call(self, function: etree._Element, stream_name: str = "sage_gl") -> xml.FunctionResult:

@@ -234,7 +234,9 @@ class TestSessions:
         assert error.failure_type == FailureType.transient_error  # the CDK's verdict: the refresh itself failed
         assert {q.session_id for q in gateway.queries("GLENTRY")} == {"fake-session-1"}
 
-    def test_session_is_renewed_when_sessiontimeout_passes(self, gateway):
+    def test_session_is_renewed_when_sessiontimeout_passes(self, gateway, monkeypatch):
+        # The fake clock jumps 31 minutes while the first query is answered: longer than the request deadline.
+        monkeypatch.setenv("SOURCE_SAGE_GL_REQUEST_DEADLINE_SECONDS", "3600")
         config = ConfigBuilder().with_page_size(1).build()
         gateway.reply("getAPISession", session_response("short-session", SESSION_URL, "2026-11-25T12:30:00+00:00"))
         with freeze_time(NOW) as clock:
@@ -265,3 +267,33 @@ class TestPermissionDenied:
         assert "PL04000005" in denied.message and "AUDITHISTORY" in denied.message
         assert "permission" in denied.message
         assert len(gateway.queries("AUDITHISTORY")) == 1  # not retried
+
+
+@freeze_time(NOW)
+class TestResponseBounds:
+    def test_a_body_over_the_size_limit_fails_naming_the_limit_and_the_url(self, gateway, monkeypatch):
+        monkeypatch.setenv("SOURCE_SAGE_GL_MAX_RESPONSE_BYTES", "20000")
+        page = QueryResponseBuilder("GLENTRY")
+        for recordno in range(1, 200):  # valid XML, only too large; mocked without Content-Length: read as it streams
+            page.with_record(RECORDNO=str(recordno), DESCRIPTION="x" * 200)
+        gateway.reply("query GLENTRY", page.build())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        error = [e for e in _errors(output) if e.stream_descriptor][0]
+        assert records_of(output, STREAM) == []
+        assert error.failure_type == FailureType.system_error
+        assert f"limit of 20000 bytes (at least 20001 bytes) for {SESSION_URL}" in error.message
+        assert len(gateway.queries("GLENTRY")) == 1  # the same answer on every retry: not retried
+
+    def test_a_retry_after_above_the_cap_fails_at_once_naming_the_wait(self, gateway, backoff_waits):
+        gateway.reply("query GLENTRY", template("rate_limited.xml"), status=429,
+                      headers={"Retry-After": "100000", "Content-Type": "text/xml"})
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        error = [e for e in _errors(output) if e.stream_descriptor][0]
+        assert error.failure_type == FailureType.transient_error
+        assert "asked to wait 100000 seconds (Retry-After)" in error.message and "(300 seconds)" in error.message
+        assert [wait for wait in backoff_waits if wait] == []  # no sleep at all
+        assert len(gateway.queries("GLENTRY")) == 1

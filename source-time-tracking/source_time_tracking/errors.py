@@ -1,9 +1,9 @@
 """How HTTP answers become retries or clear failures, shared by both providers.
 
 401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
-carrying the vendor's own message; 429 waits `Retry-After`; 5xx, timeouts and truncated JSON bodies are
-retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
-handler and the backoff strategy below.
+carrying the vendor's own message; 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON
+bodies are retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient
+through the handler and the backoff strategy below.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
     ResponseAction,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_time_tracking.bounded_http import ResponseLimits, retry_after_seconds
 
 MAX_RETRIES = 6
 MAX_BACKOFF_SECONDS = 60.0
@@ -119,15 +121,20 @@ def config_errors(extra: Optional[Mapping[int, str]] = None) -> dict[int, str]:
 
 
 class RetryAfterBackoff(BackoffStrategy):
-    """Wait what the server asks (`Retry-After`, seconds); otherwise 1, 2, 4 … seconds, capped."""
+    """Wait what the server asks (`Retry-After`, seconds, up to the limits' cap: above it the sync stops with a
+    transient error); otherwise 1, 2, 4 … seconds, capped."""
+
+    def __init__(self, limits: ResponseLimits, provider: str) -> None:
+        self._limits = limits
+        self._provider = provider
 
     def backoff_time(
         self, response_or_exception: Optional[Union[requests.Response, requests.RequestException]], attempt_count: int
     ) -> Optional[float]:
         if isinstance(response_or_exception, requests.Response):
-            retry_after = response_or_exception.headers.get("Retry-After")
-            if retry_after and retry_after.strip().isdigit():
-                return float(retry_after)
+            retry_after = retry_after_seconds(response_or_exception, self._limits, self._provider)
+            if retry_after is not None:
+                return retry_after
         return min(MAX_BACKOFF_SECONDS, float(2 ** max(0, attempt_count - 1)))
 
 

@@ -91,6 +91,10 @@ class GenericTimeEntries(TimeTrackingStream):
         return self._provider.primary_key
 
     @property
+    def page_size(self) -> int:
+        return self._paginator.page_size
+
+    @property
     def work_date_field(self) -> str:
         return self._provider.incremental.work_date_field
 

@@ -43,6 +43,7 @@ class HarvestStream(TimeTrackingStream):
     extra_config_errors = WRONG_ACCOUNT
     primary_key = "id"
     data_key: str = ""
+    page_size = PER_PAGE
     supports_updated_since = True
     page_numbered = False  # Harvest pages this list by `page=` links (which shift), not by a keyset cursor
 
@@ -80,7 +81,12 @@ class HarvestStream(TimeTrackingStream):
         return params
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        return self._paginator.next_token(json_body(response), response.url)
+        body = json_body(response)
+        self._loop_guard.check_next_page(response.request.url, body.get("page"), body.get("next_page"))
+        token = self._paginator.next_token(body, response.url)
+        if token is not None:
+            self._loop_guard.check_next_url(response.request.url, token["next_url"])
+        return token
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return self._paginator.describe(json_body(response), page_number)
@@ -194,6 +200,7 @@ class HarvestUserCostRates(HarvestStream):
         self._end_of_read_cursor.open_read()
         self._pages_read = self._rows_read = 0
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
+            self._loop_guard.restart()  # each user's rates are a list of their own
             for record in self._read_pages(self._parse_page, {"user_id": user["id"]}, stream_state):
                 updated_at = parse_datetime(record.get("updated_at"))
                 if lower_bound is None or updated_at is None or updated_at >= lower_bound:

@@ -29,6 +29,7 @@ class Page:
 
     label: str  # "page 3 at offset 200" / "page 3 of 7"
     total: Optional[int]  # rows the API says exist, when it says so
+    total_pages: Optional[int] = None  # pages the API says exist, when it says so
 
 
 class OffsetPaginator:
@@ -92,4 +93,4 @@ class LinksNextPaginator:
         pages = get_path(body, "total_pages")
         total = get_path(body, "total_entries")
         label = f"page {page_number} of {pages}" if isinstance(pages, int) else f"page {page_number}"
-        return Page(label, total if isinstance(total, int) else None)
+        return Page(label, total if isinstance(total, int) else None, pages if isinstance(pages, int) else None)

@@ -1,4 +1,5 @@
-"""The HTTP stream both providers build on: error handling, record extraction, cursor and progress log."""
+"""The HTTP stream both providers build on: error handling, bounded responses, record extraction, loop
+guards, cursor and progress log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.http import HttpStream
 
+from source_time_tracking.bounded_http import MEGABYTE, BoundedResponses, ResponseLimits
 from source_time_tracking.cursors import UpdatedAtCursor
 from source_time_tracking.errors import (
     RetryAfterBackoff,
@@ -18,9 +20,25 @@ from source_time_tracking.errors import (
     json_body,
     shape_error,
 )
+from source_time_tracking.loop_guard import LoopGuard
 from source_time_tracking.pagination import Page, get_path
 
 _MISSING = object()
+RESPONSE_LIMITS = ResponseLimits(
+    max_body_bytes=32 * MEGABYTE,
+    deadline_seconds=5 * 60,
+    connect_timeout_seconds=30,
+    read_timeout_seconds=2 * 60,
+    max_retry_after_seconds=300,
+)
+"""Why these values: Harvest's largest page (2,000 time entries with their nested user, client, project
+and task) is about 3 MB of JSON, and a generic page of 10,000 entries (the largest `page_size`) about 5 MB,
+so 32 MB is six times the largest real page. Both answer a page within seconds, so two minutes of silence
+is a stalled server and five minutes from sending to the last byte is the deadline. Harvest's rate-limit
+window is 15 seconds, so a `Retry-After` above 5 minutes is not a throttle worth sleeping through. Tests
+lower them with the environment variables `SOURCE_TIME_TRACKING_MAX_RESPONSE_BYTES`,
+`SOURCE_TIME_TRACKING_REQUEST_DEADLINE_SECONDS` and `SOURCE_TIME_TRACKING_MAX_RETRY_AFTER_SECONDS`."""
+LIMITS_ENVIRONMENT_PREFIX = "SOURCE_TIME_TRACKING"
 
 
 def extract_records(response: requests.Response, records_path: str) -> list[Mapping[str, Any]]:
@@ -50,7 +68,9 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._records_path = records_path
         self._pages_read = 0
         self._rows_read = 0
-        super().__init__(authenticator=authenticator)
+        self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
+        self._loop_guard = LoopGuard(self.provider_label, self.name)
+        super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
 
     @property
     def cursor_field(self) -> str:
@@ -68,7 +88,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors))
 
     def get_backoff_strategy(self) -> RetryAfterBackoff:
-        return RetryAfterBackoff()
+        return RetryAfterBackoff(self._limits, self.provider_label)
+
+    def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {"timeout": self._limits.timeout}
 
     def read_records(
         self,
@@ -80,6 +103,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._pages_read = 0
         self._rows_read = 0
         self.pages_shifted = False
+        self._loop_guard.restart()
         self.start_read()
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         self.finish_read()
@@ -99,11 +123,14 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
         records = self.new_records(extract_records(response, self._records_path), response)
+        records = [self.shape_record(record, stream_slice, response) for record in records]
+        page = self.describe_page(response, self._pages_read + 1)
+        self._loop_guard.check_page(response.request.url, [record.get(self.primary_key) for record in records],
+                                    self.page_size, page.total, page.total_pages)
         self._pages_read += 1
         self._rows_read += len(records)
-        self._log_page(self.describe_page(response, self._pages_read), len(records))
+        self._log_page(page, len(records))
         for record in records:
-            record = self.shape_record(record, stream_slice, response)
             self._cursor.observe(record)
             yield record
 

@@ -215,10 +215,14 @@ class IntacctEmulator:
             total = self._count(db, sql)
             rows = self._page(db, sql, parsed.pagesize, parsed.offset)
         count = len(rows)
+        remaining = max(total - parsed.offset - count, 0)
+        if self.faults.take("lying_counters", f"{ENDPOINT}/{object_name}"):
+            remaining = max(remaining, 1)  # never 0: there is always one more page
         fields = [(column.name, user.converter(column.type), column.type == "text") for column in parsed.fields]
-        return Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
+        data = Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
             "listtype": parsed.dataset.object_name, "totalcount": str(total), "offset": str(parsed.offset),
-            "count": str(count), "numremaining": str(max(total - parsed.offset - count, 0))})
+            "count": str(count), "numremaining": str(remaining)})
+        return self.faults.repeat_page(f"{ENDPOINT}/{object_name}", sql.key, data)
 
     def _count(self, db, sql: query.Sql) -> int:
         """Rows matching the query, counted once per query and data version (paging re-asks every page)."""

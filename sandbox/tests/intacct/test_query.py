@@ -242,3 +242,21 @@ def test_permission_denied_fault_names_the_object_in_its_path(gateway, faults, s
     faults.set("permission_denied", paths=["/ia/xml/xmlgw.phtml/AUDITHISTORY"])
     assert errors_of(gateway.query(session, "AUDITHISTORY", ["ID"]))[0][0] == "PL04000005"
     assert gateway.query(session, "GLACCOUNT", ["RECORDNO"]).findtext("status") == "success"
+
+
+_PAGING = "<greaterthanorequalto><field>RECORDNO</field><value>1000</value></greaterthanorequalto>"
+
+
+def test_lying_counters_fault_never_reports_zero_remaining(gateway, session, faults):
+    faults.set("lying_counters", paths=["/ia/xml/xmlgw.phtml/GLENTRY"])
+    past_the_end = q(gateway, session, _PAGING, pagesize=100, offset=PAGING_ROWS).find("data")
+    assert (past_the_end.get("count"), past_the_end.get("numremaining")) == ("0", "1")
+
+
+def test_repeat_page_fault_answers_the_previous_page_of_the_same_query(gateway, session, faults):
+    faults.set("repeat_page", count=1)
+    first = recordnos(q(gateway, session, _PAGING, pagesize=40, offset=0, orderby=[("RECORDNO", False)]))
+    again = recordnos(q(gateway, session, _PAGING, pagesize=40, offset=40, orderby=[("RECORDNO", False)]))
+    after = recordnos(q(gateway, session, _PAGING, pagesize=40, offset=40, orderby=[("RECORDNO", False)]))
+    assert again == first == list(range(1000, 1040))
+    assert after == list(range(1040, 1080))  # count 1: the next page is answered again

@@ -137,3 +137,19 @@ def test_fault_bodies_are_json(generic):
     assert generic.fault_response("rate_limit", 429).status == 429
     failed = generic.fault_response("status", 502)
     assert failed.status == 502 and b"server_error" in failed.body
+
+
+def test_lying_counters_fault_ignores_offset(generic):
+    first = call(generic, "/v1/entries?limit=10", GENERIC_HEADERS).body
+    generic.faults.set("lying_counters")
+    lying = call(generic, "/v1/entries?offset=10&limit=10", GENERIC_HEADERS).body
+    assert ids(lying["data"]) == ids(first["data"]) and lying["offset"] == 10
+
+
+def test_repeat_page_fault_answers_the_previous_page_of_the_same_filter(generic):
+    generic.faults.set("repeat_page", count=1)
+    first = call(generic, "/v1/entries?limit=10", GENERIC_HEADERS).body
+    other_filter = call(generic, "/v1/entries?limit=10&from=2026-03-05", GENERIC_HEADERS).body
+    again = call(generic, "/v1/entries?offset=10&limit=10", GENERIC_HEADERS).body
+    assert again == first and other_filter != first
+    assert ids(call(generic, "/v1/entries?offset=10&limit=10", GENERIC_HEADERS).body["data"]) != ids(first["data"])

@@ -106,3 +106,18 @@ def test_company(harvest):
     assert company["name"] == "Northwind Field Services" and company["is_active"] is True
     assert company["base_uri"] == f"https://{company['full_domain']}"
     assert company["week_start_day"] in ("Saturday", "Sunday", "Monday")
+
+
+def test_lying_counters_fault_links_a_page_to_itself(harvest):
+    harvest.faults.set("lying_counters")
+    body = call(harvest, "/v2/tasks?page=1&per_page=1", HARVEST_HEADERS).body
+    assert body["links"]["next"] == f"{BASE_URL}/v2/tasks?page=1&per_page=1"
+    assert body["next_page"] == body["page"] == 1
+
+
+def test_repeat_page_fault_answers_the_previous_page_again(harvest):
+    harvest.faults.set("repeat_page", count=1)
+    first = call(harvest, "/v2/tasks?per_page=1", HARVEST_HEADERS).body
+    again = call(harvest, first["links"]["next"].removeprefix(BASE_URL), HARVEST_HEADERS).body
+    second = call(harvest, first["links"]["next"].removeprefix(BASE_URL), HARVEST_HEADERS).body
+    assert again == first and second["page"] == 2
