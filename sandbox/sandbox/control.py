@@ -17,7 +17,7 @@ from .schema import DATASETS
 from .store import Store
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
-FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds"}
+FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "location"}
 SETTINGS_KEYS = {"harvest_rate_limit"}
 
 
