@@ -70,6 +70,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def get_backoff_strategy(self) -> RetryAfterBackoff:
         return RetryAfterBackoff()
 
+    def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
+        """Redirects are never followed: a 3xx is a config error naming both URLs (`TimeTrackingErrorHandler`)."""
+        return {"allow_redirects": False}
+
     def read_records(
         self,
         sync_mode: SyncMode,
