@@ -146,7 +146,8 @@ def _read_completes(run: Run) -> None:
     assert run.exit_code == 0 and not run.error_traces and run.of_type("RECORD")
 
 
-# Each case runs `check --debug`, `read` and `read --debug`; the first one also `check` and `discover` (both ways).
+# The first case runs every command with and without --debug; the others `check --debug` and `read --debug`
+# (a --debug run prints every line the plain run prints, and the DEBUG lines besides).
 CASES = {
     "wrong password": (_wrong_password, _check_fails_with("Sign-in information is incorrect"),
                        _read_fails_with("config_error", "sign-in failed")),
@@ -160,7 +161,7 @@ CASES = {
 }
 
 
-RUNS = [("check", False), ("discover", False), ("discover", True), ("check", True), ("read", False), ("read", True)]
+RUNS = [("check", False), ("discover", False), ("discover", True), ("read", False), ("check", True), ("read", True)]
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -168,7 +169,7 @@ def test_no_secret_in_any_output_of_a_hostile_case(case, sandbox, control, hosti
     arrange, expect_check, expect_read = CASES[case]
     with running_catcher() as catcher:
         runs = []
-        for command, debug in RUNS if case == "wrong password" else RUNS[2:]:
+        for command, debug in RUNS if case == "wrong password" else RUNS[4:]:
             control.reset()
             overrides = arrange(control, catcher) or {}
             run = run_main(command, files(**overrides), debug=debug)
