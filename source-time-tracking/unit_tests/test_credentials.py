@@ -10,8 +10,10 @@ import freezegun
 import pytest
 from airbyte_cdk.models import FailureType, Status
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
 
 from source_time_tracking import SourceTimeTracking
+from source_time_tracking.config import SECRET_AUTH_FIELDS
 from unit_tests.config import GENERIC_BASE_URL, GENERIC_TOKEN, ConfigBuilder
 from unit_tests.helpers import read_stream
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
@@ -21,6 +23,14 @@ _STREAM = "time_entries"
 
 def _check(config):
     return SourceTimeTracking().check(logging.getLogger("airbyte"), config)
+
+
+def test_the_spec_marks_exactly_the_credentials_as_secret():
+    spec = SourceTimeTracking().spec(logging.getLogger("airbyte")).connectionSpecification
+
+    secret_fields = {path[-1] for path in get_secret_paths(spec["properties"])}
+
+    assert secret_fields == {"access_token", *SECRET_AUTH_FIELDS} == {"access_token", "token", "api_key", "password"}
 
 
 @pytest.mark.parametrize("entries_path", [
