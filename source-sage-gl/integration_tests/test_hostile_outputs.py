@@ -20,6 +20,7 @@ from sandbox.intacct import ENDPOINT, IntacctEmulator
 
 from integration_tests.conftest import CONNECTOR_ROOT, sandbox_config
 from source_sage_gl import SourceSageGl
+from source_sage_gl.run import run
 
 SENDER_PASSWORD = 'Sq7Kv&<"ü-Winter9!'
 USER_PASSWORD = 'Zp4Lm&<"ü-Summer2026!'
@@ -80,14 +81,26 @@ def files(sandbox, tmp_path):
     return write
 
 
-def run_main(command: str, folder, *, debug: bool = False) -> Run:
-    args = [sys.executable, str(CONNECTOR_ROOT / "main.py"), command, "--config", str(folder / "config.json")]
+def _arguments(command: str, folder, debug: bool = False, extra: tuple = ()) -> list:
+    args = [command, "--config", str(folder / "config.json")]
     if command == "read":
-        args += ["--catalog", str(folder / "catalog.json")]
-    if debug:
-        args.append("--debug")
+        args += ["--catalog", str(folder / "catalog.json"), *extra]
+    return args + (["--debug"] if debug else [])
+
+
+def run_main(command: str, folder, *, debug: bool = False) -> Run:
+    args = [sys.executable, str(CONNECTOR_ROOT / "main.py"), *_arguments(command, folder, debug)]
     done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=300, cwd=CONNECTOR_ROOT)
     return Run(command + (" --debug" if debug else ""), done.returncode, done.stdout, done.stderr)
+
+
+def run_in_process(command: str, folder, capsys, monkeypatch, extra: tuple = ()) -> Run:
+    """The console script's `run()` in this process: for input-file errors, which end before the CDK starts."""
+    monkeypatch.setattr(sys, "argv", ["source-sage-gl", *_arguments(command, folder, extra=extra)])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    out, err = capsys.readouterr()
+    return Run(command, exited.value.code, out, err)
 
 
 def assert_nothing_leaked(run: Run, session_ids) -> None:
@@ -240,7 +253,7 @@ def test_a_redirect_to_the_same_gateway_does_not_send_the_post_again(sandbox, co
     ("{not json", "is not JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
     ('[{"company_id": "X"}]', "must hold a JSON object; it holds a JSON array"),
 ])
-def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, problem, sandbox, files):
+def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, problem, files, capsys, monkeypatch):
     folder = files()
     config = folder / "config.json"
     if content is None:
@@ -248,7 +261,7 @@ def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, p
     else:
         config.write_text(content)
 
-    run = run_main(command, folder)
+    run = run_in_process(command, folder, capsys, monkeypatch)
 
     expected = f"The config file '{config}' {problem}."
     if command == "check":
@@ -263,11 +276,11 @@ def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, p
     assert "Traceback" not in run.stdout + run.stderr and "Something went wrong" not in run.stdout
 
 
-def test_an_unusable_catalog_file_is_a_config_error_naming_it(sandbox, files):
+def test_an_unusable_catalog_file_is_a_config_error_naming_it(files, capsys, monkeypatch):
     folder = files()
     (folder / "catalog.json").write_text('"streams"')
 
-    run = run_main("read", folder)
+    run = run_in_process("read", folder, capsys, monkeypatch)
 
     assert run.exit_code == 1
     assert run.error_traces[0]["message"] == (f"The catalog file '{folder / 'catalog.json'}' must hold a JSON "

@@ -23,6 +23,7 @@ from sandbox.generic import GenericEmulator
 
 from integration_tests.conftest import CONNECTOR_ROOT
 from source_time_tracking import SourceTimeTracking
+from source_time_tracking.run import run
 
 GENERIC_TOKEN = 'Gt5Rw&<"ü-Token2026!'
 HARVEST_TOKEN = 'Hv8Pq&<"ü-Token2026!'
@@ -83,14 +84,26 @@ def write_files(folder, config: dict) -> None:
     (folder / "catalog.json").write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog)))
 
 
-def run_main(command: str, folder, *, debug: bool = False, extra: tuple = ()) -> Run:
-    args = [sys.executable, str(CONNECTOR_ROOT / "main.py"), command, "--config", str(folder / "config.json")]
+def _arguments(command: str, folder, debug: bool = False, extra: tuple = ()) -> list:
+    args = [command, "--config", str(folder / "config.json")]
     if command == "read":
         args += ["--catalog", str(folder / "catalog.json"), *extra]
-    if debug:
-        args.append("--debug")
+    return args + (["--debug"] if debug else [])
+
+
+def run_main(command: str, folder, *, debug: bool = False) -> Run:
+    args = [sys.executable, str(CONNECTOR_ROOT / "main.py"), *_arguments(command, folder, debug)]
     done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=300, cwd=CONNECTOR_ROOT)
     return Run(command + (" --debug" if debug else ""), done.returncode, done.stdout, done.stderr)
+
+
+def run_in_process(command: str, folder, capsys, monkeypatch, extra: tuple = ()) -> Run:
+    """The console script's `run()` in this process: for input-file errors, which end before the CDK starts."""
+    monkeypatch.setattr(sys, "argv", ["source-time-tracking", *_arguments(command, folder, extra=extra)])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    out, err = capsys.readouterr()
+    return Run(command, exited.value.code, out, err)
 
 
 def assert_nothing_leaked(run: Run) -> None:
@@ -211,7 +224,8 @@ def test_a_redirect_to_another_port_is_a_config_error_and_nothing_reaches_it(
     ("{not json", "is not JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
     ('[{"provider": {}}]', "must hold a JSON object; it holds a JSON array"),
 ])
-def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, problem, sandbox, tmp_path):
+def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, problem, sandbox, tmp_path, capsys,
+                                                               monkeypatch):
     write_files(tmp_path, _config(sandbox, "generic"))
     config = tmp_path / "config.json"
     if content is None:
@@ -219,7 +233,7 @@ def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, p
     else:
         config.write_text(content)
 
-    run = run_main(command, tmp_path)
+    run = run_in_process(command, tmp_path, capsys, monkeypatch)
 
     expected = f"The config file '{config}' {problem}."
     if command == "check":
@@ -234,12 +248,12 @@ def test_an_unusable_config_file_is_a_config_error_naming_it(command, content, p
     assert "Traceback" not in run.stdout + run.stderr and "Something went wrong" not in run.stdout
 
 
-def test_an_unusable_state_file_is_a_config_error_naming_it(sandbox, tmp_path):
+def test_an_unusable_state_file_is_a_config_error_naming_it(sandbox, tmp_path, capsys, monkeypatch):
     write_files(tmp_path, _config(sandbox, "generic"))
     state = tmp_path / "state.json"
     state.write_text('{"time_entries": {"updated_at": "2026-01-01T00:00:00Z"}}')
 
-    run = run_main("read", tmp_path, extra=("--state", str(state)))
+    run = run_in_process("read", tmp_path, capsys, monkeypatch, extra=("--state", str(state)))
 
     assert run.exit_code == 1
     assert run.error_traces[0]["message"] == (f"The state file '{state}' must hold a JSON array; "
