@@ -92,7 +92,8 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
 def _redirect_origin(location) -> str:
     """`scheme://host[:port]` with no path: the redirect keeps the request's own path and query."""
     if not isinstance(location, str):
-        raise FaultError(f"the 'redirect' fault needs 'location', an origin such as http://127.0.0.1:9, got {location!r}")
+        raise FaultError(f"the 'redirect' fault needs 'location', an origin such as http://127.0.0.1:9, "
+                         f"got {location!r}")
     parts = urlsplit(location)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
             or parts.query or parts.fragment:

@@ -164,7 +164,8 @@ def _read_completes(run: Run) -> None:
 CASES = {
     "wrong password": (_wrong_password, _check_fails_with("Sign-in information is incorrect"),
                        _read_fails_with("config_error", "sign-in failed")),
-    "company expired": (_company_expired, _check_fails_with("has expired"), _read_fails_with("config_error", "expired")),
+    "company expired": (_company_expired, _check_fails_with("has expired"),
+                        _read_fails_with("config_error", "expired")),
     "audit permission missing": (_audit_permission_missing, _check_succeeds,
                                  _read_fails_with("config_error", "AUDITHISTORY")),
     "HTTP 502 once": (_server_error_once, _check_succeeds, _read_completes),

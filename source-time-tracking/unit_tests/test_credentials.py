@@ -61,7 +61,7 @@ def test_an_entries_path_under_base_url_is_accepted(entries_path):
 @freezegun.freeze_time("2026-11-25T08:00:00Z")
 class RedirectTest(TestCase):
     @HttpMocker()
-    def test_given_302_to_another_port_when_read_then_config_error_naming_both_urls(self, http_mocker: HttpMocker) -> None:
+    def test_given_302_to_another_port_when_read_then_config_error_naming_both_urls(self, http_mocker: HttpMocker):
         http_mocker.get(GenericRequestBuilder.entries().build(),
                         HttpResponse("", 302, {"Location": "https://api.time-tracking.test:8443/v1/entries"}))
 
