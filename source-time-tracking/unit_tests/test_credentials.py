@@ -17,6 +17,7 @@ from source_time_tracking.config import SECRET_AUTH_FIELDS
 from unit_tests.config import GENERIC_BASE_URL, GENERIC_TOKEN, ConfigBuilder
 from unit_tests.helpers import read_stream
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
+from unit_tests.response_builder import harvest_record, harvest_response
 
 _STREAM = "time_entries"
 
@@ -56,6 +57,21 @@ def test_an_entries_path_under_base_url_is_accepted(entries_path):
     config = ConfigBuilder.generic().with_provider(entries_path=entries_path).build()
 
     assert SourceTimeTracking().streams(config)[0].path() == entries_path.lstrip("/")
+
+
+@pytest.mark.parametrize("next_url", [
+    "https://api.harvestapp.com:8443/v2/time_entries?page=2",  # another port
+    "http://api.harvestapp.com/v2/time_entries?page=2",  # another scheme
+])
+def test_a_harvest_next_link_to_another_port_or_scheme_is_refused(next_url):
+    with HttpMocker() as http_mocker:
+        http_mocker.get(HarvestRequestBuilder.time_entries().build(),
+                        harvest_response("time_entries", next_url=next_url).with_record(harvest_record("time_entries"))
+                        .with_pagination().build())
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, expecting_exception=True)
+
+    assert "links.next points outside the configured API" in output.errors[0].trace.error.message
 
 
 @freezegun.freeze_time("2026-11-25T08:00:00Z")
