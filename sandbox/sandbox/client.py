@@ -41,9 +41,10 @@ class SandboxControl:
         return self._call("POST", "mutate", json={k: v for k, v in payload.items() if v is not None})["ids"]
 
     def set_fault(self, kind: str, *, rate: float = 1.0, count: int | None = None, paths: list[str] | None = None,
-                  status: int | None = None, seconds: float | None = None, megabytes: float | None = None) -> dict:
+                  status: int | None = None, seconds: float | None = None, megabytes: float | None = None,
+                  location: str | None = None) -> dict:
         payload = {"kind": kind, "rate": rate, "count": count, "paths": paths, "status": status, "seconds": seconds,
-                   "megabytes": megabytes}
+                   "megabytes": megabytes, "location": location}
         return self._call("POST", "faults", json={k: v for k, v in payload.items() if v is not None})["fault"]
 
     def faults(self) -> dict:

@@ -18,7 +18,7 @@ from .schema import DATASETS
 from .store import Store
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
-FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes"}
+FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes", "location"}
 SETTINGS_KEYS = {"harvest_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset"}
 
 

@@ -3,9 +3,9 @@
 A fault has a kind (`KINDS`), and fires for a request when its path starts with one of the fault's `paths`
 (default: every vendor path), a seeded random draw falls under its `rate`, and its `count` (if any) is not
 used up. The server applies the generic kinds around every vendor request (`status`, `rate_limit`, `slow`,
-`truncated`, and the transport faults `oversized`, `trickle` and `reset`); the emulators consult the vendor-specific
-kinds (Intacct's `expired_session`, `permission_denied` and `company_expired`; every list's `repeat_page`
-and `lying_counters`) themselves, e.g. the Intacct emulator::
+`truncated`, `redirect`, and the transport faults `oversized`, `trickle` and `reset`); the emulators consult
+the vendor-specific kinds (Intacct's `expired_session`, `permission_denied` and `company_expired`; every
+list's `repeat_page` and `lying_counters`) themselves, e.g. the Intacct emulator::
 
     if self.faults.take("expired_session", request.path):
         ...  # forget every session, then answer as the gateway does for an invalid session
@@ -20,10 +20,13 @@ import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
+from urllib.parse import urlsplit
 
 KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired",
-         "oversized", "trickle", "reset", "repeat_page", "lying_counters")
+         "oversized", "trickle", "reset", "repeat_page", "lying_counters", "redirect")
 DEFAULT_STATUS = 503
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+DEFAULT_REDIRECT_STATUS = 307
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 MAX_DELAY_SECONDS = 600  # `slow` and `trickle`: a test never needs to hold a server thread longer
 MAX_RETRY_AFTER_SECONDS = 10 ** 9  # `rate_limit`: a hostile server may ask for days
@@ -41,10 +44,11 @@ class Fault:
     rate: float = 1.0
     count: int | None = None  # fire this many more times, then switch off; None: until cleared
     paths: tuple[str, ...] | None = None  # path prefixes; None: every vendor path
-    status: int | None = None  # `status`: the HTTP status to answer (default 503)
+    status: int | None = None  # `status`: the HTTP status to answer (default 503); `redirect`: 3xx (default 307)
     seconds: float | None = None  # `slow`: the delay; `rate_limit`: the Retry-After value (default 1);
     # `trickle`: the pause before each byte of the body
     megabytes: float | None = None  # `oversized`: how much whitespace the body is padded with
+    location: str | None = None  # `redirect`: the origin (scheme://host:port) the request is sent on to
 
     def matches(self, path: str) -> bool:
         return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
@@ -56,7 +60,7 @@ class Fault:
 
 
 def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=None, status: int | None = None,
-               seconds: float | None = None, megabytes: float | None = None) -> Fault:
+               seconds: float | None = None, megabytes: float | None = None, location: str | None = None) -> Fault:
     """Validate the settings of a fault switch; raises `FaultError` naming the bad setting."""
     if kind not in KINDS:
         raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -69,10 +73,17 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
             raise FaultError(f"fault paths must be a list of path prefixes starting with '/', got {paths!r}")
         paths = tuple(paths)
     if status is not None:
-        if kind != "status":
-            raise FaultError("'status' only applies to the 'status' fault")
-        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        if kind not in ("status", "redirect"):
+            raise FaultError("'status' only applies to the 'status' and 'redirect' faults")
+        if kind == "status" and (isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599):
             raise FaultError(f"fault status must be an HTTP error status (400-599), got {status!r}")
+        if kind == "redirect" and (isinstance(status, bool) or status not in REDIRECT_STATUSES):
+            raise FaultError(f"redirect status must be one of {', '.join(map(str, REDIRECT_STATUSES))}, got {status!r}")
+    if location is not None and kind != "redirect":
+        raise FaultError("'location' only applies to the 'redirect' fault")
+    if kind == "redirect":
+        location = _redirect_origin(location)
+        status = DEFAULT_REDIRECT_STATUS if status is None else status
     if seconds is not None:
         if kind not in _SECONDS_LIMITS:
             raise FaultError("'seconds' only applies to the 'slow', 'trickle' and 'rate_limit' faults")
@@ -93,7 +104,19 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
     if kind == "status" and status is None:
         status = DEFAULT_STATUS
     return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds),
-                 None if megabytes is None else float(megabytes))
+                 None if megabytes is None else float(megabytes), location)
+
+
+def _redirect_origin(location) -> str:
+    """`scheme://host[:port]` with no path: the redirect keeps the request's own path and query."""
+    if not isinstance(location, str):
+        raise FaultError(f"the 'redirect' fault needs 'location', an origin such as http://127.0.0.1:9, "
+                         f"got {location!r}")
+    parts = urlsplit(location)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment:
+        raise FaultError(f"redirect location must be an origin such as http://127.0.0.1:9 (no path), got {location!r}")
+    return location.rstrip("/")
 
 
 class Faults:

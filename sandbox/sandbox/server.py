@@ -2,7 +2,8 @@
 
 Each request becomes a `routing.Request` and goes to the emulator whose prefix starts its path (404
 otherwise). Around the emulator the server applies the generic faults (`faults.py`): `slow` holds the
-request first, `status` and `rate_limit` answer in the emulator's place (with its own error body when it
+request first, `redirect` answers a 3xx to the same path and query on the fault's `location` (another port,
+host or scheme), `status` and `rate_limit` answer in the emulator's place (with its own error body when it
 has a `fault_response(kind, status)` method), `truncated` cuts the emulator's body in half, `oversized`
 pads it with megabytes of whitespace, `trickle` writes it a byte at a time and `reset` drops the connection
 without an answer.
@@ -22,6 +23,7 @@ import struct
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 from .client import SandboxControl
 from .control import Control
@@ -126,6 +128,10 @@ class SandboxServer:
         slow = self.faults.take("slow", request.path)
         if slow:
             self.faults.delay(slow.seconds)
+        redirect = self.faults.take("redirect", request.path)
+        if redirect:
+            query = f"?{urlencode(request.query, doseq=True)}" if request.query else ""
+            return Response(redirect.status, b"", {"Location": f"{redirect.location}{request.path}{query}"})
         status = self.faults.take("status", request.path)
         if status:
             return self.fault_response(emulator, "status", status.status)

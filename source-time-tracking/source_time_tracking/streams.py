@@ -93,6 +93,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
         return {"timeout": self._limits.timeout}
 
+    def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
+        """Redirects are never followed: a 3xx is a config error naming both URLs (`TimeTrackingErrorHandler`)."""
+        return {"allow_redirects": False}
+
     def read_records(
         self,
         sync_mode: SyncMode,
