@@ -257,14 +257,21 @@ def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control):
         assert read_before | {r["RECORDNO"] for r in _records(resumed, "journal_entry_lines")} == emitted, state
 
 
-def test_progress_is_logged_at_info_once_per_page(sandbox, control):
+def test_progress_is_logged_at_info_once_per_page_with_a_summary_per_stream(sandbox, control):
     output = _read(sandbox_config(sandbox, page_size=25), ["journal_entry_lines"])
 
-    progress = [m.log.message for m in output.logs
-                if m.log.level.name == "INFO" and m.log.message.startswith("journal_entry_lines: read ")]
+    line = re.compile(r"^journal_entry_lines: (created|modified) pass, page (\d+): (\d+) rows, (\d+) rows of this "
+                      r"pass so far(?:, (\d+) still to read)?; (\d+) rows of the stream so far\.$")
+    info = [m.log.message for m in output.logs if m.log.level.name == "INFO"]
+    progress = [match.groups() for match in map(line.match, info) if match]
     assert len(progress) == control.requests()["intacct"]["query:GLENTRY"]  # one line per page, both passes
-    assert all(" GLENTRY rows at offset " in line and " of " in line and "rows so far" in line for line in progress)
-    assert progress[-1].endswith(f"; {control.truth('glentry')['count']} rows so far.")
+    total = control.truth("glentry")["count"]
+    for query_pass, page, rows, pass_rows, remaining, stream_rows in progress:
+        assert int(rows) <= 25 and int(pass_rows) <= int(stream_rows) <= total
+        assert remaining is None or int(pass_rows) + int(remaining) <= total  # a total never below what was read
+    assert progress[-1][-1] == str(total)
+    [summary] = [message for message in info if message.startswith("journal_entry_lines: done, ")]
+    assert summary.startswith(f"journal_entry_lines: done, {total} rows in {len(progress)} pages (created pass ")
 
 
 def test_no_secret_reaches_a_log_or_an_error(sandbox, control):

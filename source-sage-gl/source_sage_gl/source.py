@@ -32,9 +32,18 @@ class SourceSageGl(AbstractSource):
             return False, error.message
         return True, None
 
+    _client: Optional[IntacctClient] = None
+
+    @property
+    def stop_sync_on_stream_failure(self) -> bool:
+        """Stop the whole sync once Intacct has refused a sign-in: every later stream would need one too."""
+        return self._client is not None and self._client.auth.refusal is not None
+
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
+        """Sign in first: a refused sign-in ends discover or read once, with one config_error, before any stream."""
         intacct_config = IntacctConfig.from_mapping(config)
-        client = IntacctClient(intacct_config, logging.getLogger("airbyte"))
+        client = self._client = IntacctClient(intacct_config, logging.getLogger("airbyte"))
+        client.sign_in()
         # Frozen once per sync: rows written while the sync runs cannot shift the offset pages.
         sync_started_at = datetime.now(timezone.utc).replace(microsecond=0)
         return [stream(client, intacct_config, sync_started_at) for stream in STREAMS]
