@@ -187,6 +187,28 @@ def test_wrong_password_fails_check_with_intacct_text(sandbox):
     assert status.status.name == "FAILED" and "Sign-in information is incorrect" in status.message
 
 
+def test_wrong_password_read_signs_in_once_prints_one_trace_and_exits_non_zero(sandbox, control, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from integration_tests.conftest import CONNECTOR_ROOT
+
+    (tmp_path / "config.json").write_text(json.dumps(sandbox_config(sandbox, user_password="wrong-password")))
+    command = [sys.executable, "main.py", "read", "--config", str(tmp_path / "config.json"),
+               "--catalog", str(CONNECTOR_ROOT / "integration_tests" / "configured_catalog.json")]
+
+    result = subprocess.run(command, cwd=CONNECTOR_ROOT, capture_output=True, text=True, timeout=300)
+
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    traces = [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
+    assert result.returncode != 0
+    assert len(traces) == 1 and traces[0]["failure_type"] == "config_error"
+    assert "Sign-in information is incorrect" in traces[0]["message"]
+    assert control.requests()["intacct"] == {"getAPISession": 1}
+    assert not [m for m in messages if m["type"] == "RECORD"]
+
+
 def test_expired_company_fails_check_with_intacct_text(sandbox, control):
     import logging
     control.set_fault("company_expired")
