@@ -17,6 +17,8 @@ from source_sage_gl.streams import STREAMS
 
 
 class SourceSageGl(AbstractSource):
+    _client: Optional[IntacctClient] = None  # the client of the last `streams()`: one session per run
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """As `AbstractSource.check`, but a FAILED status carries the message itself, not its quoted repr."""
         succeeded, message = self.check_connection(logger, config)
@@ -32,8 +34,6 @@ class SourceSageGl(AbstractSource):
             return False, error.message
         return True, None
 
-    _client: Optional[IntacctClient] = None
-
     @property
     def stop_sync_on_stream_failure(self) -> bool:
         """Stop the whole sync once Intacct has refused a sign-in: every later stream would need one too."""
@@ -44,6 +44,6 @@ class SourceSageGl(AbstractSource):
         intacct_config = IntacctConfig.from_mapping(config)
         client = self._client = IntacctClient(intacct_config, logging.getLogger("airbyte"))
         client.sign_in()
-        # Frozen once per sync: rows written while the sync runs cannot shift the offset pages.
+        # Frozen once per sync: the upper bound of every stream's window (rows written later go to the next sync).
         sync_started_at = datetime.now(timezone.utc).replace(microsecond=0)
         return [stream(client, intacct_config, sync_started_at) for stream in STREAMS]
