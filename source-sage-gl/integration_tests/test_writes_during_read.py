@@ -18,18 +18,19 @@ WRITTEN_DATASET = {**DATASET_OF_STREAM, "gl_details": "glentry", "deleted_record
 
 
 def _writes(control, dataset: str) -> list:
-    """(nth query of the stream's object, mutation): edits spread over the data before the first page of the
-    modified pass, then, before its second page, an insert, a delete and edits of the rows its first page read
-    (the edits that shift later rows onto pages already read under offset paging)."""
+    """(nth query of the stream's object, mutation): an insert before the first page of the modified pass; then,
+    before its second page, edits of the rows the first page read (which shift the later rows onto pages
+    already read under offset paging), edits spread over the rest, and a delete. Nothing before the second
+    page can shrink the window, so the second page is always asked, whatever the clock."""
     spec = DATASETS[dataset]
     rows = control.truth(dataset, rows=True)["rows"]
     share = max(1, len(rows) // 5)
     in_order = sorted((row for row in rows if row[spec.modified] is not None),
                       key=lambda row: (row[spec.modified], row[spec.primary_key]))
     first_read = [row[spec.primary_key] for row in in_order[:share]]
-    return [(2, {"dataset": dataset, "op": "update", "count": share}),
+    return [(2, {"dataset": dataset, "op": "insert", "count": 2}),  # GL lines come in balanced pairs
             (3, {"dataset": dataset, "op": "update", "ids": first_read}),
-            (3, {"dataset": dataset, "op": "insert", "count": 2}),  # GL lines come in balanced pairs
+            (3, {"dataset": dataset, "op": "update", "count": share}),
             (3, {"dataset": dataset, "op": "delete", "count": 1})]
 
 
