@@ -23,6 +23,7 @@ STREAMS = ["journal_entry_lines", "gl_details", "journal_entries", "departments"
 CHAINS = 3  # sync attempts killed one after the other, each resuming from the previous one's last STATE
 KILLS_PER_CHAIN = 7
 MAX_STATES_BEFORE_KILL = 14
+MAX_ATTEMPTS_PER_CHAIN = 10
 
 
 def run_until_state(tmp_path: Path, config: dict, state: dict, kill_after: int):
@@ -68,7 +69,7 @@ def test_sigkill_after_seeded_states_with_writes_then_resume_loses_no_row(sandbo
     config = sandbox_config(sandbox, page_size=10, lookback_minutes=0)  # no overlap to hide a gap
     rng = random.Random(20261201)
     kills = 0
-    for chain in range(CHAINS):
+    for _ in range(CHAINS):
         control.reset()
         # Writes spread over the chain's GLENTRY queries (counted across its attempts) and its departments reads.
         for nth in range(2, 40, 4):
@@ -80,13 +81,16 @@ def test_sigkill_after_seeded_states_with_writes_then_resume_loses_no_row(sandbo
         control.arm_trigger(vendor="intacct", operation="query:DEPARTMENT", nth=2,
                             mutation={"dataset": "department", "op": "update", "count": 2})
         state, deliveries = {}, []
-        for attempt in range(KILLS_PER_CHAIN + 1):
-            kill_after = rng.randint(1, MAX_STATES_BEFORE_KILL) if attempt < KILLS_PER_CHAIN else 0
-            killed, records, state = run_until_state(tmp_path, config, state, kill_after)
+        chain_kills = 0
+        for _ in range(MAX_ATTEMPTS_PER_CHAIN):  # an attempt that finishes before its kill point is a sync too
+            killed, records, state = run_until_state(tmp_path, config, state, rng.randint(1, MAX_STATES_BEFORE_KILL))
             deliveries.append(records)
-            kills += killed
-            if not killed:
+            chain_kills += killed
+            if chain_kills == KILLS_PER_CHAIN:
                 break
+        kills += chain_kills
+        killed, records, state = run_until_state(tmp_path, config, state, 0)  # the attempt that finishes
+        deliveries.append(records)
         fired = control.triggers()
         assert all(trigger["error"] is None for trigger in fired), fired
         control.clear_triggers()
