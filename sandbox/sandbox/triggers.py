@@ -12,7 +12,7 @@ order they were armed); `reset` and `DELETE /_sandbox/triggers` disarm them all.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from .mutations import OPS, MutationError

@@ -11,7 +11,7 @@ from airbyte_cdk.models import SyncMode
 from sandbox.schema import DATASETS
 
 from integration_tests.conftest import sandbox_config
-from integration_tests.test_sandbox_sync import DATASET_OF_STREAM, _final_states, _read, _records, _storage_form
+from integration_tests.test_sandbox_sync import DATASET_OF_STREAM, _final_states, _read, _storage_form
 
 # The dataset a stream's writes go to: GLDETAIL is a view over the lines, the audit trail grows by deletes.
 WRITTEN_DATASET = {**DATASET_OF_STREAM, "gl_details": "glentry", "deleted_records": "glentry"}
