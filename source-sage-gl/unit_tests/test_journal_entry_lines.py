@@ -171,6 +171,21 @@ class TestIncremental:
         assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [18]
         assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
 
+    def test_a_read_resumed_in_the_modified_pass_reads_the_created_pass_again_then_continues_after_the_key(self, gateway):
+        state = {STREAM: {"WHENMODIFIED": "2026-11-22T08:00:00Z",
+                          "after": {"pass": "modified", "cursor": "2026-11-22T08:00:00Z", "key": 40}}}
+        gateway.reply("query GLENTRY", _page(_line(41, "11/22/2026 00:00:00")))
+
+        output = read_streams(ConfigBuilder().with_lookback_minutes(0).build(), [STREAM], SyncMode.incremental, state)
+
+        lower = "11/22/2026 00:00:00"
+        created = gateway.queries("GLENTRY", created_pass=True)[0]  # rows created since may lack WHENMODIFIED
+        assert shape_of(created) == QueryRequestBuilder("GLENTRY").created_between(lower, UPPER).shape()
+        modified = gateway.queries("GLENTRY")[0]
+        assert shape_of(modified) == QueryRequestBuilder("GLENTRY").modified_between(lower, UPPER).after(lower, 40).shape()
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [41]
+        assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
+
     def test_future_state_reads_nothing_new_and_keeps_its_cursor(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2099-01-01T00:00:00Z"}}
         gateway.reply("query GLENTRY", empty_page())
