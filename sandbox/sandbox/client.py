@@ -86,5 +86,20 @@ class SandboxControl:
                    "value": value, "copy_of": copy_of, "datatype": datatype}
         return self._call("POST", "schema", json={k: v for k, v in payload.items() if v is not None})
 
+    def arm_trigger(self, *, nth: int, mutation: dict, vendor: str | None = None, operation: str | None = None,
+                    path: str | None = None) -> dict:
+        """Fire `mutation` (the arguments of `mutate`, e.g. `{"dataset": "glentry", "op": "update", "count": 3}`)
+        inside the server when the `nth` request matching `vendor` + `operation` (e.g. "intacct",
+        "query:GLENTRY") or `path` arrives, before it is answered. Returns the trigger as armed."""
+        on = {"path": path} if path is not None else {"vendor": vendor, "operation": operation}
+        return self._call("POST", "triggers", json={"on": on, "nth": nth, "mutation": mutation})["trigger"]
+
+    def triggers(self) -> list[dict]:
+        """Every armed trigger: how many matching requests it has seen, whether it fired, the ids it touched."""
+        return self._call("GET", "triggers")["triggers"]
+
+    def clear_triggers(self) -> list[dict]:
+        return self._call("DELETE", "triggers")["triggers"]
+
     def truth(self, dataset: str, rows: bool = False) -> dict:
         return self._call("GET", f"truth/{dataset}", params={"rows": 1} if rows else None)

@@ -1,5 +1,5 @@
 """The `/_sandbox/` control endpoints (never part of any vendor API): reset, mutate, faults, requests, truth,
-settings, schema.
+settings, schema, triggers.
 
 JSON in, JSON out; a bad request gets a 400 (404 for an unknown route or dataset) with
 `{"error": "<what is wrong>"}` and changes nothing. The routes are documented in the sandbox README.
@@ -16,10 +16,12 @@ from .mutations import MutationError
 from .routing import Emulator, Request, Response
 from .schema import DATASETS
 from .store import Store
+from .triggers import TriggerError
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
 FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes", "location"}
 SETTINGS_KEYS = {"harvest_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset"}
+TRIGGER_KEYS = {"on", "nth", "mutation"}
 
 
 class ControlError(Exception):
@@ -45,6 +47,9 @@ class Control:
             ("DELETE", "faults"): self.clear_faults,
             ("GET", "requests"): self.get_requests,
             ("DELETE", "requests"): self.clear_requests,
+            ("GET", "triggers"): self.get_triggers,
+            ("POST", "triggers"): self.arm_trigger,
+            ("DELETE", "triggers"): self.clear_triggers,
             ("GET", "truth"): self.truth,
             ("GET", "settings"): self.get_settings,
             ("POST", "settings"): self.set_settings,
@@ -63,7 +68,7 @@ class Control:
             return Response.json(handler(request, argument) if route in ("truth", "schema") else handler(request))
         except ControlError as error:
             return Response.json({"error": str(error)}, error.status)
-        except (MutationError, FaultError, SchemaChangeError) as error:
+        except (MutationError, FaultError, SchemaChangeError, TriggerError) as error:
             return Response.json({"error": str(error)}, 400)
 
     @staticmethod
@@ -119,6 +124,21 @@ class Control:
     def clear_requests(self, request: Request) -> dict:
         self.store.requests.clear()
         return self.store.requests.snapshot()
+
+    def get_triggers(self, request: Request) -> dict:
+        return self.store.triggers.snapshot()
+
+    def arm_trigger(self, request: Request) -> dict:
+        """Arm a mutation to fire when the Nth matching vendor request arrives (see triggers.py)."""
+        payload = self.body(request, TRIGGER_KEYS)
+        missing = sorted(TRIGGER_KEYS - payload.keys())
+        if missing:
+            raise ControlError(400, f"a trigger needs {', '.join(missing)}")
+        return {"trigger": self.store.triggers.arm(payload["on"], payload["nth"], payload["mutation"])}
+
+    def clear_triggers(self, request: Request) -> dict:
+        self.store.triggers.clear()
+        return self.store.triggers.snapshot()
 
     def _configurable(self) -> list:
         """Emulators with settings that can change while serving (`settings()` / `apply_settings(dict)`)."""

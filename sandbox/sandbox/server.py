@@ -125,6 +125,7 @@ class SandboxServer:
         if emulator is None:
             return Response.json({"error": f"nothing is served at {request.path}"}, 404)
         self.store.requests.count_path(request.path)
+        self.store.triggers.observe(path=request.path)
         slow = self.faults.take("slow", request.path)
         if slow:
             self.faults.delay(slow.seconds)

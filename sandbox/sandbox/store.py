@@ -30,6 +30,7 @@ from typing import Iterator
 
 from . import company, mutations
 from .schema import DATASETS
+from .triggers import Triggers
 
 # Seeded timestamps end here; `now()` never goes below it, so a mutation always sorts after seeded data.
 SEEDED_UNTIL = "2026-11-01T00:00:00Z"
@@ -88,6 +89,7 @@ class Store:
         self._last_now = SEEDED_UNTIL
         self._version = 0
         self.requests = RequestCounts()
+        self.triggers = Triggers(self.mutate)
 
     # -- connections ---------------------------------------------------------------------------------------
     @contextmanager
@@ -141,7 +143,7 @@ class Store:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to the seeded data (request counts are zeroed too)."""
+        """Back to the seeded data (request counts are zeroed and triggers disarmed too)."""
         with self._write_lock:
             with self._lock:
                 old = self._generation
@@ -156,6 +158,7 @@ class Store:
             if old_unused:
                 self._remove_generation(old)
             self.requests.clear()
+        self.triggers.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -193,8 +196,11 @@ class Store:
             return self._last_now
 
     def count_request(self, vendor: str, key: str) -> None:
-        """Count one vendor operation, e.g. ("intacct", "query:GLENTRY"); see `GET /_sandbox/requests`."""
+        """Count one vendor operation, e.g. ("intacct", "query:GLENTRY"); see `GET /_sandbox/requests`.
+
+        Triggers armed on that operation fire here, before the emulator answers the request."""
         self.requests.count(vendor, key)
+        self.triggers.observe(vendor=vendor, operation=key)
 
     def mutate(self, dataset: str, op: str, *, rows: list[dict] | None = None, ids: list | None = None,
                count: int | None = None, changes: dict | None = None) -> list:

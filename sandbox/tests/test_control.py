@@ -130,3 +130,71 @@ def test_bad_control_requests_get_clear_errors(sandbox, call, status, message):
         call(sandbox.control)
     assert error.value.status == status
     assert sandbox.control.truth("customer") == before
+
+
+def _intacct_query(sandbox, object_name: str) -> int:
+    """One `query` of `object_name` signed in with the sandbox's credentials; returns its totalcount."""
+    from lxml import etree
+
+    credentials = sandbox.credentials["intacct"]
+    body = (f"<request><control><senderid>{credentials['sender_id']}</senderid>"
+            f"<password>{credentials['sender_password']}</password><controlid>c</controlid><uniqueid>false</uniqueid>"
+            f"<dtdversion>3.0</dtdversion></control><operation><authentication><login>"
+            f"<userid>{credentials['user_id']}</userid><companyid>{credentials['company_id']}</companyid>"
+            f"<password>{credentials['user_password']}</password></login></authentication><content>"
+            f"<function controlid='f'><query><object>{object_name}</object><select><field>RECORDNO</field></select>"
+            f"<pagesize>1</pagesize></query></function></content></operation></request>")
+    response = requests.post(credentials["endpoint_url"], data=body.encode(), timeout=30)
+    return int(etree.fromstring(response.content).find(".//data").get("totalcount"))
+
+
+def test_a_trigger_fires_its_mutation_on_the_nth_matching_request_before_answering_it(sandbox):
+    control = sandbox.control
+    before = control.truth("department")["count"]
+    control.arm_trigger(vendor="intacct", operation="query:DEPARTMENT", nth=3,
+                        mutation={"dataset": "department", "op": "insert", "count": 2})
+    control.arm_trigger(vendor="intacct", operation="query:DEPARTMENT", nth=3,
+                        mutation={"dataset": "department", "op": "delete", "count": 1})
+
+    seen = [_intacct_query(sandbox, "DEPARTMENT"), _intacct_query(sandbox, "GLACCOUNT"),
+            _intacct_query(sandbox, "DEPARTMENT"), _intacct_query(sandbox, "DEPARTMENT")]
+
+    assert [seen[0], seen[2], seen[3]] == [before, before, before + 1]  # the 3rd answer already sees both writes
+    inserted, deleted = control.triggers()
+    assert inserted["fired"] and inserted["seen"] == 3 and len(inserted["ids"]) == 2 and inserted["error"] is None
+    assert deleted["fired"] and len(deleted["ids"]) == 1
+    assert _intacct_query(sandbox, "DEPARTMENT") == before + 1  # each fires once
+    assert control.truth("department")["count"] == before + 1
+
+
+def test_a_path_trigger_suits_every_emulator_and_reset_disarms(sandbox):
+    control = sandbox.control
+    before = control.truth("generic_entries")["count"]
+    control.arm_trigger(path="/v1/entries", nth=2, mutation={"dataset": "generic_entries", "op": "insert", "count": 1})
+    url = sandbox.info["generic"] + "/entries"
+
+    requests.get(url, headers=generic_headers(sandbox), timeout=30)
+    assert control.truth("generic_entries")["count"] == before
+    requests.get(url, headers=generic_headers(sandbox), timeout=30)
+    assert control.truth("generic_entries")["count"] == before + 1
+
+    control.arm_trigger(path="/v1/entries", nth=1, mutation={"dataset": "generic_entries", "op": "insert", "count": 1})
+    control.reset()
+    assert control.triggers() == []
+    requests.get(url, headers=generic_headers(sandbox), timeout=30)
+    assert control.truth("generic_entries")["count"] == before
+
+
+@pytest.mark.parametrize("payload, named", [
+    ({"on": {"vendor": "intacct"}, "nth": 1, "mutation": {"dataset": "glentry", "op": "update", "count": 1}}, "operation"),
+    ({"on": {"path": "v1/entries"}, "nth": 1, "mutation": {"dataset": "glentry", "op": "update", "count": 1}}, "path"),
+    ({"on": {"path": "/v1/entries"}, "nth": 0, "mutation": {"dataset": "glentry", "op": "update", "count": 1}}, "nth"),
+    ({"on": {"path": "/v1/entries"}, "nth": 1, "mutation": {"dataset": "nope", "op": "update"}}, "dataset"),
+    ({"on": {"path": "/v1/entries"}, "nth": 1, "mutation": {"dataset": "glentry", "op": "upsert"}}, "op"),
+    ({"on": {"path": "/v1/entries"}, "mutation": {"dataset": "glentry", "op": "update"}}, "nth"),
+])
+def test_a_malformed_trigger_is_a_400_that_arms_nothing(sandbox, payload, named):
+    response = requests.post(f"{sandbox.base_url}/_sandbox/triggers", json=payload, timeout=30)
+
+    assert response.status_code == 400 and named in response.json()["error"]
+    assert sandbox.control.triggers() == []

@@ -2,6 +2,7 @@
 balanced journal entries, session expiry, faults, permissions and entity scoping."""
 
 import hashlib
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -188,6 +189,28 @@ def test_wrong_password_fails_check_with_intacct_text(sandbox):
     assert status.status.name == "FAILED" and "Sign-in information is incorrect" in status.message
 
 
+def test_wrong_password_read_signs_in_once_prints_one_trace_and_exits_non_zero(sandbox, control, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from integration_tests.conftest import CONNECTOR_ROOT
+
+    (tmp_path / "config.json").write_text(json.dumps(sandbox_config(sandbox, user_password="wrong-password")))
+    command = [sys.executable, "main.py", "read", "--config", str(tmp_path / "config.json"),
+               "--catalog", str(CONNECTOR_ROOT / "integration_tests" / "configured_catalog.json")]
+
+    result = subprocess.run(command, cwd=CONNECTOR_ROOT, capture_output=True, text=True, timeout=300)
+
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    traces = [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
+    assert result.returncode != 0
+    assert len(traces) == 1 and traces[0]["failure_type"] == "config_error"
+    assert "Sign-in information is incorrect" in traces[0]["message"]
+    assert control.requests()["intacct"] == {"getAPISession": 1}
+    assert not [m for m in messages if m["type"] == "RECORD"]
+
+
 def test_expired_company_fails_check_with_intacct_text(sandbox, control):
     import logging
     control.set_fault("company_expired")
@@ -258,14 +281,21 @@ def test_a_sync_interrupted_after_any_page_loses_no_row(sandbox, control, user_f
         assert read_before | {r["RECORDNO"] for r in _records(resumed, "journal_entry_lines")} == emitted, state
 
 
-def test_progress_is_logged_at_info_once_per_page(sandbox, control):
+def test_progress_is_logged_at_info_once_per_page_with_a_summary_per_stream(sandbox, control):
     output = _read(sandbox_config(sandbox, page_size=25), ["journal_entry_lines"])
 
-    progress = [m.log.message for m in output.logs
-                if m.log.level.name == "INFO" and m.log.message.startswith("journal_entry_lines: read ")]
+    line = re.compile(r"^journal_entry_lines: (created|modified) pass, page (\d+): (\d+) rows, (\d+) rows of this "
+                      r"pass so far(?:, (\d+) still to read)?; (\d+) rows of the stream so far\.$")
+    info = [m.log.message for m in output.logs if m.log.level.name == "INFO"]
+    progress = [match.groups() for match in map(line.match, info) if match]
     assert len(progress) == control.requests()["intacct"]["query:GLENTRY"]  # one line per page, both passes
-    assert all(" GLENTRY rows at offset " in line and " of " in line and "rows so far" in line for line in progress)
-    assert progress[-1].endswith(f"; {control.truth('glentry')['count']} rows so far.")
+    total = control.truth("glentry")["count"]
+    for query_pass, page, rows, pass_rows, remaining, stream_rows in progress:
+        assert int(rows) <= 25 and int(pass_rows) <= int(stream_rows) <= total
+        assert remaining is None or int(pass_rows) + int(remaining) <= total  # a total never below what was read
+    assert progress[-1][-1] == str(total)
+    [summary] = [message for message in info if message.startswith("journal_entry_lines: done, ")]
+    assert summary.startswith(f"journal_entry_lines: done, {total} rows in {len(progress)} pages (created pass ")
 
 
 def test_no_secret_reaches_a_log_or_an_error(sandbox, control):

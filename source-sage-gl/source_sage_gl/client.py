@@ -69,21 +69,35 @@ class IntacctSessionAuth(requests.auth.AuthBase):
     again before `sessiontimeout`, and exposes `refresh_and_set_access_token`, which the CDK's
     `HttpClient` calls when the error handler reports a rejected session (REFRESH_TOKEN_THEN_RETRY):
     the same page is then sent once more with the new session.
+
+    A refused sign-in (wrong password, unauthorized sender, expired company) is remembered and raised
+    again without another request: retrying it per stream cannot succeed and could lock the user out.
     """
 
     def __init__(self, sign_in: Callable[[], ApiSession], clock: Callable[[], datetime]):
         self._sign_in = sign_in
         self._now = clock
         self._session: Optional[ApiSession] = None
+        self.refusal: Optional[AirbyteTracedException] = None
 
     @property
     def session(self) -> ApiSession:
         if self._session is None or self._session.expired(self._now()):
-            self._session = self._sign_in()
+            self._session = self._open()
         return self._session
 
     def refresh_and_set_access_token(self) -> None:
-        self._session = self._sign_in()
+        self._session = self._open()
+
+    def _open(self) -> ApiSession:
+        if self.refusal is not None:
+            raise self.refusal
+        try:
+            return self._sign_in()
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error:
+                self.refusal = error
+            raise
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         session = self.session
@@ -154,6 +168,10 @@ class IntacctClient:
         self._logger.info(f"Opened a Sage Intacct API session (entity: {config.entity_id or 'top level'}, "
                           f"valid until {expires_at.isoformat() if expires_at else 'unknown'}).")
         return ApiSession(session_id.strip(), endpoint, expires_at)
+
+    def sign_in(self) -> None:
+        """Open the API session now (once per run); a refusal raises its config_error here."""
+        self.auth.session
 
     def _http(self, stream_name: str) -> HttpClient:
         """One CDK client per stream, so retries and rate-limit statuses are reported for that stream."""

@@ -21,6 +21,7 @@ class SourceSageGl(AbstractSource):
     def __init__(self):
         super().__init__()
         self._read_client: Optional[IntacctClient] = None  # the client of the read under way
+        self._client: Optional[IntacctClient] = None  # the client of the last `streams()`: one session per run
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """As `AbstractSource.check`, but a FAILED status carries the message itself, not its quoted repr."""
@@ -49,9 +50,16 @@ class SourceSageGl(AbstractSource):
         finally:
             self._read_client = None
 
+    @property
+    def stop_sync_on_stream_failure(self) -> bool:
+        """Stop the whole sync once Intacct has refused a sign-in: every later stream would need one too."""
+        return self._client is not None and self._client.auth.refusal is not None
+
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
+        """Sign in first: a refused sign-in ends discover or read once, with one config_error, before any stream."""
         intacct_config = IntacctConfig.from_mapping(config)
-        client = self._read_client or IntacctClient(intacct_config, logging.getLogger("airbyte"))
-        # Frozen once per sync: rows written while the sync runs cannot shift the offset pages.
+        client = self._client = self._read_client or IntacctClient(intacct_config, logging.getLogger("airbyte"))
+        client.sign_in()
+        # Frozen once per sync: the upper bound of every stream's window (rows written later go to the next sync).
         sync_started_at = datetime.now(timezone.utc).replace(microsecond=0)
         return [stream(client, intacct_config, sync_started_at) for stream in STREAMS]

@@ -1,4 +1,4 @@
-"""The streams: one Intacct object each, read with `query` in offset pages over a frozen time window.
+"""The streams: one Intacct object each, read with `query` in keyset pages over a frozen time window.
 
 Every stream reads the window `[max(start_date, cursor − lookback), sync start]`:
 1. the *created* pass: rows whose `WHENMODIFIED` is empty, found by `WHENCREATED` inside the window
@@ -7,11 +7,13 @@ Every stream reads the window `[max(start_date, cursor − lookback), sync start
 The created pass runs first and never moves the cursor: once the modified pass has advanced it, a crash
 cannot leave rows of the created pass behind the next sync's window.
 
-Each page is one stream slice, so the CDK emits one STATE message after each page's records. The slice
-carries the window and the offset, built once from the state the read started with, so page 2 is asked
-with exactly the filter of page 1. The cursor advances to the last `WHENMODIFIED` of each page of the
-modified pass, and to the window's upper bound once both passes are complete: everything up to the
-sync start has then been read.
+Each page is one stream slice, so the CDK emits one STATE message after each page's records. A page asks
+for the rows after the last one read (`paging.py`): a row edited during the read leaves the window (its
+new `WHENMODIFIED` is after the sync start, so the next sync reads it) without moving any other row. The
+cursor advances to the last `WHENMODIFIED` of each page of the modified pass, and to the window's upper
+bound once both passes are complete: everything up to the sync start has then been read. Until a pass is
+complete, the state also holds its position (`after`), so a resumed read continues exactly after the last
+row it checkpointed; a state without one (as 0.1.x saved) starts the passes from the beginning.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from source_sage_gl.balances import AccountBalances
 from source_sage_gl.client import IntacctClient, QueryPage
 from source_sage_gl.config import IntacctConfig, parse_utc
 from source_sage_gl.schema_builder import StreamSchema
+from source_sage_gl.paging import PassProgress, Position, StreamProgress, after
 from source_sage_gl.values import RecordParser
 
 MODIFIED_PASS = "modified"
 CREATED_PASS = "created"
+AFTER = "after"  # the state key of the position inside an unfinished pass
 
 def _utc_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -53,7 +57,7 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         self._state: MutableMapping[str, Any] = {}
         self._schema: Optional[StreamSchema] = None
         self._page: Optional[QueryPage] = None
-        self._rows_read = 0
+        self._progress = StreamProgress(self.name, self.logger)
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -80,6 +84,9 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
     def _passes(self) -> List[str]:
         return [CREATED_PASS, MODIFIED_PASS] if self.created_field else [MODIFIED_PASS]
 
+    def _order_field(self, query_pass: str) -> str:
+        return self.cursor_field if query_pass == MODIFIED_PASS else self.created_field
+
     def _window(self, sync_mode: SyncMode, stream_state: Optional[Mapping[str, Any]]) -> tuple:
         lower = self._config.start_date
         saved = (stream_state or {}).get(self.cursor_field) if sync_mode == SyncMode.incremental else None
@@ -90,18 +97,26 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
     def stream_slices(self, *, sync_mode: SyncMode, cursor_field: Optional[List[str]] = None,
                       stream_state: Optional[Mapping[str, Any]] = None) -> Iterable[Optional[Mapping[str, Any]]]:
         lower, upper = self._window(sync_mode, stream_state)
-        self._rows_read = 0
+        saved_position = (stream_state or {}).get(AFTER) if sync_mode == SyncMode.incremental else None
+        self._progress = StreamProgress(self.name, self.logger)
         passes = self._passes()
         for query_pass in passes:
-            offset = 0
+            progress = PassProgress(self.name, self.object_name, query_pass, self._order_field(query_pass),
+                                    self.primary_key, Position.from_state(saved_position, query_pass), self.logger)
+            self._progress.passes.append(progress)
             while True:
                 self._page = None
-                yield {"pass": query_pass, "lower": _utc_text(lower), "upper": _utc_text(upper), "offset": offset,
+                position = progress.position
+                yield {"pass": query_pass, "lower": _utc_text(lower), "upper": _utc_text(upper),
+                       "after": position.as_state(query_pass) if position else None,
                        "last": query_pass == passes[-1]}
-                page = self._page  # set by read_records for the slice just yielded
-                if page is None or page.num_remaining <= 0 or page.count == 0:
+                if self._page is None or self._page_ends_pass(self._page):  # set by read_records for that slice
                     break
-                offset = page.offset + page.count
+        self._progress.summary()
+
+    def _page_ends_pass(self, page: QueryPage) -> bool:
+        """An empty or short page, or nothing remaining: no row after the last one read matched the filter."""
+        return page.count == 0 or page.num_remaining <= 0 or len(page.records) < self._config.page_size
 
     # ------------------------------------------------------------ one page
 
@@ -109,7 +124,7 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         clock = self._client.clock
         lower = clock.to_wire(parse_utc(stream_slice["lower"], what="lower bound"))
         upper = clock.to_wire(parse_utc(stream_slice["upper"], what="upper bound"))
-        window_field = self.cursor_field if stream_slice["pass"] == MODIFIED_PASS else self.created_field
+        window_field = self._order_field(stream_slice["pass"])
         conditions = [
             xml.compare("greaterthanorequalto", window_field, lower),
             xml.compare("lessthanorequalto", window_field, upper),
@@ -117,6 +132,9 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         ]
         if stream_slice["pass"] == CREATED_PASS:
             conditions.insert(0, xml.is_null(self.cursor_field))
+        position = Position.from_state(stream_slice["after"], stream_slice["pass"])
+        if position is not None:
+            conditions.append(after(position, window_field, self.primary_key, clock.to_wire))
         return xml.all_of(*conditions)
 
     def extra_conditions(self) -> List:
@@ -126,31 +144,32 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
                      stream_slice: Optional[Mapping[str, Any]] = None,
                      stream_state: Optional[Mapping[str, Any]] = None) -> Iterable[Mapping[str, Any]]:
         schema = self.stream_schema()
-        order_field = self.cursor_field if stream_slice["pass"] == MODIFIED_PASS else self.created_field
         page = self._client.query(
-            self.object_name, schema.selected, self._condition(stream_slice), [order_field, self.primary_key],
-            stream_slice["offset"], RecordParser(schema.json_schema["properties"], self._client.clock),
+            self.object_name, schema.selected, self._condition(stream_slice),
+            [self._order_field(stream_slice["pass"]), self.primary_key], 0,
+            RecordParser(schema.json_schema["properties"], self._client.clock),
             stream_name=self.name, required=schema.baseline,
         )
+        progress = self._progress.passes[-1]
+        rows_before = self._progress.rows
+        last = progress.accept(page.records, page.num_remaining, rows_before)
         self._page = page
-        self._rows_read += len(page.records)
-        self.logger.info(
-            f"{self.name}: read {page.count} {self.object_name} rows at offset {page.offset} of "
-            f"{page.total_count} ({stream_slice['pass']} pass, {page.num_remaining} remaining); "
-            f"{self._rows_read} rows so far."
-        )
         yield from page.records
-        self._advance_cursor(stream_slice, page)
+        self._checkpoint(stream_slice, page, last)
 
-    def _advance_cursor(self, stream_slice: Mapping[str, Any], page: QueryPage) -> None:
+    def _checkpoint(self, stream_slice: Mapping[str, Any], page: QueryPage, last: Optional[Position]) -> None:
+        """The state after this page: the cursor, and where the pass stands until it is complete."""
         current = self._state.get(self.cursor_field)
         candidates = [current] if current else []
         if stream_slice["pass"] == MODIFIED_PASS and page.records and page.records[-1].get(self.cursor_field):
             candidates.append(page.records[-1][self.cursor_field])
-        if stream_slice["last"] and page.num_remaining <= 0:
+        pass_complete = self._page_ends_pass(page)
+        if stream_slice["last"] and pass_complete:
             candidates.append(stream_slice["upper"])
-        if candidates:
-            self._state = {self.cursor_field: max(candidates)}
+        state = {self.cursor_field: max(candidates)} if candidates else {}
+        if not pass_complete and last is not None:
+            state[AFTER] = last.as_state(stream_slice["pass"])
+        self._state = state
 
 
 class GlAccounts(IntacctStream):

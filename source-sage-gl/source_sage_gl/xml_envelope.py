@@ -138,6 +138,10 @@ def all_of(*conditions: etree._Element) -> etree._Element:
     return conditions[0] if len(conditions) == 1 else getattr(E, "and")(*conditions)
 
 
+def any_of(*conditions: etree._Element) -> etree._Element:
+    return conditions[0] if len(conditions) == 1 else getattr(E, "or")(*conditions)
+
+
 def compare(operator: str, field_name: str, value: str) -> etree._Element:
     return getattr(E, operator)(E.field(field_name), E.value(value))
 

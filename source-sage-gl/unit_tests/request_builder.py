@@ -93,8 +93,12 @@ class QueryRequestBuilder:
         self._order_by = [created, self._primary_key]
         return self
 
-    def with_offset(self, offset: int) -> "QueryRequestBuilder":
-        self._offset = offset
+    def after(self, order_value: str, key) -> "QueryRequestBuilder":
+        """The keyset condition of a page after the row (`order_value` in wire format, its primary key)."""
+        order_field = self._order_by[0]
+        keyset = (f"or(greaterthan({order_field}, {order_value}), and(equalto({order_field}, {order_value}), "
+                  f"greaterthan({self._primary_key}, {key})))")
+        self._filter = f"{self._filter[:-1]}, {keyset})"
         return self
 
     def with_page_size(self, page_size: int) -> "QueryRequestBuilder":

@@ -204,7 +204,7 @@ class TestSessions:
         assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2]
         queries = gateway.queries("GLENTRY")
         assert [(q.offset, q.session_id) for q in queries[:3]] == [
-            (0, "fake-session-1"), (1, "fake-session-1"), (1, "fake-session-2")]
+            (0, "fake-session-1"), (0, "fake-session-1"), (0, "fake-session-2")]
         assert gateway.count("getAPISession") == 2
         assert queries[1].filter == queries[2].filter
 

@@ -55,22 +55,30 @@ class TestFullRefresh:
         assert shape_of(created[0]) == QueryRequestBuilder("GLENTRY").created_between(START, UPPER).shape()
         assert gateway.sent.index(created[0]) < gateway.sent.index(sent[0])  # before the cursor can move
 
-    def test_several_pages_follow_numremaining_with_the_same_filter_and_one_state_per_page(self, gateway):
+    def test_several_pages_continue_after_the_last_key_read_with_one_state_per_page(self, gateway):
         config = ConfigBuilder().with_page_size(2).build()
         gateway.reply("query GLENTRY", _page(_line(1, "04/01/2026 10:00:00"), _line(2, "04/02/2026 10:00:00"), total=5))
-        gateway.reply("query GLENTRY", _page(_line(3, "04/03/2026 10:00:00"), _line(4, "04/04/2026 10:00:00"), total=5, offset=2))
-        gateway.reply("query GLENTRY", _page(_line(5, "04/05/2026 10:00:00"), total=5, offset=4))
+        gateway.reply("query GLENTRY", _page(_line(3, "04/03/2026 10:00:00"), _line(4, "04/04/2026 10:00:00"), total=3))
+        gateway.reply("query GLENTRY", _page(_line(5, "04/05/2026 10:00:00"), total=1))
 
         output = read_streams(config, [STREAM])
 
         assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2, 3, 4, 5]
-        expected = QueryRequestBuilder("GLENTRY").with_page_size(2).modified_between(START, UPPER)
+        window = QueryRequestBuilder("GLENTRY").with_page_size(2).modified_between
         sent = gateway.queries("GLENTRY")
-        assert [shape_of(s) for s in sent[:3]] == [expected.with_offset(o).shape() for o in (0, 2, 4)]
+        assert [shape_of(s) for s in sent] == [  # always offset 0: each page starts after the last row read
+            window(START, UPPER).shape(),
+            window(START, UPPER).after("04/02/2026 10:00:00", 2).shape(),
+            window(START, UPPER).after("04/04/2026 10:00:00", 4).shape(),
+        ]
         assert message_kinds(output, STREAM) == ["STATE", "RECORD", "RECORD", "STATE", "RECORD", "RECORD", "STATE",
                                                  "RECORD", "STATE"]
-        assert [s.get("WHENMODIFIED") for s in states_of(output, STREAM)] == [
-            None, "2026-04-02T18:00:00Z", "2026-04-04T18:00:00Z", NOW]
+        assert states_of(output, STREAM)[1:] == [
+            {"WHENMODIFIED": "2026-04-02T18:00:00Z",
+             "after": {"pass": "modified", "cursor": "2026-04-02T18:00:00Z", "key": 2}},
+            {"WHENMODIFIED": "2026-04-04T18:00:00Z",
+             "after": {"pass": "modified", "cursor": "2026-04-04T18:00:00Z", "key": 4}},
+            {"WHENMODIFIED": NOW}]
 
     def test_single_record_page(self, gateway):
         gateway.reply("query GLENTRY", _page(_line(7)))
@@ -129,19 +137,54 @@ class TestIncremental:
         assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2]
         assert states_of(output, STREAM)[0] == {"WHENMODIFIED": "2026-11-24T12:00:00Z"}
 
-    def test_page_two_uses_the_filter_of_the_state_the_read_started_with(self, gateway):
+    def test_page_two_uses_the_window_of_the_state_the_read_started_with(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2026-11-20T10:00:00Z"}}
         config = ConfigBuilder().with_page_size(1).with_lookback_minutes(0).build()
         gateway.reply("query GLENTRY", _page(_line(1, "11/23/2026 00:00:00"), total=2))
-        gateway.reply("query GLENTRY", _page(_line(2, "11/24/2026 00:00:00"), total=2, offset=1))
+        gateway.reply("query GLENTRY", _page(_line(2, "11/24/2026 00:00:00"), total=1))
 
         output = read_streams(config, [STREAM], SyncMode.incremental, state)
 
         page_two = gateway.queries("GLENTRY")[1]
-        assert page_two.offset == 1
+        assert page_two.offset == 0
         assert page_two.filter == ("and(greaterthanorequalto(WHENMODIFIED, 11/20/2026 02:00:00), "
-                                   "lessthanorequalto(WHENMODIFIED, 11/25/2026 04:00:00))")
-        assert states_of(output, STREAM)[1] == {"WHENMODIFIED": "2026-11-23T08:00:00Z"}
+                                   "lessthanorequalto(WHENMODIFIED, 11/25/2026 04:00:00), "
+                                   "or(greaterthan(WHENMODIFIED, 11/23/2026 00:00:00), "
+                                   "and(equalto(WHENMODIFIED, 11/23/2026 00:00:00), greaterthan(RECORDNO, 1))))")
+        assert states_of(output, STREAM)[1]["WHENMODIFIED"] == "2026-11-23T08:00:00Z"
+
+    def test_a_resumed_read_continues_exactly_after_the_saved_position(self, gateway):
+        state = {STREAM: {"WHENMODIFIED": "2026-11-20T10:00:00Z",
+                          "after": {"pass": "created", "cursor": "2026-11-21T08:00:00Z", "key": 17}}}
+        config = ConfigBuilder().with_lookback_minutes(0).build()
+        gateway.reply("query GLENTRY created", _page(_line(18, None, WHENCREATED="11/21/2026 00:00:00")))
+        gateway.reply("query GLENTRY", empty_page())
+
+        output = read_streams(config, [STREAM], SyncMode.incremental, state)
+
+        lower = "11/20/2026 02:00:00"
+        created = gateway.queries("GLENTRY", created_pass=True)[0]
+        assert shape_of(created) == QueryRequestBuilder("GLENTRY").created_between(lower, UPPER).after(
+            "11/21/2026 00:00:00", 17).shape()
+        modified = gateway.queries("GLENTRY")[0]  # the modified pass had not started: from its beginning
+        assert shape_of(modified) == QueryRequestBuilder("GLENTRY").modified_between(lower, UPPER).shape()
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [18]
+        assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
+
+    def test_a_read_resumed_in_the_modified_pass_reads_the_created_pass_again_then_continues_after_the_key(self, gateway):
+        state = {STREAM: {"WHENMODIFIED": "2026-11-22T08:00:00Z",
+                          "after": {"pass": "modified", "cursor": "2026-11-22T08:00:00Z", "key": 40}}}
+        gateway.reply("query GLENTRY", _page(_line(41, "11/22/2026 00:00:00")))
+
+        output = read_streams(ConfigBuilder().with_lookback_minutes(0).build(), [STREAM], SyncMode.incremental, state)
+
+        lower = "11/22/2026 00:00:00"
+        created = gateway.queries("GLENTRY", created_pass=True)[0]  # rows created since may lack WHENMODIFIED
+        assert shape_of(created) == QueryRequestBuilder("GLENTRY").created_between(lower, UPPER).shape()
+        modified = gateway.queries("GLENTRY")[0]
+        assert shape_of(modified) == QueryRequestBuilder("GLENTRY").modified_between(lower, UPPER).after(lower, 40).shape()
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [41]
+        assert states_of(output, STREAM)[-1] == {"WHENMODIFIED": NOW}
 
     def test_future_state_reads_nothing_new_and_keeps_its_cursor(self, gateway):
         state = {STREAM: {"WHENMODIFIED": "2099-01-01T00:00:00Z"}}

@@ -117,6 +117,9 @@ class IntacctEmulator:
             return self._gateway_failure(failure)
         except errors.ControlFailure as failure:
             return Response.xml(envelope.control_failure_body(None, failure))
+        for function in gateway_request.functions:  # counted before any check: refused sign-ins count too
+            if function.name == "getAPISession":
+                self.store.count_request(VENDOR, "getAPISession")
         control = gateway_request.control
         if (control.senderid, control.password) != (self.credentials.sender_id, self.credentials.sender_password):
             return Response.xml(envelope.control_failure_body(control, errors.bad_sender()))
@@ -188,7 +191,6 @@ class IntacctEmulator:
             return None, failure
 
     def _get_api_session(self, function: Function, context: _Context) -> Data:
-        self.store.count_request(VENDOR, "getAPISession")
         entity_id = text(function.body, "locationid")
         if entity_id and entity_id != context.session.locationid:
             try:

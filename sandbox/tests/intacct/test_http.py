@@ -55,6 +55,15 @@ def test_login_then_query_over_http_and_the_calls_are_counted(sb):
     assert counts["by_path"]["/ia/xml/xmlgw.phtml"] == 2
 
 
+def test_a_refused_sign_in_is_counted_too(sb):
+    credentials = {**sb.credentials["intacct"], "user_password": "wrong"}
+
+    response = post(credentials["endpoint_url"], credentials, "<getAPISession/>")
+
+    assert etree.fromstring(response.content).findtext("operation/authentication/status") == "failure"
+    assert sb.control.requests()["intacct"] == {"getAPISession": 1}
+
+
 def test_rate_limit_fault_answers_429_with_gw_0010(sb):
     sb.control.set_fault("rate_limit", count=1, paths=["/ia/xml"])
     credentials = sb.credentials["intacct"]
