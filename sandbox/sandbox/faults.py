@@ -3,7 +3,7 @@
 A fault has a kind (`KINDS`), and fires for a request when its path starts with one of the fault's `paths`
 (default: every vendor path), a seeded random draw falls under its `rate`, and its `count` (if any) is not
 used up. The server applies the generic kinds around every vendor request (`status`, `rate_limit`, `slow`,
-`truncated`); the emulators consult the vendor-specific kinds (Intacct's `expired_session`,
+`truncated`, `malformed_value`); the emulators consult the vendor-specific kinds (Intacct's `expired_session`,
 `permission_denied` and `company_expired`) themselves, e.g. the Intacct emulator::
 
     if self.faults.take("expired_session", request.path):
@@ -20,7 +20,8 @@ import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 
-KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired")
+KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired",
+         "malformed_value")
 DEFAULT_STATUS = 503
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 
@@ -37,6 +38,8 @@ class Fault:
     paths: tuple[str, ...] | None = None  # path prefixes; None: every vendor path
     status: int | None = None  # `status`: the HTTP status to answer (default 503)
     seconds: float | None = None  # `slow`: the delay; `rate_limit`: the Retry-After value (default 1)
+    field: str | None = None  # `malformed_value`: the field of an answer to rewrite
+    value: str | None = None  # `malformed_value`: the raw wire text written in its place (see malformed.py)
 
     def matches(self, path: str) -> bool:
         return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
@@ -48,7 +51,7 @@ class Fault:
 
 
 def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=None, status: int | None = None,
-               seconds: float | None = None) -> Fault:
+               seconds: float | None = None, field: str | None = None, value: str | None = None) -> Fault:
     """Validate the settings of a fault switch; raises `FaultError` naming the bad setting."""
     if kind not in KINDS:
         raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -70,11 +73,19 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
             raise FaultError("'seconds' only applies to the 'slow' and 'rate_limit' faults")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600:
             raise FaultError(f"fault seconds must be a number between 0 and 600, got {seconds!r}")
+    if (field is not None or value is not None) and kind != "malformed_value":
+        raise FaultError("'field' and 'value' only apply to the 'malformed_value' fault")
+    if kind == "malformed_value":
+        if not isinstance(field, str) or not field.strip():
+            raise FaultError(f"the 'malformed_value' fault needs 'field' (a field name), got {field!r}")
+        if not isinstance(value, str):
+            raise FaultError(f"the 'malformed_value' fault needs 'value' (the raw wire text, e.g. \"NaN\" or "
+                             f"\"null\"), got {value!r}")
     if kind == "slow" and seconds is None:
         raise FaultError("the 'slow' fault needs 'seconds'")
     if kind == "status" and status is None:
         status = DEFAULT_STATUS
-    return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds))
+    return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds), field, value)
 
 
 class Faults:
@@ -101,6 +112,12 @@ class Faults:
             self._active.clear()
             self._fired.clear()
             self._random = random.Random(self._seed)
+
+    def peek(self, kind: str, path: str) -> Fault | None:
+        """The fault of `kind` switched on for `path`, without drawing or consuming a firing."""
+        with self._lock:
+            fault = self._active.get(kind)
+            return fault if fault is not None and fault.matches(path) else None
 
     def take(self, kind: str, path: str) -> Fault | None:
         """The fault of `kind` if it fires for a request to `path` (consuming one of its `count`), else None."""

@@ -3,7 +3,8 @@
 Each request becomes a `routing.Request` and goes to the emulator whose prefix starts its path (404
 otherwise). Around the emulator the server applies the generic faults (`faults.py`): `slow` holds the
 request first, `status` and `rate_limit` answer in the emulator's place (with its own error body when it
-has a `fault_response(kind, status)` method), and `truncated` cuts the emulator's body in half.
+has a `fault_response(kind, status)` method), `malformed_value` rewrites one field of the emulator's answer
+(`malformed.py`), and `truncated` cuts the emulator's body in half.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .harvest import HarvestEmulator
 from .intacct import ENDPOINT as INTACCT_ENDPOINT
 from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
+from .malformed import inject as inject_malformed
 from .routing import Emulator, Request, Response
 from .store import Store
 
@@ -122,9 +124,20 @@ class SandboxServer:
         except Exception:  # an emulator bug must show as a 500, not a dropped connection
             logger.exception("emulator %s failed on %s %s", type(emulator).__name__, request.method, request.path)
             response = Response.json({"error": "internal sandbox error"}, 500)
+        response = self.malformed(request, response)
         if self.faults.take("truncated", request.path):
             response = Response(response.status, response.body[: len(response.body) // 2], dict(response.headers))
         return response
+
+    def malformed(self, request: Request, response: Response) -> Response:
+        """The `malformed_value` fault: a successful answer that holds the field, with its value rewritten."""
+        fault = self.faults.peek("malformed_value", request.path)
+        if fault is None or response.status != 200:
+            return response
+        body = inject_malformed(response.body, response.headers.get("Content-Type", ""), fault.field, fault.value)
+        if body is None or not self.faults.take("malformed_value", request.path):
+            return response
+        return Response(response.status, body, dict(response.headers))
 
     @staticmethod
     def fault_response(emulator: Emulator, kind: str, status: int) -> Response:

@@ -180,10 +180,12 @@ class IntacctClient:
         data = result.data
         if data is None:
             raise _system_error(f"Sage Intacct answered query {object_name} without <data>.")
+        elements = [element for element in data if isinstance(element.tag, str)]
         try:
-            records = [parser.parse(element) for element in data if isinstance(element.tag, str)]
+            records = [parser.parse(element, position) for position, element in enumerate(elements, start=1)]
         except IntacctValueError as error:
-            raise _system_error(f"Sage Intacct returned a value of the wrong type: {error}.") from None
+            raise _system_error(f"Stream {stream_name}: Sage Intacct returned a value that cannot be read exactly "
+                                f"(query {object_name} at offset {offset}): {error}.") from None
         count = _int_attribute(data, "count", len(records))
         return QueryPage(
             records=records,

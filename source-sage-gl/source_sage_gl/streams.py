@@ -28,7 +28,7 @@ from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from source_sage_gl import xml_envelope as xml
 from source_sage_gl.client import FieldDefinition, IntacctClient, QueryPage
 from source_sage_gl.config import IntacctConfig, parse_utc
-from source_sage_gl.values import RecordParser
+from source_sage_gl.values import DECIMAL_SCHEMA, RecordParser
 
 MODIFIED_PASS = "modified"
 CREATED_PASS = "created"
@@ -37,10 +37,10 @@ CREATED_PASS = "created"
 _LOOKUP_TYPES = {
     "INTEGER": {"type": ["null", "integer"]},
     "SEQUENCE": {"type": ["null", "integer"]},
-    "DECIMAL": {"type": ["null", "number"]},
-    "CURRENCY": {"type": ["null", "number"]},
-    "PERCENT": {"type": ["null", "number"]},
-    "NUMBER": {"type": ["null", "number"]},
+    "DECIMAL": DECIMAL_SCHEMA,
+    "CURRENCY": DECIMAL_SCHEMA,
+    "PERCENT": DECIMAL_SCHEMA,
+    "NUMBER": DECIMAL_SCHEMA,
     "BOOLEAN": {"type": ["null", "boolean"]},
     "DATE": {"type": ["null", "string"], "format": "date"},
     "TIMESTAMP": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
@@ -147,7 +147,8 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         order_field = self.cursor_field if stream_slice["pass"] == MODIFIED_PASS else self.created_field
         page = self._client.query(
             self.object_name, schema_fields, self._condition(stream_slice), [order_field, self.primary_key],
-            stream_slice["offset"], RecordParser(self.get_json_schema()["properties"], self._client.clock),
+            stream_slice["offset"],
+            RecordParser(self.get_json_schema()["properties"], self._client.clock, primary_key=self.primary_key),
             stream_name=self.name,
         )
         self._page = page

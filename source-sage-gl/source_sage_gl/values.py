@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Dict, Mapping, Optional
 
 UTC = timezone.utc
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s*([+-]?)(\d{1,2})(?::?(\d{2}))?(?:\.(\d+))?$")
+# Every time zone in use lies between UTC-12:00 and UTC+14:00.
+_WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+# A decimal travels as its exact text: a JSON float would round it (12345678901234567.89 has 19 digits,
+# a double holds 15-17), and both PyAirbyte and destination-postgres read JSON numbers as floats somewhere.
+# `airbyte_type: number` makes PyAirbyte type the column DECIMAL(38,9); every loader keeps the text exact.
+DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 
 
 class IntacctValueError(ValueError):
@@ -28,7 +35,10 @@ def zone_from_gmtoffset(text: str) -> tzinfo:
     delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
     if fraction:
         delta += timedelta(hours=float(f"0.{fraction}"))
-    return timezone(-delta if sign == "-" else delta)
+    delta = -delta if sign == "-" else delta
+    if not _WIDEST_OFFSETS[0] <= delta <= _WIDEST_OFFSETS[1]:
+        raise IntacctValueError(f"gmtoffset '{text}' is outside UTC-12:00 to UTC+14:00")
+    return timezone(delta)
 
 
 class IntacctClock:
@@ -64,11 +74,20 @@ def _integer(text: str) -> int:
         raise IntacctValueError(f"'{text}' is not an integer") from None
 
 
-def _number(text: str) -> float:
+def is_decimal(schema: Mapping[str, Any]) -> bool:
+    """Whether a JSON-schema property holds a decimal (as `DECIMAL_SCHEMA` declares it)."""
+    return schema.get("airbyte_type") == "number"
+
+
+def exact_decimal(text: str) -> str:
+    """A wire number (`1,234.50`, `-0.1`, `1E+3`) as its exact plain decimal text; never NaN or infinite."""
     try:
-        return float(text.replace(",", ""))
-    except ValueError:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
         raise IntacctValueError(f"'{text}' is not a number") from None
+    if not value.is_finite():
+        raise IntacctValueError(f"'{text}' is not a finite number")
+    return format(value, "f")
 
 
 _TRUE, _FALSE = {"true", "t", "1", "yes"}, {"false", "f", "0", "no"}
@@ -89,8 +108,8 @@ def converter_for(schema: Mapping[str, Any], clock: IntacctClock) -> Callable[[s
     types = [types] if isinstance(types, str) else list(types)
     if "integer" in types:
         return _integer
-    if "number" in types:
-        return _number
+    if is_decimal(schema):
+        return exact_decimal
     if "boolean" in types:
         return _boolean
     if schema.get("format") == "date-time":
@@ -101,15 +120,22 @@ def converter_for(schema: Mapping[str, Any], clock: IntacctClock) -> Callable[[s
 
 
 class RecordParser:
-    """Turns the `<data>` children of a query result into typed records, as the stream's schema says."""
+    """Turns the `<data>` children of a query result into typed records, as the stream's schema says.
 
-    def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock):
+    A value that does not convert, or a record without its primary key, fails the read: the error names
+    the record (its key, else its position on the page) and the field.
+    """
+
+    def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock,
+                 primary_key: Optional[str] = None):
         self._converters: Dict[str, Callable[[str], Any]] = {
             name: converter_for(schema, clock) for name, schema in properties.items()
         }
         self._template: Dict[str, Optional[Any]] = {name: None for name in properties}
+        self._primary_key = primary_key
 
-    def parse(self, element) -> Dict[str, Any]:
+    def parse(self, element, position: int = 1) -> Dict[str, Any]:
+        """One record; `position` (1-based, on its page) names it when its key is missing."""
         record = dict(self._template)
         for child in element:
             text = child.text
@@ -119,5 +145,11 @@ class RecordParser:
             try:
                 record[child.tag] = converter(text.strip())
             except IntacctValueError as error:
-                raise IntacctValueError(f"{element.tag}.{child.tag}: {error}") from None
+                raise IntacctValueError(f"{self._describe(element, position)}, field {child.tag}: {error}") from None
+        if self._primary_key and record.get(self._primary_key) is None:
+            raise IntacctValueError(f"{self._describe(element, position)} has no {self._primary_key} (its primary key)")
         return record
+
+    def _describe(self, element, position: int) -> str:
+        key = (element.findtext(self._primary_key) or "").strip() if self._primary_key else ""
+        return f"{element.tag} {self._primary_key} {key}" if key else f"{element.tag} record {position} of the page"

@@ -19,6 +19,7 @@ from source_time_tracking.errors import (
     shape_error,
 )
 from source_time_tracking.pagination import Page, get_path
+from source_time_tracking.values import RecordTypes
 
 _MISSING = object()
 
@@ -50,6 +51,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._records_path = records_path
         self._pages_read = 0
         self._rows_read = 0
+        self._record_types: Optional[RecordTypes] = None
         super().__init__(authenticator=authenticator)
 
     @property
@@ -102,10 +104,17 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._pages_read += 1
         self._rows_read += len(records)
         self._log_page(self.describe_page(response, self._pages_read), len(records))
-        for record in records:
-            record = self.shape_record(record, stream_slice, response)
+        for position, record in enumerate(records, start=1):
+            record = self.record_types.typed(self.shape_record(record, stream_slice, response), position, response.url)
             self._cursor.observe(record)
             yield record
+
+    @property
+    def record_types(self) -> RecordTypes:
+        """The typing of this stream's records, from its JSON schema (built once)."""
+        if self._record_types is None:
+            self._record_types = RecordTypes(self.name, self.get_json_schema(), self.primary_key)
+        return self._record_types
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         """Hook: the page's records not read before (the generic stream drops its overlap row)."""
