@@ -16,10 +16,11 @@ UTC = timezone.utc
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s*([+-]?)(\d{1,2})(?::?(\d{2}))?(?:\.(\d+))?$")
 # Every time zone in use lies between UTC-12:00 and UTC+14:00.
 _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
-# A decimal travels as its exact text: a JSON float would round it (12345678901234567.89 has 19 digits,
-# a double holds 15-17), and both PyAirbyte and destination-postgres read JSON numbers as floats somewhere.
-# `airbyte_type: number` makes PyAirbyte type the column DECIMAL(38,9); every loader keeps the text exact.
+# A decimal travels as its exact text: a JSON number would come back as a float in PyAirbyte (15-17
+# significant digits; 12345678901234567.89 has 19). `airbyte_type: number` makes PyAirbyte type the column
+# DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
+DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
 
 
 class IntacctValueError(ValueError):
@@ -79,6 +80,16 @@ def is_decimal(schema: Mapping[str, Any]) -> bool:
     return schema.get("airbyte_type") == "number"
 
 
+def fits_decimal_38_9(value: Decimal) -> bool:
+    """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return True  # zero
+    exponent += len(digits) - len(significant)
+    return len(significant) + exponent <= DECIMAL_DIGITS[0] and -exponent <= DECIMAL_DIGITS[1]
+
+
 def exact_decimal(text: str) -> str:
     """A wire number (`1,234.50`, `-0.1`, `1E+3`) as its exact plain decimal text; never NaN or infinite."""
     try:
@@ -87,6 +98,8 @@ def exact_decimal(text: str) -> str:
         raise IntacctValueError(f"'{text}' is not a number") from None
     if not value.is_finite():
         raise IntacctValueError(f"'{text}' is not a finite number")
+    if not fits_decimal_38_9(value):
+        raise IntacctValueError(f"'{text}' has more digits than DECIMAL(38,9), the type decimals load into, holds")
     return format(value, "f")
 
 

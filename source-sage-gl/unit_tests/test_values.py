@@ -50,6 +50,7 @@ def test_record_parser_types_values_from_the_schema():
 @pytest.mark.parametrize("text, exact", [
     ("12345678901234567.89", "12345678901234567.89"), ("0.1", "0.1"), ("0.30", "0.30"), ("-1,234.50", "-1234.50"),
     ("1E+3", "1000"), ("-0.00", "-0.00"), ("99999999999999999999999999999.999999999", "99999999999999999999999999999.999999999"),
+    ("1.50000000000000", "1.50000000000000"),  # trailing zeros are not digits DECIMAL(38,9) would lose
 ])
 def test_decimals_keep_every_digit(text, exact):
     assert exact_decimal(text) == exact
@@ -58,6 +59,12 @@ def test_decimals_keep_every_digit(text, exact):
 @pytest.mark.parametrize("text", ["NaN", "nan", "-NaN", "sNaN", "Inf", "-Infinity", "infinity", "abc", "1.2.3", "12,34a"])
 def test_non_numbers_and_non_finite_numbers_are_refused(text):
     with pytest.raises(IntacctValueError, match="is not a (finite )?number"):
+        exact_decimal(text)
+
+
+@pytest.mark.parametrize("text", ["100000000000000000000000000000", "0.0000000001", "1E+999999999", "-1E-10"])
+def test_decimals_beyond_decimal_38_9_are_refused_not_rounded_downstream(text):
+    with pytest.raises(IntacctValueError, match="more digits than DECIMAL\\(38,9\\)"):
         exact_decimal(text)
 
 

@@ -3,8 +3,8 @@
 A response body is parsed with every non-integer JSON number (and `NaN`/`Infinity`) as a `Decimal`
 (`errors.json_body`), so a decimal reaches the record as the API wrote it. A decimal field is emitted as
 its exact text with `airbyte_type: number`: a JSON float would round it (12345678901234567.89 has 19
-digits, a double holds 15-17), PyAirbyte types such a column DECIMAL(38,9), and every loader keeps the
-text exact. A value that does not have its declared type, or a record without its primary key, fails
+digits, a double holds 15-17), and PyAirbyte types such a column DECIMAL(38,9) (29 digits before the
+point, 9 after; a decimal with more fails here rather than being rounded by a loader). A value that does not have its declared type, or a record without its primary key, fails
 the read naming the stream, the record (its key, else its position on the page) and the field; nothing
 is emitted as null or as sent. Fields the schema does not declare pass as sent (their decimals as JSON
 numbers, as before).
@@ -23,10 +23,21 @@ from source_time_tracking.cursors import parse_datetime
 from source_time_tracking.errors import safe_url
 
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
+DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9), what PyAirbyte and destination-postgres load numbers into
 
 
 class ValueTypeError(ValueError):
     """A value that does not have its field's declared type; the message says what it should be."""
+
+
+def fits_decimal_38_9(value: Decimal) -> bool:
+    """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return True  # zero
+    exponent += len(digits) - len(significant)
+    return len(significant) + exponent <= DECIMAL_DIGITS[0] and -exponent <= DECIMAL_DIGITS[1]
 
 
 def exact_decimal(value: Any) -> str:
@@ -39,6 +50,8 @@ def exact_decimal(value: Any) -> str:
         raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
+    if not fits_decimal_38_9(number):
+        raise ValueTypeError("more digits than DECIMAL(38,9), the type decimals load into, holds")
     return format(number, "f")
 
 

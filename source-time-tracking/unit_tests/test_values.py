@@ -54,7 +54,8 @@ def test_decimals_keep_every_digit(value, exact):
 
 
 @pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), "abc", "NaN", "inf", True,
-                                   [1], {"a": 1}, 1.5])
+                                   [1], {"a": 1}, 1.5, Decimal("1E+999999999"), Decimal("0.0000000001"),
+                                   10 ** 29])
 def test_non_numbers_non_finite_numbers_and_floats_are_refused(value):
     with pytest.raises(ValueTypeError):
         exact_decimal(value)
