@@ -36,6 +36,7 @@ def _only_error(output):
     ("TRX_AMOUNT", "abc", "field TRX_AMOUNT: 'abc' is not a number"),
     ("TR_TYPE", "1.5", "field TR_TYPE: '1.5' is not an integer"),
     ("RECORDNO", "", "GLENTRY record 1 of the page has no RECORDNO"),
+    ("AMOUNT", "0.30000000000000004", "'0.30000000000000004' has more digits than DECIMAL(38,9)"),
 ])
 def test_a_value_without_an_exact_typed_form_fails_the_read_naming_stream_record_and_field(sandbox, control, field,
                                                                                            value, problem):
@@ -71,8 +72,9 @@ def test_an_amount_beyond_a_double_is_emitted_with_every_digit_and_its_batch_sti
 
 
 def test_the_wire_text_of_a_decimal_is_what_the_record_holds(sandbox, control):
-    control.set_fault("malformed_value", field="AMOUNT", value="0.30000000000000004", count=1, paths=["/ia/"])
+    widest = "12345678901234567890.123456789"  # 29 significant digits: DECIMAL(38,9) holds it, a double does not
+    control.set_fault("malformed_value", field="AMOUNT", value=widest, count=1, paths=["/ia/"])
 
     output = _read(sandbox_config(sandbox))
 
-    assert [message.record.data["AMOUNT"] for message in output.records][0] == "0.30000000000000004"
+    assert [message.record.data["AMOUNT"] for message in output.records][0] == widest
