@@ -61,8 +61,8 @@ def vendor_message(response: requests.Response) -> str:
         for key in ("error_description", "message", "error", "detail", "errors"):
             value = body.get(key)
             if value:
-                return value if isinstance(value, str) else json.dumps(value)
-    return json.dumps(body)[:300]
+                return value if isinstance(value, str) else json.dumps(value, default=str)
+    return json.dumps(body, default=str)[:300]  # default: decimals are Decimal
 
 
 class TimeTrackingErrorHandler(HttpStatusErrorHandler):

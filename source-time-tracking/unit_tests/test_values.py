@@ -167,3 +167,15 @@ def test_decimals_beyond_a_double_arrive_with_every_digit_from_both_providers():
     assert (harvest["cost_rate"], harvest["hours"], harvest["billable_rate"]) == ("12345678901234567.89", "2.11", "100.0")
     assert (generic["hours"], generic["cost_rate"]) == ("0.30", "35.0")
 
+
+
+def test_an_error_body_with_decimals_is_quoted_in_the_failure():
+    """Error bodies are parsed with decimals as `Decimal` too; quoting them must not crash the message."""
+    with HttpMocker() as http_mocker:
+        _generic_entries(http_mocker, HttpResponse('{"errors": [{"field": "limit", "max": 1.5}]}', 422))
+
+        output = read_stream(ConfigBuilder.generic().build(), "time_entries", expecting_exception=True)
+
+    error = output.errors[0].trace.error
+    assert error.failure_type == FailureType.system_error
+    assert "HTTP 422" in error.message and '"max": "1.5"' in error.message
