@@ -60,6 +60,8 @@ def _kinds(schema: Mapping[str, Any]) -> frozenset[str] | None:
         return None
     if schema.get("airbyte_type") == "integer":
         types = (types - {"number"}) | {"integer"}
+    if schema.get("airbyte_type") == "number":  # a decimal carried as exact text
+        types = (types - {"string"}) | {"number"}
     if "string" in types and schema.get("format") in ("date", "date-time"):
         types = (types - {"string"}) | {schema["format"]}
     return frozenset(types)

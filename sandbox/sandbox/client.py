@@ -42,9 +42,10 @@ class SandboxControl:
 
     def set_fault(self, kind: str, *, rate: float = 1.0, count: int | None = None, paths: list[str] | None = None,
                   status: int | None = None, seconds: float | None = None, megabytes: float | None = None,
-                  location: str | None = None) -> dict:
+                  location: str | None = None, field: str | None = None, value: str | None = None) -> dict:
+        """Switch a fault on; `malformed_value` takes `field` and `value` (raw wire text, e.g. "NaN", "null")."""
         payload = {"kind": kind, "rate": rate, "count": count, "paths": paths, "status": status, "seconds": seconds,
-                   "megabytes": megabytes, "location": location}
+                   "megabytes": megabytes, "location": location, "field": field, "value": value}
         return self._call("POST", "faults", json={k: v for k, v in payload.items() if v is not None})["fault"]
 
     def faults(self) -> dict:

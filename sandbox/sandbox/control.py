@@ -8,6 +8,7 @@ JSON in, JSON out; a bad request gets a 400 (404 for an unknown route or dataset
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Callable
 
 from .faults import FaultError, Faults
@@ -19,7 +20,7 @@ from .store import Store
 from .triggers import TriggerError
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
-FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes", "location"}
+FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes", "location", "field", "value"}
 SETTINGS_KEYS = {"harvest_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset"}
 TRIGGER_KEYS = {"on", "nth", "mutation"}
 
@@ -72,9 +73,10 @@ class Control:
             return Response.json({"error": str(error)}, 400)
 
     @staticmethod
-    def body(request: Request, allowed: set[str]) -> dict:
+    def body(request: Request, allowed: set[str], exact_numbers: bool = False) -> dict:
+        """The JSON object of a control request; `exact_numbers` reads non-integer numbers as Decimal."""
         try:
-            payload = json.loads(request.body or b"{}")
+            payload = json.loads(request.body or b"{}", parse_float=Decimal if exact_numbers else float)
         except ValueError as error:
             raise ControlError(400, f"the request body is not JSON: {error}") from error
         if not isinstance(payload, dict):
@@ -97,7 +99,7 @@ class Control:
         return {"reset": True, "scale": self.store.scale, "seed": self.store.seed}
 
     def mutate(self, request: Request) -> dict:
-        payload = self.body(request, MUTATE_KEYS)
+        payload = self.body(request, MUTATE_KEYS, exact_numbers=True)  # 12345678901234567.89 stays exact
         if "dataset" not in payload or "op" not in payload:
             raise ControlError(400, "mutate needs 'dataset' and 'op'")
         ids = self.store.mutate(payload["dataset"], payload["op"], rows=payload.get("rows"), ids=payload.get("ids"),

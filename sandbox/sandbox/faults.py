@@ -3,9 +3,9 @@
 A fault has a kind (`KINDS`), and fires for a request when its path starts with one of the fault's `paths`
 (default: every vendor path), a seeded random draw falls under its `rate`, and its `count` (if any) is not
 used up. The server applies the generic kinds around every vendor request (`status`, `rate_limit`, `slow`,
-`truncated`, `redirect`, and the transport faults `oversized`, `trickle` and `reset`); the emulators consult
-the vendor-specific kinds (Intacct's `expired_session`, `permission_denied` and `company_expired`; every
-list's `repeat_page` and `lying_counters`) themselves, e.g. the Intacct emulator::
+`truncated`, `redirect`, `malformed_value`, and the transport faults `oversized`, `trickle` and `reset`); the
+emulators consult the vendor-specific kinds (Intacct's `expired_session`, `permission_denied` and
+`company_expired`; every list's `repeat_page` and `lying_counters`) themselves, e.g. the Intacct emulator::
 
     if self.faults.take("expired_session", request.path):
         ...  # forget every session, then answer as the gateway does for an invalid session
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlsplit
 
 KINDS = ("status", "rate_limit", "slow", "truncated", "expired_session", "permission_denied", "company_expired",
-         "oversized", "trickle", "reset", "repeat_page", "lying_counters", "redirect")
+         "oversized", "trickle", "reset", "repeat_page", "lying_counters", "redirect", "malformed_value")
 DEFAULT_STATUS = 503
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 DEFAULT_REDIRECT_STATUS = 307
@@ -49,6 +49,8 @@ class Fault:
     # `trickle`: the pause before each byte of the body
     megabytes: float | None = None  # `oversized`: how much whitespace the body is padded with
     location: str | None = None  # `redirect`: the origin (scheme://host:port) the request is sent on to
+    field: str | None = None  # `malformed_value`: the field of an answer to rewrite
+    value: str | None = None  # `malformed_value`: the raw wire text written in its place (see malformed.py)
 
     def matches(self, path: str) -> bool:
         return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
@@ -60,7 +62,8 @@ class Fault:
 
 
 def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=None, status: int | None = None,
-               seconds: float | None = None, megabytes: float | None = None, location: str | None = None) -> Fault:
+               seconds: float | None = None, megabytes: float | None = None, location: str | None = None,
+               field: str | None = None, value: str | None = None) -> Fault:
     """Validate the settings of a fault switch; raises `FaultError` naming the bad setting."""
     if kind not in KINDS:
         raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -101,10 +104,18 @@ def make_fault(kind: str, *, rate: float = 1.0, count: int | None = None, paths=
                              f"got {megabytes!r}")
     if kind == "oversized" and megabytes is None:
         raise FaultError("the 'oversized' fault needs 'megabytes'")
+    if (field is not None or value is not None) and kind != "malformed_value":
+        raise FaultError("'field' and 'value' only apply to the 'malformed_value' fault")
+    if kind == "malformed_value":
+        if not isinstance(field, str) or not field.strip():
+            raise FaultError(f"the 'malformed_value' fault needs 'field' (a field name), got {field!r}")
+        if not isinstance(value, str):
+            raise FaultError(f"the 'malformed_value' fault needs 'value' (the raw wire text, e.g. \"NaN\" or "
+                             f"\"null\"), got {value!r}")
     if kind == "status" and status is None:
         status = DEFAULT_STATUS
     return Fault(kind, float(rate), count, paths, status, None if seconds is None else float(seconds),
-                 None if megabytes is None else float(megabytes), location)
+                 None if megabytes is None else float(megabytes), location, field, value)
 
 
 def _redirect_origin(location) -> str:
@@ -145,6 +156,12 @@ class Faults:
             self._fired.clear()
             self._pages.clear()
             self._random = random.Random(self._seed)
+
+    def peek(self, kind: str, path: str) -> Fault | None:
+        """The fault of `kind` switched on for `path`, without drawing or consuming a firing."""
+        with self._lock:
+            fault = self._active.get(kind)
+            return fault if fault is not None and fault.matches(path) else None
 
     def take(self, kind: str, path: str) -> Fault | None:
         """The fault of `kind` if it fires for a request to `path` (consuming one of its `count`), else None."""

@@ -85,8 +85,9 @@ def json_record(fields: dict[str, str]) -> str:
 
 
 def number(column: str) -> str:
-    """A stored decimal (text such as ``"2.50"``) as a JSON number (NULL stays null)."""
-    return f"CAST({column} AS REAL)"
+    """A stored decimal (text such as ``"2.50"``) as a JSON number written with exactly those digits (NULL stays
+    null); a REAL would round 12345678901234567.89 to 15 significant digits."""
+    return f"json({column})"
 
 
 def boolean(column: str) -> str:

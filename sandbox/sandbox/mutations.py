@@ -46,6 +46,9 @@ CREATED_COLUMNS = ("WHENCREATED", "AUWHENCREATED", "created_at")
 # A document's lines: (line dataset, the line column holding the document's key); they go when it goes.
 LINES = {"glbatch": ("glentry", "BATCHNO"), "apbill": ("apbillitem", "RECORDKEY"),
          "arinvoice": ("arinvoiceitem", "RECORDKEY")}
+# Decimal columns of the time-tracking datasets that no real entry can hold below zero.
+NON_NEGATIVE = {"hours", "hours_without_timer", "rounded_hours", "cost_rate", "billable_rate", "bill_rate",
+                "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
 
 
 class MutationError(ValueError):
@@ -83,7 +86,7 @@ def coerce(spec: Dataset, column: Column, value):
         return None
     try:
         if column.type == "integer":
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            if isinstance(value, bool) or (isinstance(value, (float, Decimal)) and value != int(value)):
                 raise ValueError
             return int(value)
         if column.type == "boolean":
@@ -94,6 +97,10 @@ def coerce(spec: Dataset, column: Column, value):
             if isinstance(value, bool):
                 raise ValueError
             number = Decimal(str(value))
+            if not number.is_finite():
+                raise MutationError(f"{where}: {value!r} is not a finite decimal")
+            if number < 0 and column.name in NON_NEGATIVE:
+                raise MutationError(f"{where}: {value!r} is negative; it must be zero or more")
             if number != number.quantize(Decimal("0.01")):
                 raise MutationError(f"{where}: {value!r} has more than two decimals")
             return cents_to_text(int(number * 100))
@@ -107,7 +114,9 @@ def coerce(spec: Dataset, column: Column, value):
         if isinstance(value, (dict, list)):
             return json.dumps(value)
         return str(value)
-    except (ValueError, KeyError, TypeError, InvalidOperation):
+    except MutationError:
+        raise  # already names the field and the problem
+    except (ValueError, KeyError, TypeError, OverflowError, InvalidOperation):
         expected = {"timestamp": "an ISO 8601 date-time with a time zone", "date": "a YYYY-MM-DD date"}
         raise MutationError(f"{where}: {value!r} is not {expected.get(column.type, 'a valid ' + column.type)}")
 

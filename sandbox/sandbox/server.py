@@ -4,7 +4,8 @@ Each request becomes a `routing.Request` and goes to the emulator whose prefix s
 otherwise). Around the emulator the server applies the generic faults (`faults.py`): `slow` holds the
 request first, `redirect` answers a 3xx to the same path and query on the fault's `location` (another port,
 host or scheme), `status` and `rate_limit` answer in the emulator's place (with its own error body when it
-has a `fault_response(kind, status)` method), `truncated` cuts the emulator's body in half, `oversized`
+has a `fault_response(kind, status)` method), `malformed_value` rewrites one field of the
+emulator's answer (`malformed.py`), `truncated` cuts the emulator's body in half, `oversized`
 pads it with megabytes of whitespace, `trickle` writes it a byte at a time and `reset` drops the connection
 without an answer.
 
@@ -37,6 +38,7 @@ from .intacct import ENDPOINT as INTACCT_ENDPOINT
 from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
 from .intacct.formatting import UserFormatting as IntacctUserFormatting
+from .malformed import inject as inject_malformed
 from .routing import Emulator, Request, Response
 from .store import Store
 
@@ -147,6 +149,7 @@ class SandboxServer:
         except Exception:  # an emulator bug must show as a 500, not a dropped connection
             logger.exception("emulator %s failed on %s %s", type(emulator).__name__, request.method, request.path)
             response = Response.json({"error": "internal sandbox error"}, 500)
+        response = self.malformed(request, response)
         if self.faults.take("truncated", request.path):
             response = Response(response.status, response.body[: len(response.body) // 2], dict(response.headers))
         oversized = self.faults.take("oversized", request.path)
@@ -157,6 +160,16 @@ class SandboxServer:
             response.byte_interval = trickle.seconds
         response.reset = self.faults.take("reset", request.path) is not None
         return response
+
+    def malformed(self, request: Request, response: Response) -> Response:
+        """The `malformed_value` fault: a successful answer that holds the field, with its value rewritten."""
+        fault = self.faults.peek("malformed_value", request.path)
+        if fault is None or response.status != 200:
+            return response
+        body = inject_malformed(response.body, response.headers.get("Content-Type", ""), fault.field, fault.value)
+        if body is None or not self.faults.take("malformed_value", request.path):
+            return response
+        return Response(response.status, body, dict(response.headers))
 
     @staticmethod
     def fault_response(emulator: Emulator, kind: str, status: int) -> Response:

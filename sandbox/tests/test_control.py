@@ -64,7 +64,7 @@ def test_mutate_then_reset_restores_the_seeded_data(sandbox):
 def test_faults_over_http_use_the_vendor_body(sandbox):
     fault = sandbox.control.set_fault("status", status=524, count=1, paths=["/v1/"])
     assert fault == {"kind": "status", "rate": 1.0, "count": 1, "paths": ["/v1/"], "status": 524, "seconds": None,
-                     "megabytes": None, "location": None}
+                     "megabytes": None, "location": None, "field": None, "value": None}
     failed = requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox))
     assert failed.status_code == 524 and failed.headers["Content-Type"].startswith("application/json")
     assert requests.get(sandbox.base_url + "/v1/entries", headers=generic_headers(sandbox)).status_code == 200
@@ -123,6 +123,16 @@ def test_schema_changes_over_http_show_in_lookup_and_reset_restores_them(sandbox
     (lambda c: c._call("POST", "mutate", data=b"{not json"), 400, "not JSON"),
     (lambda c: c._call("POST", "mutate", json={"dataset": "customer", "op": "delete", "colour": 1}), 400, "colour"),
     (lambda c: c._call("POST", "faults", json=["status"]), 400, "JSON object"),
+    (lambda c: c.set_fault("malformed_value", value="NaN"), 400, "needs 'field'"),
+    (lambda c: c.set_fault("malformed_value", field="hours"), 400, "needs 'value'"),
+    (lambda c: c.set_fault("status", field="hours", value="1"), 400, "only apply to the 'malformed_value'"),
+    (lambda c: c.mutate("harvest_time_entries", "update", count=1, changes={"hours": "-1.00"}), 400,
+     "harvest_time_entries.hours: '-1.00' is negative"),
+    (lambda c: c.mutate("generic_entries", "update", count=1, changes={"hours": -0.5}), 400, "generic_entries.hours"),
+    (lambda c: c.mutate("glentry", "update", count=1, changes={"AMOUNT": "NaN"}), 400,
+     "glentry.AMOUNT: 'NaN' is not a finite decimal"),
+    (lambda c: c._call("POST", "mutate", data=b'{"dataset": "glentry", "op": "update", "count": 1, '
+                                               b'"changes": {"AMOUNT": Infinity}}'), 400, "glentry.AMOUNT"),
 ])
 def test_bad_control_requests_get_clear_errors(sandbox, call, status, message):
     before = sandbox.control.truth("customer")
@@ -198,3 +208,18 @@ def test_a_malformed_trigger_is_a_400_that_arms_nothing(sandbox, payload, named)
 
     assert response.status_code == 400 and named in response.json()["error"]
     assert sandbox.control.triggers() == []
+
+
+def test_mutate_keeps_a_decimal_beyond_a_double_exact_in_truth_and_on_the_wire(sandbox):
+    """`12345678901234567.89` as a JSON number in the request: stored, counted and served with every digit."""
+    body = b'{"dataset": "harvest_time_entries", "op": "update", "count": 1, "changes": {"cost_rate": 12345678901234567.89}}'
+    [entry_id] = sandbox.control._call("POST", "mutate", data=body, headers={"Content-Type": "application/json"})["ids"]
+    rows = sandbox.control.truth("harvest_time_entries", rows=True)["rows"]
+    assert next(row for row in rows if row["id"] == entry_id)["cost_rate"] == "12345678901234567.89"
+
+    harvest = sandbox.credentials["harvest"]["provider"]
+    updated_at = next(row for row in rows if row["id"] == entry_id)["updated_at"]
+    served = requests.get(f"{harvest['base_url']}/time_entries", params={"updated_since": updated_at}, headers={
+        "Authorization": f"Bearer {harvest['access_token']}", "Harvest-Account-Id": harvest["account_id"],
+        "User-Agent": harvest["user_agent"]})
+    assert served.status_code == 200 and b'"cost_rate":12345678901234567.89' in served.content.replace(b" ", b"")

@@ -17,7 +17,7 @@ QUERY_STREAMS = {"ap_bills": "apbill", "ap_bill_items": "apbillitem", "ar_invoic
 
 
 def _money(value) -> Decimal:
-    return Decimal(repr(value)) if value is not None else Decimal(0)
+    return Decimal(value) if value is not None else Decimal(0)  # exact decimal text
 
 
 @pytest.mark.parametrize("documents", sorted(DOCUMENT_STREAMS))

@@ -53,7 +53,7 @@ def _storage_form(dataset, record):
     for column in dataset.columns:
         value = record.get(column.name)
         if value is not None and column.type == "decimal":
-            value = f"{Decimal(repr(value)):.2f}"
+            value = f"{Decimal(value):.2f}"  # exact decimal text (schema DECIMAL_SCHEMA)
         elif value is not None and column.type == "boolean":
             value = int(value)
         row[column.name] = value
@@ -94,8 +94,8 @@ def test_debits_equal_credits_per_journal_entry(sandbox, control, user_formats):
 
     balance = defaultdict(Decimal)
     for line in lines:
-        assert line["TR_TYPE"] in (1, -1) and line["AMOUNT"] >= 0
-        balance[line["BATCHNO"]] += line["TR_TYPE"] * Decimal(repr(line["AMOUNT"]))
+        assert line["TR_TYPE"] in (1, -1) and Decimal(line["AMOUNT"]) >= 0
+        balance[line["BATCHNO"]] += line["TR_TYPE"] * Decimal(line["AMOUNT"])
     assert balance and all(total == 0 for total in balance.values())
 
 

@@ -258,11 +258,12 @@ class IntacctClient:
         data = result.data
         if data is None:
             raise _system_error(f"Sage Intacct answered query {object_name} without <data>.")
+        elements = [element for element in data if isinstance(element.tag, str)]
         try:
-            records = [parser.parse(element) for element in data if isinstance(element.tag, str)]
+            records = [parser.parse(element, position) for position, element in enumerate(elements, start=1)]
         except IntacctValueError as error:
-            raise _system_error(f"{stream_name}: Sage Intacct returned a value that does not have its field's type "
-                                f"or the user's format: {error}.") from None
+            raise _system_error(f"Stream {stream_name}: Sage Intacct returned a value that does not have its field's "
+                                f"type or the user's format, or cannot be read exactly (query {object_name}): {error}.") from None
         count = _int_attribute(data, "count", len(records))
         return QueryPage(
             records=records,

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Sequence, Tuple
 
 from source_sage_gl.client import FieldDefinition
+from source_sage_gl.values import DECIMAL_SCHEMA
 
-# `lookup` DATATYPE → JSON schema; any other DATATYPE (TEXT, ENUM, …) is a string.
+# `lookup` DATATYPE → JSON schema; any other DATATYPE (TEXT, ENUM, …) is a string. Decimals are exact text
+# (DECIMAL_SCHEMA, see values.py).
 _LOOKUP_TYPES: Dict[str, Dict[str, Any]] = {
     "INTEGER": {"type": ["null", "integer"]},
     "SEQUENCE": {"type": ["null", "integer"]},
-    "DECIMAL": {"type": ["null", "number"]},
-    "CURRENCY": {"type": ["null", "number"]},
-    "PERCENT": {"type": ["null", "number"]},
-    "NUMBER": {"type": ["null", "number"]},
+    "DECIMAL": DECIMAL_SCHEMA,
+    "CURRENCY": DECIMAL_SCHEMA,
+    "PERCENT": DECIMAL_SCHEMA,
+    "NUMBER": DECIMAL_SCHEMA,
     "BOOLEAN": {"type": ["null", "boolean"]},
     "DATE": {"type": ["null", "string"], "format": "date"},
     "TIMESTAMP": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},

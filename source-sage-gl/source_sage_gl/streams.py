@@ -147,7 +147,7 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         page = self._client.query(
             self.object_name, schema.selected, self._condition(stream_slice),
             [self._order_field(stream_slice["pass"]), self.primary_key], 0,
-            RecordParser(schema.json_schema["properties"], self._client.clock),
+            RecordParser(schema.json_schema["properties"], self._client.clock, primary_key=self.primary_key),
             stream_name=self.name, required=schema.baseline,
         )
         progress = self._progress.passes[-1]

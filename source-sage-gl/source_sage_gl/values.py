@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from source_sage_gl.formats import UserFormats
 
 UTC = timezone.utc
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s*([+-]?)(\d{1,2})(?::?(\d{2}))?(?:\.(\d+))?$")
+# Every time zone in use lies between UTC-12:00 and UTC+14:00.
+_WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+# A decimal travels as its exact text: a JSON number would come back as a float in PyAirbyte (15-17
+# significant digits; 12345678901234567.89 has 19). `airbyte_type: number` makes PyAirbyte type the column
+# DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
+DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
+DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
 
 
 class IntacctValueError(ValueError):
@@ -30,7 +38,10 @@ def zone_from_gmtoffset(text: str) -> tzinfo:
     delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
     if fraction:
         delta += timedelta(hours=float(f"0.{fraction}"))
-    return timezone(-delta if sign == "-" else delta)
+    delta = -delta if sign == "-" else delta
+    if not _WIDEST_OFFSETS[0] <= delta <= _WIDEST_OFFSETS[1]:
+        raise IntacctValueError(f"gmtoffset '{text}' is outside UTC-12:00 to UTC+14:00")
+    return timezone(delta)
 
 
 class IntacctClock:
@@ -67,11 +78,32 @@ def _integer(text: str) -> int:
         raise IntacctValueError(f"'{text}' is not an integer") from None
 
 
-def _number(text: str) -> float:
+def is_decimal(schema: Mapping[str, Any]) -> bool:
+    """Whether a JSON-schema property holds a decimal (as `DECIMAL_SCHEMA` declares it)."""
+    return schema.get("airbyte_type") == "number"
+
+
+def fits_decimal_38_9(value: Decimal) -> bool:
+    """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return True  # zero
+    exponent += len(digits) - len(significant)
+    return len(significant) + exponent <= DECIMAL_DIGITS[0] and -exponent <= DECIMAL_DIGITS[1]
+
+
+def exact_decimal(text: str) -> str:
+    """A wire number (`1,234.50`, `-0.1`, `1E+3`) as its exact plain decimal text; never NaN or infinite."""
     try:
-        return float(text.replace(",", ""))
-    except ValueError:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
         raise IntacctValueError(f"'{text}' is not a number") from None
+    if not value.is_finite():
+        raise IntacctValueError(f"'{text}' is not a finite number")
+    if not fits_decimal_38_9(value):
+        raise IntacctValueError(f"'{text}' has more digits than DECIMAL(38,9), the type decimals load into, holds")
+    return format(value, "f")
 
 
 _TRUE, _FALSE = {"true", "t", "1", "yes"}, {"false", "f", "0", "no"}
@@ -92,8 +124,8 @@ def converter_for(schema: Mapping[str, Any], clock: IntacctClock) -> Callable[[s
     types = [types] if isinstance(types, str) else list(types)
     if "integer" in types:
         return _integer
-    if "number" in types:
-        return _number
+    if is_decimal(schema):
+        return exact_decimal
     if "boolean" in types:
         return _boolean
     if schema.get("format") == "date-time":
@@ -104,15 +136,22 @@ def converter_for(schema: Mapping[str, Any], clock: IntacctClock) -> Callable[[s
 
 
 class RecordParser:
-    """Turns the `<data>` children of a query result into typed records, as the stream's schema says."""
+    """Turns the `<data>` children of a query result into typed records, as the stream's schema says.
 
-    def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock):
+    A value that does not convert, or a record without its primary key, fails the read: the error names
+    the record (its key, else its position on the page) and the field.
+    """
+
+    def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock,
+                 primary_key: Optional[str] = None):
         self._converters: Dict[str, Callable[[str], Any]] = {
             name: converter_for(schema, clock) for name, schema in properties.items()
         }
         self._template: Dict[str, Optional[Any]] = {name: None for name in properties}
+        self._primary_key = primary_key
 
-    def parse(self, element) -> Dict[str, Any]:
+    def parse(self, element, position: int = 1) -> Dict[str, Any]:
+        """One record; `position` (1-based, on its page) names it when its key is missing."""
         record = dict(self._template)
         for child in element:
             text = child.text
@@ -122,5 +161,11 @@ class RecordParser:
             try:
                 record[child.tag] = converter(text.strip())
             except IntacctValueError as error:
-                raise IntacctValueError(f"{element.tag}.{child.tag}: {error}") from None
+                raise IntacctValueError(f"{self._describe(element, position)}, field {child.tag}: {error}") from None
+        if self._primary_key and record.get(self._primary_key) is None:
+            raise IntacctValueError(f"{self._describe(element, position)} has no {self._primary_key} (its primary key)")
         return record
+
+    def _describe(self, element, position: int) -> str:
+        key = (element.findtext(self._primary_key) or "").strip() if self._primary_key else ""
+        return f"{element.tag} {self._primary_key} {key}" if key else f"{element.tag} record {position} of the page"

@@ -4,6 +4,7 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 from freezegun import freeze_time
 
 from source_sage_gl import SourceSageGl
+from source_sage_gl.values import DECIMAL_SCHEMA
 from unit_tests.config_builder import ConfigBuilder
 from unit_tests.response_builder import lookup_response
 
@@ -32,7 +33,7 @@ class TestDiscover:
             assert stream.default_cursor_field == cursor
             assert cursor[0] in stream.json_schema["properties"]
         lines = streams["journal_entry_lines"].json_schema["properties"]
-        assert lines["AMOUNT"]["type"] == ["null", "number"]
+        assert lines["AMOUNT"] == {"description": "Base amount", **DECIMAL_SCHEMA}
         assert lines["TR_TYPE"]["type"] == ["null", "integer"]
         assert lines["ENTRY_DATE"]["format"] == "date"
         assert lines["WHENMODIFIED"]["format"] == "date-time"
@@ -46,7 +47,7 @@ class TestDiscover:
         properties = self._catalog(gateway)["journal_entry_lines"].json_schema["properties"]
 
         assert properties["GLDIMSERVICE_LINE"]["type"] == ["null", "string"]
-        assert properties["GLDIMHOURS"]["type"] == ["null", "number"]
+        assert properties["GLDIMHOURS"]["type"] == ["null", "string"] and properties["GLDIMHOURS"]["airbyte_type"] == "number"
 
     def test_one_lookup_per_object_and_no_data_read(self, gateway):
         self._catalog(gateway)
@@ -64,7 +65,7 @@ class TestDiscover:
         properties = self._catalog(gateway)["journal_entries"].json_schema["properties"]
 
         assert properties["TAXIMPLICATIONS"] == {"description": "Taximplications", "type": ["null", "string"]}
-        assert properties["BALANCE"]["type"] == ["null", "number"]
+        assert properties["BALANCE"]["type"] == ["null", "string"] and properties["BALANCE"]["airbyte_type"] == "number"
         assert properties["AMOUNT_NOT_PACKAGED_DATE"]["format"] == "date"
         assert properties["BATCHNO"]["description"] == "Transaction number"  # the packaged field as packaged
         assert properties["JOURNAL"]["type"] == ["null", "string"]  # packaged, not listed: kept, nullable

@@ -4,6 +4,7 @@ import json
 import logging
 import socket
 
+import pytest
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import FailureType, Status
 from freezegun import freeze_time
@@ -328,3 +329,58 @@ class TestCredentials:
         assert "HTTP 308" in status.message and "https://elsewhere.test:8443/gw" in status.message
         assert LOGIN_URL in status.message and "follows no redirect" in status.message
         assert len(gateway.sent) == 1
+
+
+class TestValuesThatCannotBeReadExactly:
+    """A value Intacct sends that has no exact typed form fails the read, naming stream, record and field."""
+
+    def _read_failing(self, gateway, page: bytes):
+        gateway.reply("query GLENTRY", page)
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+        error = _errors(output)[0]  # the stream's own error (the CDK adds a summary of failed streams after it)
+        assert error.failure_type == FailureType.system_error and "Something went wrong" not in error.message
+        return output, error.message
+
+    @pytest.mark.parametrize("amount", ["NaN", "Inf", "-Infinity", "12.34abc"])
+    def test_an_amount_that_is_not_a_finite_number(self, gateway, amount):
+        page = QueryResponseBuilder("GLENTRY").with_record(RECORDNO="1").with_record(RECORDNO="2", AMOUNT=amount).build()
+
+        output, message = self._read_failing(gateway, page)
+
+        assert f"Stream {STREAM}" in message and "GLENTRY RECORDNO 2, field AMOUNT" in message
+        assert f"'{amount}' is not a" in message
+        assert records_of(output, STREAM) == []  # the page is not emitted half
+
+    def test_a_record_without_its_primary_key(self, gateway):
+        page = QueryResponseBuilder("GLENTRY").with_record(RECORDNO="1").with_record(RECORDNO=None).build()
+
+        _, message = self._read_failing(gateway, page)
+
+        assert "GLENTRY record 2 of the page has no RECORDNO" in message
+
+    def test_a_non_numeric_integer_and_a_wrong_boolean(self, gateway):
+        page = QueryResponseBuilder("GLENTRY").with_record(RECORDNO="1", TR_TYPE="debit").build()
+
+        _, message = self._read_failing(gateway, page)
+
+        assert "GLENTRY RECORDNO 1, field TR_TYPE: 'debit' is not an integer" in message
+
+    def test_a_gmtoffset_beyond_any_time_zone(self, gateway):
+        formatting = template("read_user_formatting.xml").replace(b"-08:00", b"+99:00")
+        gateway.reply("readUserFormatting", formatting)
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], expecting_exception=True)
+
+        error = _errors(output)[0]
+        assert error.failure_type == FailureType.system_error
+        assert "gmtoffset '+99:00' is outside UTC-12:00 to UTC+14:00" in error.message
+        assert "set the timezone option" in error.message
+
+    def test_a_decimal_beyond_a_double_is_emitted_with_every_digit(self, gateway):
+        gateway.reply("query GLENTRY", QueryResponseBuilder("GLENTRY").with_record(
+            RECORDNO="1", AMOUNT="12345678901234567.89", TRX_AMOUNT="0.30").build())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM])
+
+        record = records_of(output, STREAM)[0]
+        assert (record["AMOUNT"], record["TRX_AMOUNT"]) == ("12345678901234567.89", "0.30")

@@ -38,7 +38,7 @@ class TestFullRefresh:
         records = records_of(output, STREAM)
         assert [r["RECORDNO"] for r in records] == [1001, 1002]
         first = records[0]
-        assert first["AMOUNT"] == 1234.5 and isinstance(first["AMOUNT"], float)
+        assert first["AMOUNT"] == "1234.50" and records[1]["AMOUNT"] == "99.90"  # exact decimal text
         assert first["TR_TYPE"] == 1 and records[1]["TR_TYPE"] == -1
         assert first["ENTRY_DATE"] == "2026-03-31"
         assert first["WHENCREATED"] == "2026-03-31T16:41:21Z"  # 08:41:21 at UTC-8

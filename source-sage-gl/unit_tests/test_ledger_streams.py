@@ -32,7 +32,7 @@ def test_a_document_reads_its_date_audit_time_and_totals(gateway, stream, object
     [record] = records_of(output, stream)
     assert (record["RECORDNO"], record["WHENCREATED"], record["AUWHENCREATED"], record["WHENMODIFIED"]) == \
         (7, "2026-11-20", "2026-11-21T00:05:00Z", "2026-11-24T18:00:00Z")
-    assert (record["TOTALENTERED"], record["PRBATCHKEY"]) == (1234.5, 1042)
+    assert (record["TOTALENTERED"], record["PRBATCHKEY"]) == ("1234.50", 1042)
     sent = gateway.queries(object_name)[0]
     assert sent.fields == list(_schema(stream)["properties"]) and sent.order_by == ["WHENMODIFIED", "RECORDNO"]
     assert states_of(output, stream)[-1] == {"WHENMODIFIED": NOW}
@@ -82,8 +82,8 @@ def test_account_balances_are_read_month_by_month_up_to_the_users_current_month(
     records = records_of(output, "account_balances")
     assert [(r["glaccountno"], r["period_start"], r["period_end"]) for r in records] == [
         ("1100", "2026-09-01", "2026-09-30"), ("1100", "2026-10-01", "2026-10-31"), ("4000", "2026-11-01", "2026-11-30")]
-    assert (records[0]["endbalance"], records[1]["endbalance"], records[2]["debits"]) == (10.0, -2.5, 1234567.89)
-    assert records[0]["startbalance"] == 1520.25 and records[0]["reportingbook"] == "ACCRUAL"
+    assert (records[0]["endbalance"], records[1]["endbalance"], records[2]["debits"]) == ("10.00", "-2.5", "1234567.89")  # exact text
+    assert records[0]["startbalance"] == "1520.25" and records[0]["reportingbook"] == "ACCRUAL"
     assert states_of(output, "account_balances") == [
         {"period_start": "2026-09-01"}, {"period_start": "2026-10-01"}, {"period_start": "2026-11-01"}]
 
@@ -123,4 +123,4 @@ def test_a_balance_that_is_not_a_number_stops_the_stream_naming_the_field(gatewa
                           expecting_exception=True)
 
     [error] = _stream_errors(output, "account_balances")
-    assert error.failure_type == FailureType.system_error and "trialbalance.debits" in error.message
+    assert error.failure_type == FailureType.system_error and "field debits" in error.message

@@ -84,7 +84,7 @@ def test_a_read_selects_the_enabled_standard_fields_and_not_the_packaged_ones_lo
 
     [record] = records_of(output, "journal_entries")
     assert (record["TAXIMPLICATIONS"], record["BALANCE"], record["JOURNAL"], record.get("BATCHNO")) == \
-        ("Inbound", 12.5, "GJ", None)
+        ("Inbound", "12.50", "GJ", None)
     assert gateway.queries("GLBATCH")[0].fields == \
         ["RECORDNO", "JOURNAL", "WHENCREATED", "WHENMODIFIED", "TAXIMPLICATIONS", "BALANCE"]
 

@@ -10,7 +10,7 @@ PACKAGED = {
     "required": ["RECORDNO", "LEGACYDIM"],
     "properties": {
         "RECORDNO": {"description": "Record number", "type": "integer"},
-        "AMOUNT": {"description": "Base amount", "type": ["null", "number"]},
+        "AMOUNT": {"description": "Base amount", "type": ["null", "string"], "airbyte_type": "number"},
         "LEGACYDIM": {"description": "A dimension this company has not enabled", "type": "string"},
     },
 }
@@ -23,9 +23,9 @@ def lookup(*fields):
 @pytest.mark.parametrize("data_type, expected", [
     ("INTEGER", {"type": ["null", "integer"]}),
     ("SEQUENCE", {"type": ["null", "integer"]}),
-    ("DECIMAL", {"type": ["null", "number"]}),
-    ("CURRENCY", {"type": ["null", "number"]}),
-    ("PERCENT", {"type": ["null", "number"]}),
+    ("DECIMAL", {"type": ["null", "string"], "airbyte_type": "number"}),
+    ("CURRENCY", {"type": ["null", "string"], "airbyte_type": "number"}),
+    ("PERCENT", {"type": ["null", "string"], "airbyte_type": "number"}),
     ("BOOLEAN", {"type": ["null", "boolean"]}),
     ("DATE", {"type": ["null", "string"], "format": "date"}),
     ("TIMESTAMP", {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}),
@@ -45,9 +45,10 @@ def test_every_lookup_field_is_added_and_selected_and_the_packaged_type_wins():
 
     properties = built.json_schema["properties"]
     assert list(properties) == ["RECORDNO", "AMOUNT", "LEGACYDIM", "TAXIMPLICATIONS", "GLDIMHOURS"]
-    assert properties["AMOUNT"] == {"description": "Base amount", "type": ["null", "number"]}  # not TEXT
+    assert properties["AMOUNT"] == {"description": "Base amount", "type": ["null", "string"], "airbyte_type": "number"}  # not TEXT
     assert properties["TAXIMPLICATIONS"] == {"description": "Tax implications", "type": ["null", "string"]}
-    assert properties["GLDIMHOURS"] == {"description": "Hours (custom field)", "type": ["null", "number"]}
+    assert properties["GLDIMHOURS"] == {"description": "Hours (custom field)", "type": ["null", "string"],
+                                         "airbyte_type": "number"}
     assert built.selected == ("RECORDNO", "AMOUNT", "LEGACYDIM", "TAXIMPLICATIONS", "GLDIMHOURS")
     assert built.baseline == ("RECORDNO", "AMOUNT", "LEGACYDIM")
     assert built.json_schema["required"] == ["RECORDNO", "LEGACYDIM"]

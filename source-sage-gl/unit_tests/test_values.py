@@ -1,13 +1,25 @@
 """Wire-value typing, time-zone conversion and config validation."""
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from lxml import etree
+
+import source_sage_gl
 
 from source_sage_gl.config import IntacctConfig, validate_gateway_url
-from source_sage_gl.values import IntacctClock, IntacctValueError, RecordParser, zone_from_gmtoffset
+from source_sage_gl.values import (
+    DECIMAL_SCHEMA,
+    IntacctClock,
+    IntacctValueError,
+    RecordParser,
+    exact_decimal,
+    zone_from_gmtoffset,
+)
 from unit_tests.config_builder import ConfigBuilder
 
 
@@ -26,14 +38,78 @@ def test_clock_round_trips_and_handles_daylight_saving():
 
 def test_record_parser_types_values_from_the_schema():
     parser = RecordParser({
-        "N": {"type": ["null", "integer"]}, "A": {"type": ["null", "number"]}, "B": {"type": ["null", "boolean"]},
+        "N": {"type": ["null", "integer"]}, "A": DECIMAL_SCHEMA, "B": {"type": ["null", "boolean"]},
         "D": {"type": ["null", "string"], "format": "date"}, "S": {"type": "string"},
     }, IntacctClock(timezone.utc))
-    from lxml import etree
     record = parser.parse(etree.fromstring("<X><N>-1</N><A>1,234.50</A><B>false</B><D>02/28/2026</D><S></S><EXTRA>x</EXTRA></X>"))
-    assert record == {"N": -1, "A": 1234.5, "B": False, "D": "2026-02-28", "S": None, "EXTRA": "x"}
-    with pytest.raises(IntacctValueError, match="X.N"):
+    assert record == {"N": -1, "A": "1234.50", "B": False, "D": "2026-02-28", "S": None, "EXTRA": "x"}
+    with pytest.raises(IntacctValueError, match="X record 1 of the page, field N: 'abc' is not an integer"):
         parser.parse(etree.fromstring("<X><N>abc</N></X>"))
+
+
+@pytest.mark.parametrize("text, exact", [
+    ("12345678901234567.89", "12345678901234567.89"), ("0.1", "0.1"), ("0.30", "0.30"), ("-1,234.50", "-1234.50"),
+    ("1E+3", "1000"), ("-0.00", "-0.00"), ("99999999999999999999999999999.999999999", "99999999999999999999999999999.999999999"),
+    ("1.50000000000000", "1.50000000000000"),  # trailing zeros are not digits DECIMAL(38,9) would lose
+])
+def test_decimals_keep_every_digit(text, exact):
+    assert exact_decimal(text) == exact
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "-NaN", "sNaN", "Inf", "-Infinity", "infinity", "abc", "1.2.3", "12,34a"])
+def test_non_numbers_and_non_finite_numbers_are_refused(text):
+    with pytest.raises(IntacctValueError, match="is not a (finite )?number"):
+        exact_decimal(text)
+
+
+@pytest.mark.parametrize("text", ["100000000000000000000000000000", "0.0000000001", "1E+999999999", "-1E-10"])
+def test_decimals_beyond_decimal_38_9_are_refused_not_rounded_downstream(text):
+    with pytest.raises(IntacctValueError, match="more digits than DECIMAL\\(38,9\\)"):
+        exact_decimal(text)
+
+
+@pytest.mark.parametrize("text", ["true", "yes", "2", "T"])
+def test_booleans_accept_only_what_intacct_writes(text):
+    parser = RecordParser({"B": {"type": ["null", "boolean"]}}, IntacctClock(timezone.utc))
+    if text == "2":
+        with pytest.raises(IntacctValueError, match="field B: '2' is not a boolean"):
+            parser.parse(etree.fromstring(f"<X><B>{text}</B></X>"))
+    else:
+        assert parser.parse(etree.fromstring(f"<X><B>{text}</B></X>"))["B"] is True
+
+
+def test_a_bad_value_names_the_record_by_its_key_and_the_field():
+    parser = RecordParser({"RECORDNO": {"type": "integer"}, "AMOUNT": DECIMAL_SCHEMA}, IntacctClock(timezone.utc),
+                          primary_key="RECORDNO")
+    with pytest.raises(IntacctValueError, match="GLENTRY RECORDNO 77, field AMOUNT: 'Inf' is not a finite number"):
+        parser.parse(etree.fromstring("<GLENTRY><RECORDNO>77</RECORDNO><AMOUNT>Inf</AMOUNT></GLENTRY>"), 3)
+
+
+@pytest.mark.parametrize("xml", ["<GLENTRY><AMOUNT>1.00</AMOUNT></GLENTRY>", "<GLENTRY><RECORDNO> </RECORDNO></GLENTRY>"])
+def test_a_record_without_its_primary_key_is_refused_naming_its_position(xml):
+    parser = RecordParser({"RECORDNO": {"type": "integer"}, "AMOUNT": DECIMAL_SCHEMA}, IntacctClock(timezone.utc),
+                          primary_key="RECORDNO")
+    with pytest.raises(IntacctValueError, match="GLENTRY record 4 of the page has no RECORDNO"):
+        parser.parse(etree.fromstring(xml), 4)
+
+
+@pytest.mark.parametrize("text", ["+99:00", "-13:00", "+14:30", "24", "-12:01"])
+def test_gmtoffsets_beyond_the_worlds_time_zones_are_refused(text):
+    with pytest.raises(IntacctValueError, match="outside UTC-12:00 to UTC\\+14:00"):
+        zone_from_gmtoffset(text)
+
+
+@pytest.mark.parametrize("text, hours", [("+14:00", 14), ("-12:00", -12)])
+def test_the_widest_real_gmtoffsets_are_accepted(text, hours):
+    assert zone_from_gmtoffset(text).utcoffset(None).total_seconds() == hours * 3600
+
+
+def test_no_packaged_schema_declares_a_float_number():
+    """A JSON `number` would be read as a float downstream; decimals are declared with DECIMAL_SCHEMA."""
+    schemas = Path(source_sage_gl.__file__).parent / "schemas"
+    for path in schemas.glob("*.json"):
+        for name, prop in json.loads(path.read_text())["properties"].items():
+            assert "number" not in prop.get("type", []), f"{path.name}: {name}"
 
 
 @pytest.mark.parametrize("url", ["https://api.intacct.com/ia/xml/xmlgw.phtml", "http://127.0.0.1:8700/ia/xml/xmlgw.phtml",

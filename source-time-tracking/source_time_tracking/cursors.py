@@ -58,7 +58,7 @@ def _from_iso(value: Any) -> Optional[datetime]:
 
 
 def _from_unix_seconds(value: Any) -> Optional[datetime]:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         return None
     text = str(value).strip()
     if not _UNIX_SECONDS.fullmatch(text):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Mapping, Optional, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -43,9 +44,13 @@ def safe_url(url: str) -> str:
 
 
 def json_body(response: requests.Response) -> Any:
-    """The response's JSON, parsed once: the error handler validates it, the stream then reuses it."""
+    """The response's JSON, parsed once: the error handler validates it, the stream then reuses it.
+
+    Non-integer numbers (and `NaN`/`Infinity`, which Python's parser admits) become `Decimal`, so a decimal
+    is never rounded on the way in; `values.RecordTypes` turns them into exact text or rejects them.
+    """
     if _PARSED_BODY not in response.__dict__:
-        response.__dict__[_PARSED_BODY] = json.loads(response.content)
+        response.__dict__[_PARSED_BODY] = json.loads(response.content, parse_float=Decimal, parse_constant=Decimal)
     return response.__dict__[_PARSED_BODY]
 
 
@@ -59,8 +64,8 @@ def vendor_message(response: requests.Response) -> str:
         for key in ("error_description", "message", "error", "detail", "errors"):
             value = body.get(key)
             if value:
-                return value if isinstance(value, str) else json.dumps(value)
-    return json.dumps(body)[:300]
+                return value if isinstance(value, str) else json.dumps(value, default=str)
+    return json.dumps(body, default=str)[:300]  # default: decimals are Decimal
 
 
 class TimeTrackingErrorHandler(HttpStatusErrorHandler):

@@ -8,6 +8,7 @@ Every other field passes unchanged.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable, Mapping, Optional
 
 from source_time_tracking.cursors import format_iso, parse_datetime
@@ -26,8 +27,8 @@ def as_identifier(value: Any) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))  # `12.0`: JSON bodies carry non-integer numbers as Decimal
     raise ValueError(f"{value!r} is not a string or an integer")
 
 

@@ -22,6 +22,7 @@ from source_time_tracking.errors import (
 )
 from source_time_tracking.loop_guard import LoopGuard
 from source_time_tracking.pagination import Page, get_path
+from source_time_tracking.values import RecordTypes
 
 _MISSING = object()
 RESPONSE_LIMITS = ResponseLimits(
@@ -71,6 +72,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
         self._loop_guard = LoopGuard(self.provider_label, self.name)
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
+        self._record_types: Optional[RecordTypes] = None
 
     @property
     def cursor_field(self) -> str:
@@ -134,9 +136,18 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._pages_read += 1
         self._rows_read += len(records)
         self._log_page(page, len(records))
-        for record in records:
+        typed = [self.record_types.typed(record, position, response.url)  # the whole page, before any is emitted
+                 for position, record in enumerate(records, start=1)]
+        for record in typed:
             self._cursor.observe(record)
             yield record
+
+    @property
+    def record_types(self) -> RecordTypes:
+        """The typing of this stream's records, from its JSON schema (built once)."""
+        if self._record_types is None:
+            self._record_types = RecordTypes(self.name, self.get_json_schema(), self.primary_key)
+        return self._record_types
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         """Hook: the page's records not read before (the generic stream drops its overlap row)."""

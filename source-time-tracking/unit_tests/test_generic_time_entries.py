@@ -115,7 +115,7 @@ class FullRefreshTest(TestCase):
 
         record = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))[0]
 
-        assert record["hours"] == 2.5 and record["cost_rate"] == 35.0 and record["billable"] is True
+        assert record["hours"] == "2.5" and record["cost_rate"] == "35.0" and record["billable"] is True
 
 
 @freezegun.freeze_time("2026-11-25T08:00:00Z")
@@ -253,7 +253,7 @@ class NormalisationTest(TestCase):
             "id": "101", "user_id": "7", "project_id": "1003", "task_id": "install",
             "created_at": "2026-10-04T17:00:00Z", "updated_at": "2026-10-05T10:00:00.250000Z",
         }
-        assert record["date"] == "2026-10-04" and record["hours"] == 2.5 and record["notes"] == "Panel swap"
+        assert record["date"] == "2026-10-04" and record["hours"] == "2.5" and record["notes"] == "Panel swap"
 
     @HttpMocker()
     def test_given_unix_format_when_read_then_unix_seconds_become_utc_iso(self, http_mocker: HttpMocker) -> None:

@@ -74,7 +74,7 @@ class UserCostRatesTest(TestCase):
         output = read_stream(ConfigBuilder.harvest().build(), "user_cost_rates")
 
         assert [(r["user_id"], r["id"]) for r in record_data(output)] == [(11, 1), (12, 2), (12, 3)]
-        assert record_data(output)[0]["amount"] == 50.0
+        assert record_data(output)[0]["amount"] == "50.0"  # exact decimal text
 
     @HttpMocker()
     def test_given_state_when_read_then_every_user_listed_and_only_newer_rates_emitted(self, http_mocker: HttpMocker) -> None:

@@ -53,7 +53,7 @@ class FullRefreshTest(TestCase):
         record = record_data(read_stream(ConfigBuilder.harvest().build(), _STREAM))[0]
 
         assert record["project"] == {"id": 14307913, "name": "Marketing Website", "code": "P-1003"}
-        assert record["hours"] == 2.11 and record["cost_rate"] == 50.0 and record["billable"] is True
+        assert record["hours"] == "2.11" and record["cost_rate"] == "50.0" and record["billable"] is True
 
     @HttpMocker()
     def test_given_page_logs_when_read_then_page_total_and_rows_so_far(self, http_mocker: HttpMocker) -> None:
