@@ -7,6 +7,7 @@ is refused, and so is a DSN that carries a password: the file can be committed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,8 +42,6 @@ class SecretRef(_Strict):
     def resolve(self, what: str) -> str:
         """The secret's value; a clear error (naming the variable or block, never a value) when it is missing."""
         if self.env is not None:
-            import os
-
             value = os.environ.get(self.env)
             if not value:
                 raise ConfigError(f"{what}: environment variable {self.env} is not set")
@@ -168,7 +167,8 @@ def load_config(path: Path | str) -> OrchestrationConfig:
     try:
         config = OrchestrationConfig.model_validate(data)
     except ValidationError as error:
-        problems = "\n".join(f"  {'.'.join(map(str, problem['loc'])) or '(top level)'}: {problem['msg']}"
+        problems = "\n".join(f"  {'.'.join(map(str, problem['loc'])) or '(top level)'}: "
+                             f"{problem['msg'].removeprefix('Value error, ')}"
                              for problem in error.errors(include_input=False))
         raise ConfigError(f"config {path} is invalid:\n{problems}") from None
     return _relative_to(config, path.parent)
