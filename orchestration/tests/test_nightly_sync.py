@@ -156,3 +156,16 @@ def test_local_mode_runs_the_pipeline_into_postgresql(sandbox, tmp_path, monkeyp
 
         with psycopg.connect(dsn) as connection:
             assert targets(connection) == truth(sandbox)
+
+
+def test_the_cli_runs_the_flow_once_and_exits_1_with_the_reason_when_it_fails(sandbox, airbyte, airbyte_env, warehouse,
+                                                                             tmp_path, capsys):
+    from orchestration.cli import main
+
+    config = write_config(tmp_path / "night.yaml", airbyte_config(airbyte_env, warehouse))
+    assert main(["run", "--config", str(config)]) == 0
+    assert has_targets(warehouse)
+
+    airbyte.set_behaviour("sage_gl", "fail")
+    assert main(["run", "--config", str(config)]) == 1
+    assert "connection sage_gl" in capsys.readouterr().err
