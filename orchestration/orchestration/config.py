@@ -150,6 +150,8 @@ class OrchestrationConfig(_Strict):
     def _airbyte_when_needed(self) -> "OrchestrationConfig":
         if self.mode == "airbyte" and self.airbyte is None:
             raise ValueError("mode airbyte needs an `airbyte` section (api_root, workspace_id, connections)")
+        if self.mode == "local" and len(self.mappings.paths) > 1:
+            raise ValueError("mode local (`pipeline run`) takes one mapping file or folder in mappings.paths")
         return self
 
 

@@ -37,6 +37,7 @@ def test_the_example_config_is_valid_and_keeps_no_secret():
     ({"schedule": {"timezone": "Mars/Olympus"}}, "schedule.timezone: unknown time zone 'Mars/Olympus'"),
     ({"airbyte": {**VALID["airbyte"], "api_root": "localhost:8000"}}, "airbyte.api_root: must be an http"),
     ({"mode": "cloud"}, "mode: Input should be 'airbyte' or 'local'"),
+    ({"mode": "local", "mappings": {"paths": ["a", "b"]}}, "mode local (`pipeline run`) takes one mapping file"),
     ({"warehouse": {"dsn": {"env": "A", "prefect_secret": "b"}}}, "name exactly one of `env` and `prefect_secret`"),
 ])
 def test_an_invalid_config_is_refused_with_the_key_and_the_reason_and_never_the_secret(tmp_path, change, problem):

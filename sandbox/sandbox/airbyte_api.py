@@ -265,7 +265,10 @@ class AirbyteApiEmulator:
                 if (connection_id is None or job.connection.connection_id == connection_id)
                 and (status is None or job.status == status)]
         jobs.sort(key=lambda job: job.job_id, reverse=(request.arg("orderBy") or "createdAt|DESC").endswith("DESC"))
-        offset, limit = int(request.arg("offset") or 0), int(request.arg("limit") or 20)
+        try:
+            offset, limit = int(request.arg("offset") or 0), int(request.arg("limit") or 20)
+        except ValueError:
+            raise ApiError(400, "offset and limit must be integers") from None
         return {"data": [job.public() for job in jobs[offset:offset + limit]]}
 
     def _poll(self, job: Job) -> Job:
