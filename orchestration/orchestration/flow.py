@@ -76,7 +76,7 @@ def nightly_sync(config_path: str) -> dict:
     futures = {name: airbyte_sync.submit(settings, name, connection_id)
                for name, connection_id in settings.connections.items()}
     wait(list(futures.values()))
-    failures = [str(future.result(raise_on_failure=False)) for future in futures.values()
+    failures = [f"- {name}: {future.result(raise_on_failure=False)}" for name, future in futures.items()
                 if not future.state.is_completed()]
     if failures:
         raise NightlySyncFailed("the mappings were not applied because a sync did not succeed:\n"

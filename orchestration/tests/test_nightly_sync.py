@@ -71,6 +71,7 @@ def test_a_failed_job_fails_the_flow_with_its_connection_job_attempts_and_log_an
     assert f"job {job['jobId']} failed, 2 attempt(s)" in message
     assert "the sandbox's scripted failure of attempt 2" in message  # the tail of the last attempt's log
     assert "sage_gl" not in message  # the connections that succeeded are not blamed
+    assert airbyte_env["client_secret"] not in message
     assert not has_targets(warehouse)
 
 
