@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
+from . import airbyte_api
+from .airbyte_api import AirbyteApiEmulator
 from .client import SandboxControl
 from .control import Control
 from .faults import DEFAULT_RETRY_AFTER_SECONDS, Faults
@@ -59,6 +61,7 @@ def sandbox_info(base_url: str) -> dict:
         "intacct": base_url + INTACCT_ENDPOINT,
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
+        "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "credentials": {
             "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
                         "sender_password": intacct.sender_password, "user_id": intacct.user_id,
@@ -69,6 +72,7 @@ def sandbox_info(base_url: str) -> dict:
             "generic": {"provider": {"provider_type": "generic", "base_url": base_url,
                                      "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
+            "airbyte_api": airbyte_api.credentials(base_url),
         },
     }
 
@@ -78,7 +82,8 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
     """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15,
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
-            HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults)]
+            HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
+            AirbyteApiEmulator(store, faults)]
 
 
 class SandboxServer:
@@ -120,7 +125,10 @@ class SandboxServer:
 
     def handle(self, request: Request) -> Response:
         """Answer one request: control endpoints, or the matching emulator with the generic faults applied."""
-        if request.path == Control.prefix or request.path.startswith(Control.prefix + "/"):
+        own_control = next((e for e in self.emulators if _under(request.path, getattr(e, "control_prefix", None))), None)
+        if own_control is not None:  # an emulator's own control endpoints, e.g. /_sandbox/airbyte_api
+            return own_control.handle_control(request)
+        if _under(request.path, Control.prefix):
             return self.control.handle(request)
         emulator = next((e for e in self.emulators
                          if request.path == e.prefix or request.path.startswith(e.prefix + "/")), None)
@@ -179,6 +187,10 @@ class SandboxServer:
             message = "Too Many Requests" if status == 429 else "Injected fault"
             response = Response.json({"error": message, "status": status}, status)
         return Response(status, response.body, dict(response.headers))
+
+
+def _under(path: str, prefix: str | None) -> bool:
+    return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
 
 
 class _HTTPServer(ThreadingHTTPServer):
