@@ -76,7 +76,7 @@ class IntacctConfig:
         missing = [key for key in REQUIRED_FIELDS if not str(config.get(key) or "").strip()]
         if missing:
             raise config_error(f"Missing required configuration: {', '.join(missing)}.")
-        page_size = int(config.get("page_size") or DEFAULT_PAGE_SIZE)
+        page_size = DEFAULT_PAGE_SIZE if config.get("page_size") is None else int(config["page_size"])
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise config_error(f"page_size must be between 1 and {MAX_PAGE_SIZE}; got {page_size}.")
         lookback_minutes = config.get("lookback_minutes")
