@@ -164,7 +164,11 @@ def _example(schema: Mapping[str, Any]) -> str:
 
 
 def _got(schema: Mapping[str, Any], value: Any) -> str:
-    return "" if schema.get("airbyte_secret") else f"; got '{value}'"
+    """The wrong value, quoted when that is safe: never a secret field's, nor a URL's that may carry user-info."""
+    text = str(value)
+    if schema.get("airbyte_secret") or "@" in text or "://" in text or len(text) > 40:
+        return ""
+    return f"; got '{text}'"
 
 
 def _bounds(low: Any, high: Any) -> str:
