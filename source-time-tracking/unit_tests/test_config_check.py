@@ -29,3 +29,8 @@ def test_a_typo_gets_the_closest_valid_key_and_nothing_else_is_reported():
         "Unknown key 'provider.acount_id' is ignored: did you mean 'provider.account_id'?",
         "Unknown key 'start_dte' is ignored: did you mean 'start_date'?"]
     assert config_problems(config, SPEC) == []
+
+
+def test_a_date_in_another_form_is_answered_with_the_expected_form_and_an_example():
+    assert config_problems({"provider": HARVEST, "start_date": "01/02/2020"}, SPEC) == [
+        "start_date must be written like 2026-01-01T00:00:00Z (YYYY-MM-DDTHH:mm:ssZ); got '01/02/2020'."]
