@@ -149,6 +149,9 @@ MISTAKES = {
                                             with_(GENERIC, "provider.incremental", {"format": "epoch"})),
     "generic: catalog with a Harvest stream": Mistake("source-time-tracking", "read", UNKNOWN_STREAM, "time_entries",
                                                       GENERIC, streams=("time_entrys",)),
+    "pipeline: Harvest config without user_agent": Mistake(
+        "pipeline", "run", r"^error: time_harvest config for source-time-tracking: .*" + MISSING, "provider.user_agent",
+        without(HARVEST, "provider.user_agent")),
     "pipeline: --dsn of another database": Mistake("pipeline", "run", WAREHOUSE, "warehouse",
                                                    dsn=f"mysql://etl:{DSN_PASSWORD}@db.example.com/warehouse"),
     "pipeline: --dsn to a closed port": Mistake("pipeline", "run", WAREHOUSE + r".*Connection refused", "warehouse",
@@ -164,9 +167,13 @@ def _run(mistake: Mistake, workdir: Path, server_dsn: str) -> subprocess.Complet
     if mistake.part == "pipeline":
         configs = workdir / "configs"
         configs.mkdir()
-        (configs / "sage_gl.json").write_text(json.dumps(SAGE))
-        dsn = mistake.dsn or mistake.dsn_from_server(server_dsn)
-        command = [sys.executable, "-m", "pipeline", "run", "--configs", str(configs), "--dsn", dsn,
+        if mistake.config:
+            (configs / "time_harvest.json").write_text(json.dumps(mistake.config))
+            target = ["--duckdb", str(workdir / "warehouse.duckdb")]
+        else:
+            (configs / "sage_gl.json").write_text(json.dumps(SAGE))
+            target = ["--dsn", mistake.dsn or mistake.dsn_from_server(server_dsn)]
+        command = [sys.executable, "-m", "pipeline", "run", "--configs", str(configs), *target,
                    "--catalog-dir", str(workdir / "catalogs")]
         return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     config = workdir / "config.json"
@@ -198,8 +205,11 @@ def _answer(mistake: Mistake, outcome: subprocess.CompletedProcess) -> str:
     """The one message the user gets: the FAILED status of `check`, the one error trace, or the CLI's line."""
     if mistake.part == "pipeline":
         lines = outcome.stderr.strip().splitlines()
-        assert len(lines) == 1, outcome.stderr
-        return lines[0]
+        errors = [line for line in lines if line.startswith("error:")]
+        assert len(errors) == 1, outcome.stderr
+        if not mistake.config:  # a --dsn mistake ends the run before PyAirbyte starts any source: nothing else
+            assert lines == errors, outcome.stderr
+        return errors[0]
     messages = _messages(outcome.stdout)
     if mistake.command == "check":
         statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
