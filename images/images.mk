@@ -1,4 +1,4 @@
-# Image targets, included by the root Makefile (`include images/images.mk`; `install` is the root's target).
+# Image targets, included by the root Makefile (`include images/images.mk`; `install-dev` is the root's target).
 #   make image                      build both connector images (Docker if an engine answers, else buildah)
 #   make image NAME=source-sage-gl  build one
 #   make test-images                build both images and run them against the sandbox (spec/check/discover/read)
@@ -6,8 +6,8 @@ IMAGES_PYTHON ?= $(if $(BIN),$(BIN),.venv/bin)/python
 NAME ?=
 
 .PHONY: image test-images
-image: install
+image: install-dev
 	$(IMAGES_PYTHON) -m images build $(NAME)
 
-test-images: install
+test-images: install-dev
 	$(IMAGES_PYTHON) -m pytest -p no:cacheprovider images/tests/test_images.py -v

@@ -13,7 +13,6 @@ setup(
     # not listed here because pip would look those names up on PyPI, where they may belong to other projects.
     install_requires=[
         "airbyte==0.71.3",
-        "jsonschema",  # config checks against the source's spec (PyAirbyte pins the version)
         "duckdb",  # left unpinned: PyAirbyte pins the version
         "psycopg[binary]>=3.1,<4",
         "matplotlib>=3.8",

@@ -79,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from .sync import sync_connection  # imports PyAirbyte: keep `--help` fast
 
+    staging = Staging.from_args(args.duckdb, args.dsn)
+    staging.verify()
     summary = sync_connection(
-        get_connection(args.connection), read_config(args.config), Staging.from_args(args.duckdb, args.dsn),
+        get_connection(args.connection), read_config(args.config), staging,
         streams=stream_names(args.streams), full_refresh=args.full_refresh, catalog_dir=args.catalog_dir,
     )
     print(format_sync_summary(summary))
@@ -90,8 +92,10 @@ def _sync(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .run import run_pipeline
 
+    staging = Staging.from_args(args.duckdb, args.dsn)
+    staging.verify()
     configs = {connection: read_config(path) for connection, path in configured_connections(args.configs).items()}
-    result = run_pipeline(configs, Staging.from_args(args.duckdb, args.dsn), full_refresh=args.full_refresh,
+    result = run_pipeline(configs, staging, full_refresh=args.full_refresh,
                           catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout)
     rows = sum(result.rows_by_stream().values())
     print(f"run finished in {result.seconds:.1f}s: {rows:,} rows read from {len(result.syncs)} connection(s), "

@@ -18,13 +18,15 @@ from sandbox import running_sandbox
 from .connections import CONNECTIONS, Connection
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
-from .report import checks_against_truth, format_checks, format_monthly_labour, monthly_labour, table_counts
+from .report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances, monthly_labour,
+                     table_counts)
 from .run import RunResult, run_pipeline
 from .staging import Staging
 from .summary import format_table
 
 START_DATE = "2026-01-01T00:00:00Z"  # the sandbox's calendar runs from 2026-01-01 to 2026-10-31
 MAX_DELETION_WINDOW_DAYS = 366  # source-time-tracking's maximum
+LABOUR_ACCOUNT = "5000 Direct Labour"  # the account the shipped labour_cost_vs_gl mapping reads in the GL
 # A few edits as the company's users would make them, between the two syncs.
 CHANGES = (
     ("glbatch", "insert", 2),  # new journal entries (balanced lines)
@@ -87,11 +89,13 @@ def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> bool:
     print(_indent(_counts_table(counts_after_first, _counts(staging))), file=out)
     with staging.connect() as connection:
         months = monthly_labour(connection, TARGET_SCHEMA)
+        variances = largest_variances(connection, TARGET_SCHEMA)
     print("\nLabour cost from time entries vs labour expense in the GL (account 5000), per month, after the second "
           "sync;\n'difference before' is the difference after the first sync, before the changes of step 2 (the "
           "sandbox posts\neach month's payroll as exactly the cost of its time entries):", file=out)
     print(_indent(format_monthly_labour(months, earlier=months_after_first)), file=out)
-    plot_labour_vs_gl(months, plot_path, title="Northwind Field Services (sandbox): labour cost vs GL per month")
+    plot_labour_vs_gl(months, variances, plot_path, account=LABOUR_ACCOUNT,
+                      title="Northwind Field Services (sandbox): labour cost from time entries vs the GL")
     print(f"\nPlot: {plot_path}", file=out)
     print("\nThe targets against the sandbox's own data:", file=out)
     print(_indent(format_checks(checks)), file=out)

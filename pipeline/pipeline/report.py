@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .plot import MonthlyLabour
+from .plot import MonthlyLabour, ProjectMonthVariance
 from .summary import format_table
 
 LABOUR_TABLE = "labour_cost_vs_gl"
@@ -38,6 +38,14 @@ def monthly_labour(connection: Any, schema: str) -> list[MonthlyLabour]:
         f"SELECT month, SUM(time_entry_cost), SUM(gl_labour_expense) FROM {_quoted(schema)}.{_quoted(LABOUR_TABLE)} "
         "GROUP BY month ORDER BY month").fetchall()
     return [MonthlyLabour(f"{month:%Y-%m}", Decimal(time_cost), Decimal(gl_labour)) for month, time_cost, gl_labour in rows]
+
+
+def largest_variances(connection: Any, schema: str, limit: int = 10) -> list[ProjectMonthVariance]:
+    """The project-months of `labour_cost_vs_gl` whose time cost differs most from the GL, largest first."""
+    rows = connection.execute(
+        f"SELECT project_code, month, difference FROM {_quoted(schema)}.{_quoted(LABOUR_TABLE)} "
+        f"WHERE difference <> 0 ORDER BY ABS(difference) DESC, project_code, month LIMIT {int(limit)}").fetchall()
+    return [ProjectMonthVariance(project, f"{month:%Y-%m}", Decimal(difference)) for project, month, difference in rows]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -14,6 +14,8 @@ from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA, TARGET_SCHEMA
 
 if TYPE_CHECKING:
     from airbyte.caches import CacheBase
+
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,16 @@ class Staging:
         params = postgres_params(self.dsn)
         return PostgresCache(schema_name=self.schema, table_prefix=table_prefix, **params)
 
+    def verify(self) -> None:
+        """Reach PostgreSQL now, before any spec or discover: a wrong `--dsn` is one line naming the host and
+        database (never the password), not a driver traceback after a minute of connector work."""
+        if self.dsn is None:
+            return
+        try:
+            psycopg.connect(self.dsn, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+        except psycopg.Error as error:
+            raise PipelineError(f"cannot connect to {self.describe()}: {_reason(error)}") from None
+
     def connect(self):
         """A DB-API connection to the staging database (duckdb or psycopg), for reports."""
         if self.duckdb_path is not None:
@@ -73,6 +85,11 @@ class Staging:
 
 def postgres_params(dsn: str) -> dict:
     """PostgresCache's fields from a libpq DSN (URI or key=value form)."""
+    scheme = urlsplit(dsn).scheme if "://" in dsn else ""
+    if scheme and scheme not in ("postgresql", "postgres"):
+        where = urlsplit(dsn)
+        raise PipelineError(f"--dsn for host {where.hostname or '?'} database {where.path.lstrip('/') or '?'} is a "
+                            f"'{scheme}' URL; staging takes PostgreSQL: postgresql://user:password@host:port/db")
     try:
         info = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError:
@@ -87,3 +104,10 @@ def postgres_params(dsn: str) -> dict:
         "username": str(info["user"]),
         "password": str(info.get("password") or ""),
     }
+
+
+def _reason(error: "psycopg.Error") -> str:
+    """libpq's own reason on one line ("Connection refused", 'database "x" does not exist'), without its
+    "connection to server at … failed:" preamble; libpq never prints the password."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return first_line.rsplit("failed: ", 1)[-1].replace("FATAL:", "").strip()

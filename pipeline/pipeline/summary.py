@@ -31,17 +31,26 @@ class SyncSummary:
 
 
 def format_sync_summary(summary: SyncSummary) -> str:
-    """A table of rows and seconds per stream, one line per stream plus a total."""
+    """A table of rows, seconds and rows/s per stream, one line per stream plus the connection's total."""
     width = max([len("stream"), len("total"), *(len(s.stream) for s in summary.streams)])
     lines = [
         f"{summary.connection} ({summary.mode}) → {summary.destination}, tables {summary.table_prefix}*",
-        f"  {'stream':<{width}}  {'rows':>9}  {'seconds':>8}",
+        f"  {'stream':<{width}}  {'rows':>9}  {'seconds':>8}  {'rows/s':>8}",
     ]
     for stream in summary.streams:
-        seconds = "-" if stream.seconds is None else f"{stream.seconds:.1f}"
-        lines.append(f"  {stream.stream:<{width}}  {stream.rows:>9,}  {seconds:>8}")
-    lines.append(f"  {'total':<{width}}  {summary.rows:>9,}  {summary.seconds:>8.1f}")
+        lines.append(f"  {stream.stream:<{width}}  {stream.rows:>9,}  {_seconds(stream.seconds)}  "
+                     f"{_rate(stream.rows, stream.seconds)}")
+    lines.append(f"  {'total':<{width}}  {summary.rows:>9,}  {_seconds(summary.seconds)}  "
+                 f"{_rate(summary.rows, summary.seconds)}")
     return "\n".join(lines)
+
+
+def _seconds(seconds: float | None) -> str:
+    return f"{'-' if seconds is None else f'{seconds:.1f}':>8}"
+
+
+def _rate(rows: int, seconds: float | None) -> str:
+    return f"{'-' if not seconds else f'{rows / seconds:,.0f}':>8}"
 
 
 def format_table(headers: list[str], rows: list[list[object]]) -> str:

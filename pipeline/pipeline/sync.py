@@ -6,7 +6,7 @@ a second sync resumes from where the first stopped. Streams with a primary key a
 
 from __future__ import annotations
 
-import json
+import importlib
 import logging
 import os
 import sys
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import airbyte as ab
-import jsonschema
 from airbyte.logs import get_global_file_logger
 
 from .connections import Connection, PipelineError
@@ -82,18 +81,13 @@ def sync_connection(connection: Connection, config: dict[str, Any], staging: Sta
 
 
 def check_config(connection: Connection, config: dict[str, Any], spec: dict[str, Any]) -> None:
-    """Validate against the source's spec; errors name the field and the rule, never the value (secrets)."""
-    errors = sorted(jsonschema.Draft7Validator(spec).iter_errors(config), key=lambda error: list(error.path))
-    if errors:
-        problems = "; ".join(_describe(error) for error in errors)
-        raise PipelineError(f"{connection.name} config does not match {connection.source}'s spec: {problems}")
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-    if error.validator == "required":
-        return f"{where}: {error.message}"  # "'x' is a required property" names a key, not a value
-    return f"{where}: fails {error.validator} {json.dumps(error.validator_value)[:80]}"
+    """Check the config with the source's own `config_check` (each source is installed in this environment, see
+    `Connection.executable`), so `pipeline` says exactly what the connector's `check` says: every problem with
+    its field and fix, unknown keys with the closest valid one, never a secret value."""
+    checker = importlib.import_module(f"{connection.source.replace('-', '_')}.config_check")
+    problems = checker.config_problems(config, spec) + checker.unknown_key_problems(config, spec)
+    if problems:
+        raise PipelineError(f"{connection.name} config for {connection.source}: {' '.join(problems)}")
 
 
 def save_catalog(connection: Connection, source: ab.Source, catalog_dir: Path) -> Path:

@@ -5,8 +5,9 @@ import duckdb
 import matplotlib.image
 import pytest
 
-from pipeline.plot import MonthlyLabour, plot_labour_vs_gl
-from pipeline.report import checks_against_truth, format_checks, format_monthly_labour, monthly_labour, table_counts
+from pipeline.plot import MonthlyLabour, ProjectMonthVariance, plot_labour_vs_gl
+from pipeline.report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances,
+                             monthly_labour, table_counts)
 
 
 @pytest.fixture
@@ -38,9 +39,21 @@ def test_monthly_labour_sums_projects_per_month_in_order(db):
 
 def test_plot_writes_a_png_of_the_expected_size(tmp_path):
     months = [MonthlyLabour(f"2026-{m:02d}", Decimal(1000 * m), Decimal(1000 * m - 50 + 20 * m)) for m in range(1, 11)]
-    path = plot_labour_vs_gl(months, tmp_path / "out" / "plot.png", title="test")
+    variances = [ProjectMonthVariance(f"P-{n}", "2026-03", Decimal(100 - 15 * n)) for n in range(10)]
+    path = plot_labour_vs_gl(months, variances, tmp_path / "out" / "plot.png", title="test", account="5000")
     image = matplotlib.image.imread(path)
-    assert image.shape[:2] == (770, 1210)  # 11 × 7 inches at 110 dpi
+    assert image.shape[:2] == (750, 1500)  # 15 × 7.5 inches at 100 dpi
+
+
+def test_largest_variances_are_the_top_project_months_by_absolute_difference(db):
+    db.execute("CREATE SCHEMA variances")
+    db.execute("CREATE TABLE variances.labour_cost_vs_gl (project_code TEXT, month DATE, difference NUMERIC(16,2))")
+    db.executemany("INSERT INTO variances.labour_cost_vs_gl VALUES (?, ?, ?)",
+                   [(f"P-{n:02d}", date(2026, 1 + n % 10, 1), (n - 6) * 10) for n in range(14)])
+    variances = largest_variances(db, "variances", limit=3)
+    assert variances == [ProjectMonthVariance("P-13", "2026-04", Decimal(70)),
+                         ProjectMonthVariance("P-00", "2026-01", Decimal(-60)),
+                         ProjectMonthVariance("P-12", "2026-03", Decimal(60))]
 
 
 def test_checks_compare_live_target_rows_with_the_sandbox_truth(db):

@@ -1,3 +1,4 @@
+import socket
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,20 @@ def test_duckdb_cache_writes_schema_staging_with_the_connection_prefix(tmp_path)
     # (PostgresCache connects as soon as it is built: the end-to-end tests cover it against a real server.)
     cache = Staging(duckdb_path=tmp_path / "s.duckdb").cache("time_generic__")
     assert (cache.schema_name, cache.table_prefix, Path(cache.db_path)) == ("staging", "time_generic__", tmp_path / "s.duckdb")
+
+
+def test_a_dsn_of_another_database_is_refused_naming_host_and_database_not_the_password():
+    with pytest.raises(PipelineError) as refused:
+        postgres_params("mysql://etl:S3cret@db.example.com/warehouse")
+    assert str(refused.value) == ("--dsn for host db.example.com database warehouse is a 'mysql' URL; staging takes "
+                                  "PostgreSQL: postgresql://user:password@host:port/db")
+
+
+def test_verify_reports_an_unreachable_server_in_one_line_without_the_password():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(PipelineError) as refused:
+        Staging(dsn=f"postgresql://etl:S3cret@127.0.0.1:{port}/warehouse").verify()
+    assert str(refused.value) == (f"cannot connect to PostgreSQL etl@127.0.0.1:{port}/warehouse schema staging: "
+                                  "Connection refused")

@@ -15,13 +15,13 @@ def test_totals_and_rows_by_stream():
     assert summary.rows_by_stream() == {"time_entries": 1234, "deleted_time_entries": 0}
 
 
-def test_sync_summary_shows_rows_and_seconds_per_stream_and_a_total():
+def test_sync_summary_shows_rows_seconds_and_rows_per_second_per_stream_and_a_total():
     assert format_sync_summary(_summary()).splitlines() == [
         "time_generic (incremental) → DuckDB x.duckdb schema staging, tables time_generic__*",
-        "  stream                     rows   seconds",
-        "  time_entries              1,234       2.0",
-        "  deleted_time_entries          0         -",
-        "  total                     1,234       7.2",
+        "  stream                     rows   seconds    rows/s",
+        "  time_entries              1,234       2.0       605",
+        "  deleted_time_entries          0         -         -",
+        "  total                     1,234       7.2       170",
     ]
 
 

@@ -1,17 +1,22 @@
 """Starts the sandbox (the Intacct gateway emulator) in-process for the integration and standard tests.
 
-The standard tests read `secrets/config.json` and `secrets/invalid_config.json` (git-ignored); both
-are written here from the running sandbox, so its free port is always the one configured.
+`acceptance-test-config.yml` names `secrets/config.json` and `secrets/invalid_config.json`, where a user keeps
+real credentials: the tests never write there. `with_test_configs` points those entries at a temporary folder,
+where both configs are written here from the running sandbox, so its free port is always the one configured.
 """
 
+import copy
 import json
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sandbox import running_sandbox
 
 CONNECTOR_ROOT = Path(__file__).resolve().parent.parent
-SECRETS = CONNECTOR_ROOT / "secrets"
+TEST_CONFIGS = Path(tempfile.mkdtemp(prefix="source-sage-gl-test-configs-"))  # this session's, removed at its end
 SCALE = 0.05  # ≈ 100 GL lines: every stream has rows and a full read takes about a second
 START_DATE = "2025-01-01T00:00:00Z"
 
@@ -19,13 +24,25 @@ START_DATE = "2025-01-01T00:00:00Z"
 @pytest.fixture(scope="session", autouse=True)
 def sandbox():
     with running_sandbox(scale=SCALE, seed=7) as running:
-        SECRETS.mkdir(exist_ok=True)
         config = sandbox_config(running)
-        (SECRETS / "config.json").write_text(json.dumps(config, indent=2))
+        (TEST_CONFIGS / "config.json").write_text(json.dumps(config, indent=2))
         invalid = json.loads((CONNECTOR_ROOT / "integration_tests" / "invalid_config.json").read_text())
         invalid["endpoint_url"] = config["endpoint_url"]
-        (SECRETS / "invalid_config.json").write_text(json.dumps(invalid, indent=2))
-        yield running
+        (TEST_CONFIGS / "invalid_config.json").write_text(json.dumps(invalid, indent=2))
+        try:
+            yield running
+        finally:
+            shutil.rmtree(TEST_CONFIGS, ignore_errors=True)
+
+
+def with_test_configs(acceptance_config: dict[str, Any]) -> dict[str, Any]:
+    """The acceptance config with each `secrets/<name>` config path replaced by `TEST_CONFIGS/<name>`."""
+    moved = copy.deepcopy(acceptance_config)
+    for section in moved["acceptance_tests"].values():
+        for entry in section.get("tests", []) if isinstance(section, dict) else []:
+            if str(entry.get("config_path", "")).startswith("secrets/"):
+                entry["config_path"] = str(TEST_CONFIGS / Path(entry["config_path"]).name)
+    return moved
 
 
 def sandbox_config(running, **overrides):

@@ -19,6 +19,8 @@ DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 2000
 DEFAULT_LOOKBACK_MINUTES = 120
 SECRET_FIELDS = ("sender_password", "user_password")  # exactly the spec's `airbyte_secret` fields
+MAX_LOOKBACK_MINUTES = 10080  # a week
+REQUIRED_FIELDS = ("company_id", "sender_id", "sender_password", "user_id", "user_password", "start_date")
 
 
 def config_error(message: str) -> AirbyteTracedException:
@@ -76,17 +78,16 @@ class IntacctConfig:
     def from_mapping(cls, config: Mapping[str, Any]) -> "IntacctConfig":
         """Validate the raw config; first its secrets are masked in every encoded form (see `masking`)."""
         register_secrets([*(config.get(key) for key in SECRET_FIELDS), *url_credentials(config.get("endpoint_url"))])
-        missing = [key for key in ("company_id", "sender_id", "sender_password", "user_id", "user_password", "start_date")
-                   if not str(config.get(key) or "").strip()]
+        missing = [key for key in REQUIRED_FIELDS if not str(config.get(key) or "").strip()]
         if missing:
             raise config_error(f"Missing required configuration: {', '.join(missing)}.")
-        page_size = int(config.get("page_size") or DEFAULT_PAGE_SIZE)
+        page_size = DEFAULT_PAGE_SIZE if config.get("page_size") is None else int(config["page_size"])
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise config_error(f"page_size must be between 1 and {MAX_PAGE_SIZE}; got {page_size}.")
         lookback_minutes = config.get("lookback_minutes")
         lookback_minutes = DEFAULT_LOOKBACK_MINUTES if lookback_minutes is None else int(lookback_minutes)
-        if lookback_minutes < 0:
-            raise config_error(f"lookback_minutes must not be negative; got {lookback_minutes}.")
+        if not 0 <= lookback_minutes <= MAX_LOOKBACK_MINUTES:
+            raise config_error(f"lookback_minutes must be between 0 and {MAX_LOOKBACK_MINUTES}; got {lookback_minutes}.")
         return cls(
             company_id=config["company_id"],
             sender_id=config["sender_id"],

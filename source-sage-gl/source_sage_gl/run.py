@@ -1,20 +1,26 @@
-"""Console-script entry point (`source-sage-gl`): the CDK's `launch`, once the input files are usable.
+"""Console-script entry point (`source-sage-gl`): the CDK's entrypoint, with input and config mistakes told plainly.
 
-The CDK reports a `--config`, `--catalog` or `--state` file that is missing, not JSON or of the wrong JSON type
-as "Something went wrong in the connector", with a traceback. Each file is checked here first and a problem is
-a config error that names the file and what is wrong with it: `check` prints a FAILED connection status (and
-exits 0, as for any config error), every other command prints one error trace and exits 1.
+1. The `--config`, `--catalog` and `--state` files are checked first: the CDK reports one that is missing, not
+   JSON or of the wrong JSON type as "Something went wrong in the connector", with a traceback. Here it is a
+   config error naming the file and what is wrong with it.
+2. The config is checked against the spec by `config_check` before the CDK's own check, so every command names
+   the field and the fix.
+A config error ends the command with its one error trace and exit status 1 (in `check`, a FAILED connection
+status and exit 0), never a Python traceback.
 """
 
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.models import ConnectorSpecification, FailureType
+from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_sage_gl.config_check import raise_on_problems
 from source_sage_gl.source import SourceSageGl
 
 # option → the JSON type its file must hold (a state file may also be empty: null, {} or [])
@@ -23,17 +29,34 @@ JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int
               type(None): "null"}
 
 
+class SageGlEntrypoint(AirbyteEntrypoint):
+    @staticmethod
+    def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+        user_config, _ = split_config(config)
+        raise_on_problems(user_config, source_spec.connectionSpecification)
+        AirbyteEntrypoint.validate_connection(source_spec, config)
+
+
 def run() -> None:
-    args = sys.argv[1:]
-    parsed = AirbyteEntrypoint.parse_args(args)
-    problem = input_file_problem(parsed)
-    if problem is None:
-        launch(SourceSageGl(), args)
-        return
-    error = AirbyteTracedException(message=problem, internal_message=problem, failure_type=FailureType.config_error)
-    message = error.as_connection_status_message() if parsed.command == "check" else error.as_airbyte_message()
-    print(AirbyteEntrypoint.airbyte_message_to_string(message))
-    sys.exit(0 if parsed.command == "check" else 1)
+    entrypoint = SageGlEntrypoint(SourceSageGl())
+    parsed_args = entrypoint.parse_args(sys.argv[1:])
+    problem = input_file_problem(parsed_args)
+    if problem is not None:
+        error = AirbyteTracedException(message=problem, internal_message=problem, failure_type=FailureType.config_error)
+        message = error.as_connection_status_message() if parsed_args.command == "check" else error.as_airbyte_message()
+        print(AirbyteEntrypoint.airbyte_message_to_string(message))
+        sys.exit(0 if parsed_args.command == "check" else 1)
+    try:
+        with PRINT_BUFFER:
+            for message in entrypoint.run(parsed_args):
+                print(f"{message}\n", end="")
+    except AirbyteTracedException as error:
+        if error.failure_type != FailureType.config_error:
+            raise
+        # A new exception, never raised: its trace message carries no Python traceback and no chained cause.
+        AirbyteTracedException(message=error.message, internal_message=error.message,
+                               failure_type=FailureType.config_error).emit_message()
+        sys.exit(1)
 
 
 def input_file_problem(parsed) -> Optional[str]:

@@ -13,6 +13,7 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_sage_gl.client import IntacctClient
+from source_sage_gl.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_sage_gl.config import IntacctConfig
 from source_sage_gl.streams import STREAMS
 
@@ -31,7 +32,11 @@ class SourceSageGl(AbstractSource):
         return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
-        """Sign in with `getAPISession` and read one GL account; any refusal becomes a FAILED status with Intacct's text."""
+        """Sign in with `getAPISession` and read one GL account; any refusal becomes a FAILED status with Intacct's text.
+        An unknown key fails first, without a request: a typo must not silently fall back to a default."""
+        unknown = unknown_key_problems(config, self.spec(logger).connectionSpecification)
+        if unknown:
+            return False, invalid_config(unknown).message
         try:
             IntacctClient(IntacctConfig.from_mapping(config), logger, retry_unreachable=False).check()
         except AirbyteTracedException as error:
@@ -41,7 +46,14 @@ class SourceSageGl(AbstractSource):
     def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
              state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
         """Reads the user's formats once before any stream, so that a format the connector cannot read ends
-        the sync with one config error, not one per stream; the streams then share that client."""
+        the sync with one config error, not one per stream; the streams then share that client. Before any
+        request: unknown config keys are warned about, and a catalog naming a stream this source lacks ends the run."""
+        for problem in unknown_key_problems(config, self.spec(logger).connectionSpecification):
+            logger.warning(problem)
+        unknown_streams = unknown_stream_problems([configured.stream.name for configured in catalog.streams],
+                                                  [stream.name for stream in self.streams(config)])
+        if unknown_streams:
+            raise invalid_config(unknown_streams, what="catalog")
         client = IntacctClient(IntacctConfig.from_mapping(config), logger)
         client.clock  # noqa: B018 - signs in and reads readUserFormatting now, before any stream
         self._read_client = client

@@ -1,13 +1,16 @@
-"""Starts the sandbox in-process for the whole session and writes the `secrets/` configs that point at it.
+"""Starts the sandbox in-process for the whole session and writes the configs that point at it.
 
-The standard tests read `secrets/config_*.json` (named in `acceptance-test-config.yml`); they are written
-here, before any test runs, because the sandbox picks a free port each session.
+`acceptance-test-config.yml` names `secrets/config_*.json`, where a user keeps real credentials: the tests
+never write there. `with_test_configs` points those entries at a temporary folder, where the configs are
+written here, before any test runs, because the sandbox picks a free port each session.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,7 +18,7 @@ import pytest
 from sandbox import running_sandbox
 
 CONNECTOR_ROOT = Path(__file__).resolve().parent.parent
-SECRETS = CONNECTOR_ROOT / "secrets"
+TEST_CONFIGS = Path(tempfile.mkdtemp(prefix="source-time-tracking-test-configs-"))  # this session's, removed at its end
 SCALE = 0.2
 SEED = 7
 
@@ -31,15 +34,27 @@ def _with_bad_secret(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_configs(credentials: dict[str, dict[str, Any]]) -> None:
-    SECRETS.mkdir(exist_ok=True)
     for provider in ("harvest", "generic"):
         config = {**credentials[provider], "start_date": "2026-01-01T00:00:00Z"}
-        (SECRETS / f"config_{provider}.json").write_text(json.dumps(config, indent=2))
-        (SECRETS / f"invalid_config_{provider}.json").write_text(json.dumps(_with_bad_secret(config), indent=2))
+        (TEST_CONFIGS / f"config_{provider}.json").write_text(json.dumps(config, indent=2))
+        (TEST_CONFIGS / f"invalid_config_{provider}.json").write_text(json.dumps(_with_bad_secret(config), indent=2))
+
+
+def with_test_configs(acceptance_config: dict[str, Any]) -> dict[str, Any]:
+    """The acceptance config with each `secrets/<name>` config path replaced by `TEST_CONFIGS/<name>`."""
+    moved = copy.deepcopy(acceptance_config)
+    for section in moved["acceptance_tests"].values():
+        for entry in section.get("tests", []) if isinstance(section, dict) else []:
+            if str(entry.get("config_path", "")).startswith("secrets/"):
+                entry["config_path"] = str(TEST_CONFIGS / Path(entry["config_path"]).name)
+    return moved
 
 
 @pytest.fixture(scope="session", autouse=True)
 def sandbox() -> Iterator[Any]:
     with running_sandbox(scale=SCALE, seed=SEED) as running:
         write_configs(running.credentials)
-        yield running
+        try:
+            yield running
+        finally:
+            shutil.rmtree(TEST_CONFIGS, ignore_errors=True)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
+from airbyte_cdk.models import AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking import generic, harvest
 from source_time_tracking.config import GenericProvider, TimeTrackingConfig, parse_config
+from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_time_tracking.deletions import DeletedTimeEntries
 
 
 class SourceTimeTracking(AbstractSource):
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
+        """An unknown key fails first, without a request: a typo must not silently fall back to a default."""
+        unknown = unknown_key_problems(config, self.spec(logger).connectionSpecification)
+        if unknown:
+            return False, invalid_config(unknown).message
         try:
             parsed = parse_config(config)
             provider = parsed.provider
@@ -28,6 +34,18 @@ class SourceTimeTracking(AbstractSource):
         except AirbyteTracedException as error:
             return False, error.message
         return True, None
+
+    def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+             state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
+        """Before any request: unknown config keys are warned about, and a catalog naming a stream this
+        provider lacks ends the run."""
+        for problem in unknown_key_problems(config, self.spec(logger).connectionSpecification):
+            logger.warning(problem)
+        unknown_streams = unknown_stream_problems([configured.stream.name for configured in catalog.streams],
+                                                  [stream.name for stream in self.streams(config)])
+        if unknown_streams:
+            raise invalid_config(unknown_streams, what="catalog")
+        yield from super().read(logger, config, catalog, state)
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         parsed = parse_config(config)
