@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from .defaults import TARGET_SCHEMA
@@ -123,7 +123,7 @@ def format_runs(rows: list[tuple]) -> str:
     table = []
     for started, ended, status, connections, read, written, changes, error in rows:
         seconds = (ended - started).total_seconds() if ended and started else None
-        table.append([f"{started:%Y-%m-%d %H:%M:%S}", "" if seconds is None else f"{seconds:.1f}s", status,
+        table.append([f"{_utc(started):%Y-%m-%d %H:%M:%S}", "" if seconds is None else f"{seconds:.1f}s", status,
                       connections, read, written, len(json.loads(changes or "[]")), _first_line(error)])
     return format_table(["started (UTC)", "took", "status", "connections", "rows read", "rows written",
                          "schema changes", "error"], table)
@@ -164,6 +164,11 @@ def secret_values(config: dict[str, Any], spec: dict[str, Any]) -> list[str]:
 
 def _staging_table(staging: Staging, table_prefix: str, stream: str) -> str:
     return f"{quote(staging.schema)}.{quote(table_prefix + stream)}"
+
+
+def _utc(moment: datetime) -> datetime:
+    """Both drivers return TIMESTAMPTZ in the session's time zone; the table shows UTC."""
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
 
 
 def _first_line(text: str | None) -> str:
