@@ -3,7 +3,8 @@
 One story per warehouse (DuckDB, PostgreSQL), on the sage_gl connection and the financial_transactions
 mapping only (the one that reads it), through `python -m pipeline run` as a user runs it:
 baseline → custom fields added → a custom integer field widened to decimal → a mapped field removed
-(stopped) → the same accepted → a run that fails on bad credentials. Between runs a few GL lines are edited,
+(stopped) → the same accepted → a custom field retyped to text (stopped) → accepted, by a full refresh of
+its stream → a run that fails on bad credentials. Between runs a few GL lines are edited,
 so each run has rows to load (Intacct re-sends only changed rows).
 """
 
@@ -120,6 +121,7 @@ def story(request, tmp_path_factory) -> Story:
             run("widened")
             story.observed["widened"] = story.query(
                 f"SELECT recordno, crew_size FROM {TABLE} WHERE recordno IN ({_in(story.ids['widened'])})")
+            story.observed["widened type"] = _column_type(story, "crew_size")
 
             control.change_schema("GLENTRY", "remove", "DEPARTMENT")
             story.ids["removed"] = control.mutate("glentry", "update", ids=lines[30:32])
@@ -129,6 +131,17 @@ def story(request, tmp_path_factory) -> Story:
             run("stopped", expected=3)
             story.staging_after_stop = _staging_snapshot(story)
             run("accepted", "--accept-schema-changes")
+            story.observed["departments kept"] = story.query(f"SELECT COUNT(*) FROM {TABLE} WHERE department IS NOT NULL")
+            story.observed["removed lines"] = story.query(
+                f"SELECT COUNT(*) FROM {TABLE} WHERE recordno IN ({_in(story.ids['removed'])}) AND department IS NULL")
+            story.observed["removed targets"] = story.query(
+                f"SELECT COUNT(*) FROM analytics.financial_transactions WHERE line_id IN ({_in(story.ids['removed'])}) "
+                "AND department_id IS NULL")
+
+            control.change_schema("GLENTRY", "retype", "CREW_SIZE", type="text")
+            run("retyped", expected=3)
+            run("reloaded", "--accept-schema-changes")
+            story.observed["glentry count"] = [(control.truth("glentry")["count"],)]
 
             with pytest.raises(Exception) as failure:
                 run_pipeline({CONNECTIONS["sage_gl"]: {**config, "user_password": WRONG_PASSWORD}}, staging,
@@ -140,6 +153,11 @@ def story(request, tmp_path_factory) -> Story:
     story.status_output = subprocess.run([sys.executable, "-m", "pipeline", "status", *target], cwd=workdir,
                                          capture_output=True, text=True, timeout=120).stdout
     return story
+
+
+def _column_type(story: Story, column: str) -> str:
+    return story.query("SELECT data_type FROM information_schema.columns WHERE table_schema = 'staging' "
+                       f"AND table_name = 'sage_gl__journal_entry_lines' AND column_name = '{column}'")[0][0]
 
 
 def _printed_rows(stdout: str) -> dict[str, int]:
@@ -165,9 +183,7 @@ def test_an_integer_field_widened_to_decimal_keeps_every_decimal(story):
     assert ("[applied] sage_gl.journal_entry_lines: field CREW_SIZE widened integer → number"
             in story.runs["widened"].stdout)
     assert sorted(story.observed["widened"]) == sorted((i, Decimal("4.75")) for i in story.ids["widened"])
-    column_type = story.query("SELECT data_type FROM information_schema.columns WHERE table_schema = 'staging' "
-                              "AND table_name = 'sage_gl__journal_entry_lines' AND column_name = 'crew_size'")
-    assert column_type in ([("DECIMAL(38,9)",)], [("numeric",)])  # DuckDB, PostgreSQL
+    assert story.observed["widened type"] in ("DECIMAL(38,9)", "numeric")  # DuckDB, PostgreSQL
 
 
 def test_a_removed_field_a_mapping_reads_stops_the_connection_before_it_loads(story):
@@ -181,22 +197,33 @@ def test_a_removed_field_a_mapping_reads_stops_the_connection_before_it_loads(st
 def test_accepting_the_removal_loads_the_rows_with_the_column_kept_and_empty(story):
     output = story.runs["accepted"].stdout
     assert "[BREAKING, accepted] sage_gl.journal_entry_lines: field DEPARTMENT removed" in output
-    removed = _in(story.ids["removed"])
     before = story.observed["before removal"]
     assert len(before) == 2 and all(department is not None for (department,) in before)
-    assert story.query(f"SELECT COUNT(*) FROM {TABLE} WHERE recordno IN ({removed}) AND department IS NULL") == [(2,)]
-    assert story.query(f"SELECT COUNT(*) FROM {TABLE} WHERE department IS NOT NULL")[0][0] > 0  # earlier rows keep it
-    assert story.query(f"SELECT COUNT(*) FROM analytics.financial_transactions WHERE line_id IN ({removed}) "
-                       "AND department_id IS NULL") == [(2,)]
+    assert story.observed["removed lines"] == [(2,)]
+    assert story.observed["departments kept"][0][0] > 0  # lines not read again keep theirs
+    assert story.observed["removed targets"] == [(2,)]
+
+
+def test_a_type_that_cannot_widen_stops_and_when_accepted_reloads_only_its_stream(story):
+    assert "sage_gl.journal_entry_lines: field CREW_SIZE changed type number → string" in story.runs["retyped"].stderr
+    assert "full refresh" in story.runs["retyped"].stderr
+    output = story.runs["reloaded"].stdout
+    assert "[BREAKING, accepted: full refresh of the stream] sage_gl.journal_entry_lines: field CREW_SIZE" in output
+    rows = _printed_rows(output)
+    assert rows[STREAM] == story.observed["glentry count"][0][0]  # every line read again
+    assert rows["gl_accounts"] == 0  # the other streams stay incremental
+    assert story.query(f"SELECT COUNT(*) FROM {TABLE}") == story.observed["glentry count"]  # replaced, not appended
+    assert _column_type(story, "crew_size") in ("VARCHAR", "character varying")
 
 
 def test_every_run_is_recorded_with_its_status_and_counts(story):
     runs = story.query("SELECT run_id, status, rows_read, rows_written, error FROM analytics._pipeline_runs ORDER BY started_at")
-    assert [status for _, status, *_ in runs] == ["succeeded", "succeeded", "succeeded", "stopped", "succeeded", "failed"]
+    assert [status for _, status, *_ in runs] == ["succeeded", "succeeded", "succeeded", "stopped", "succeeded",
+                                                  "stopped", "succeeded", "failed"]
     per_stream = {run_id: dict(story.query(
         f"SELECT stream, rows_read FROM analytics._pipeline_stream_runs WHERE run_id = '{run_id}' AND connection = 'sage_gl'"))
         for run_id, *_ in runs}
-    baseline, added, widened, stopped, accepted, failed = runs
+    baseline, added, widened, stopped, accepted, _, _, failed = runs
     for name, (run_id, *_) in zip(("baseline", "added", "widened", "accepted"), (baseline, added, widened, accepted)):
         assert per_stream[run_id] == _printed_rows(story.runs[name].stdout), name
     assert per_stream[added[0]][STREAM] == 3  # the lines updated since the baseline
@@ -208,12 +235,13 @@ def test_every_run_is_recorded_with_its_status_and_counts(story):
     assert written == [(3, True)]
     assert per_stream[failed[0]] == {}
     assert WRONG_PASSWORD not in failed[4] and WRONG_PASSWORD not in story.failed_error
-    assert story.status_output.count("succeeded") == 4 and "stopped" in story.status_output and "failed" in story.status_output
+    assert story.status_output.count("succeeded") == 5 and story.status_output.count("stopped") == 2
+    assert "failed" in story.status_output
 
 
 def test_the_webhook_receives_each_runs_changes_and_failures_without_secrets(story):
     assert [summary["status"] for summary in story.webhook] == [
-        "succeeded", "succeeded", "succeeded", "stopped", "succeeded", "failed"]
+        "succeeded", "succeeded", "succeeded", "stopped", "succeeded", "stopped", "succeeded", "failed"]
     stopped = story.webhook[3]
     assert [(c["stream"], c["field"], c["breaking"]) for c in stopped["schema_changes"]] == [(STREAM, "DEPARTMENT", True)]
     assert stopped["failures"][0]["connection"] == "sage_gl" and "DEPARTMENT" in stopped["failures"][0]["reason"]
