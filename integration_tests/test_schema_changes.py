@@ -209,6 +209,7 @@ def test_a_type_that_cannot_widen_stops_and_when_accepted_reloads_only_its_strea
     assert "full refresh" in story.runs["retyped"].stderr
     output = story.runs["reloaded"].stdout
     assert "[BREAKING, accepted: full refresh of the stream] sage_gl.journal_entry_lines: field CREW_SIZE" in output
+    assert "sage_gl (incremental; full refresh of journal_entry_lines)" in output
     rows = _printed_rows(output)
     assert rows[STREAM] == story.observed["glentry count"][0][0]  # every line read again
     assert rows["gl_accounts"] == 0  # the other streams stay incremental

@@ -26,7 +26,7 @@ REDACTED = "****"
 class StreamRun:
     connection: str
     stream: str
-    status: str  # "loaded", "not loaded" (its connection stopped on a breaking schema change), "failed"
+    status: str  # "loaded", or "not loaded" (its connection stopped on a breaking schema change)
     rows_read: int = 0
     rows_written: int = 0  # rows of the staging table written by this run (new or replaced by the merge)
     state_before: str | None = None  # the stream's state JSON as PyAirbyte saved it

@@ -66,12 +66,19 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
             summaries.update(_read(source, staging, connection, replace))
     return SyncSummary(
         connection=connection.name,
-        mode="full refresh" if full_refresh else "incremental" if resumed else "incremental, no saved state yet",
+        mode=_mode(full_refresh, resumed, reloaded),
         destination=staging.describe(),
         table_prefix=connection.table_prefix,
         streams=tuple(summaries[stream] for stream in selected),
         seconds=time.monotonic() - started,
     )
+
+
+def _mode(full_refresh: bool, resumed: bool, reloaded: list[str]) -> str:
+    if full_refresh:
+        return "full refresh"
+    mode = "incremental" if resumed else "incremental, no saved state yet"
+    return f"{mode}; full refresh of {', '.join(reloaded)}" if reloaded else mode
 
 
 def _read(source: ab.Source, staging: Staging, connection: Connection, full_refresh: bool) -> dict[str, StreamSummary]:
