@@ -6,7 +6,8 @@ The pipeline calls `apply_mappings(dsn_or_connection, catalogs={...})` after eve
 from .apply import ApplyReport, TargetReport, apply_mappings, check_mappings
 from .database import DatabaseUnavailable
 from .loader import load_mappings, shipped_mappings_dir
+from .usage import FieldUse, fields_read
 from .validation import MappingError, MappingValidationError
 
-__all__ = ["ApplyReport", "DatabaseUnavailable", "MappingError", "MappingValidationError", "TargetReport", "apply_mappings",
-           "check_mappings", "load_mappings", "shipped_mappings_dir"]
+__all__ = ["ApplyReport", "DatabaseUnavailable", "FieldUse", "MappingError", "MappingValidationError", "TargetReport", "apply_mappings",
+           "check_mappings", "fields_read", "load_mappings", "shipped_mappings_dir"]

@@ -120,6 +120,7 @@ class LocalSettings(_Strict):
     configs_dir: Path = Path("secrets")
     catalog_dir: Path = Path(".data/catalogs")
     full_refresh: bool = False
+    accept_schema_changes: bool = False  # `pipeline run --accept-schema-changes`: apply breaking schema changes
 
 
 class ScheduleSettings(_Strict):

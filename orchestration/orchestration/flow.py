@@ -60,8 +60,11 @@ def local_pipeline_run(config: OrchestrationConfig) -> dict:
     out = io.StringIO()
     result = run_pipeline(configs, staging, out=out, full_refresh=config.local.full_refresh,
                           catalog_dir=config.local.catalog_dir,
-                          mappings=config.mappings.paths[0] if config.mappings.paths else None)
+                          mappings=config.mappings.paths[0] if config.mappings.paths else None,
+                          accept_schema_changes=config.local.accept_schema_changes)
     get_run_logger().info(out.getvalue())
+    if not result.ok:  # a breaking schema change stopped a connection: the night failed, say why
+        raise RuntimeError("pipeline run stopped by breaking schema change(s):\n" + "\n".join(result.stopped.values()))
     return {"rows_read": {f"{connection}.{stream}": rows for (connection, stream), rows in result.rows_by_stream().items()},
             "targets": {target.table: target.rows_written for target in result.mappings.targets}}
 

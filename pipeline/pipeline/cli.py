@@ -1,4 +1,4 @@
-"""`python -m pipeline sync|run|demo`: argument parsing and error reporting; the work is in the modules."""
+"""`python -m pipeline sync|run|status|demo`: argument parsing and error reporting; the work is in the modules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .connections import CONNECTIONS, PipelineError, configured_connections, get_connection, read_config
+from .connections import (CONNECTIONS, PipelineError, configured_connections, get_connection, pipeline_settings,
+                          read_config)
 from .defaults import DEFAULT_CATALOG_DIR, DEFAULT_DUCKDB_PATH
 from .staging import Staging
 from .summary import format_sync_summary
@@ -31,6 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_staging_arguments(run)
     run.add_argument("--mappings", type=Path, default=None,
                      help="directory or file of mapping definitions (default: the shipped mappings)")
+    run.add_argument("--accept-schema-changes", action="store_true",
+                     help="apply breaking schema changes (a removed field a mapping reads, a type that cannot widen, a "
+                          "changed primary key or cursor: that stream is reloaded by a full refresh) instead of stopping")
+
+    status = commands.add_parser("status", help="the last runs recorded in analytics._pipeline_runs")
+    target = status.add_mutually_exclusive_group()
+    target.add_argument("--dsn", help="the PostgreSQL warehouse (postgresql://user:password@host:port/db)")
+    target.add_argument("--duckdb", type=Path, help=f"the DuckDB file (default: {DEFAULT_DUCKDB_PATH})")
+    status.add_argument("--limit", type=int, default=10, help="how many runs, newest first (default: 10)")
 
     demo = commands.add_parser("demo", help="the whole flow on the embedded sandbox, with a report and a plot")
     demo.add_argument("--scale", type=float, default=1.0, help="sandbox data scale (1 ≈ 2,000 GL lines)")
@@ -63,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sync(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "status":
+            return _status(args)
         return _demo(args)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -96,10 +108,23 @@ def _run(args: argparse.Namespace) -> int:
     staging.verify()
     configs = {connection: read_config(path) for connection, path in configured_connections(args.configs).items()}
     result = run_pipeline(configs, staging, full_refresh=args.full_refresh,
-                          catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout)
+                          catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout,
+                          accept_schema_changes=args.accept_schema_changes,
+                          webhook_url=pipeline_settings(args.configs).get("webhook_url"))
     rows = sum(result.rows_by_stream().values())
     print(f"run finished in {result.seconds:.1f}s: {rows:,} rows read from {len(result.syncs)} connection(s), "
           f"{len(result.mappings.targets)} target(s) rebuilt")
+    if result.ok:
+        return 0
+    for message in result.stopped.values():
+        print(f"error: {message}", file=sys.stderr)
+    return 3
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .run_history import format_runs, last_runs
+
+    print(format_runs(last_runs(Staging.from_args(args.duckdb, args.dsn), args.limit)))
     return 0
 
 

@@ -62,6 +62,22 @@ def read_config(path: Path) -> dict[str, Any]:
     return config
 
 
+PIPELINE_SETTINGS_FILE = "pipeline.json"  # in the configs directory, next to the connections' configs
+PIPELINE_SETTINGS = {"webhook_url"}
+
+
+def pipeline_settings(config_dir: Path) -> dict[str, Any]:
+    """The optional `pipeline.json` of the configs directory: `{"webhook_url": "https://…"}` (no other key)."""
+    path = config_dir / PIPELINE_SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    settings = read_config(path)
+    unknown = sorted(set(settings) - PIPELINE_SETTINGS)
+    if unknown:
+        raise PipelineError(f"{path} has unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(PIPELINE_SETTINGS))}")
+    return settings
+
+
 def configured_connections(config_dir: Path) -> dict[Connection, Path]:
     """The connections that have a `<connection>.json` config in `config_dir`, in the order of CONNECTIONS."""
     if not config_dir.is_dir():

@@ -42,34 +42,54 @@ def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: 
 
 
 def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: list[str] | None = None,
-                      full_refresh: bool = False) -> SyncSummary:
+                      full_refresh: bool = False, full_refresh_streams: frozenset[str] = frozenset()) -> SyncSummary:
     """Read the streams into staging, incrementally from the state saved there by the previous sync.
 
     Incremental runs use PyAirbyte's `auto` strategy, which merges every stream that has a primary key
     (and appends or replaces the others). A full refresh ignores the saved state and replaces the
-    tables, like Airbyte's "Full refresh | Overwrite".
+    tables, like Airbyte's "Full refresh | Overwrite". `full_refresh_streams` are reloaded that way in
+    a first read, the others incrementally in a second (an accepted key, cursor or type change).
     """
     started = time.monotonic()
     connection, source = prepared.connection, prepared.source
     _select(source, streams)
+    selected = source.get_selected_streams()
+    reloaded = [] if full_refresh else [stream for stream in selected if stream in full_refresh_streams]
     _show_progress_lines()
-    # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
     with staging.cache(connection.table_prefix) as cache:
         resumed = not full_refresh and bool(cache.get_state_provider(source.name).known_stream_names)
+    summaries: dict[str, StreamSummary] = {}
+    for part, replace in ((reloaded, True), ([stream for stream in selected if stream not in reloaded], full_refresh)):
+        if part:
+            source.select_streams(part)
+            summaries.update(_read(source, staging, connection, replace))
+    return SyncSummary(
+        connection=connection.name,
+        mode=_mode(full_refresh, resumed, reloaded),
+        destination=staging.describe(),
+        table_prefix=connection.table_prefix,
+        streams=tuple(summaries[stream] for stream in selected),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _mode(full_refresh: bool, resumed: bool, reloaded: list[str]) -> str:
+    if full_refresh:
+        return "full refresh"
+    mode = "incremental" if resumed else "incremental, no saved state yet"
+    return f"{mode}; full refresh of {', '.join(reloaded)}" if reloaded else mode
+
+
+def _read(source: ab.Source, staging: Staging, connection: Connection, full_refresh: bool) -> dict[str, StreamSummary]:
+    # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
+    with staging.cache(connection.table_prefix) as cache:
         result = source.read(
             cache,
             write_strategy="replace" if full_refresh else "auto",
             force_full_refresh=full_refresh,
             skip_validation=True,  # done by check_config, which never echoes a value
         )
-    return SyncSummary(
-        connection=connection.name,
-        mode="full refresh" if full_refresh else "incremental" if resumed else "incremental, no saved state yet",
-        destination=staging.describe(),
-        table_prefix=connection.table_prefix,
-        streams=_stream_summaries(result, source.get_selected_streams()),
-        seconds=time.monotonic() - started,
-    )
+    return {summary.stream: summary for summary in _stream_summaries(result, source.get_selected_streams())}
 
 
 def sync_connection(connection: Connection, config: dict[str, Any], staging: Staging, *,

@@ -5,7 +5,9 @@
   rely on them); any other field is typed from its DATATYPE (`field_schema`).
 - A packaged field `lookup` does not list (a feature this company has not enabled, or a field removed) stays
   in the schema, made nullable, so the stream's columns do not depend on the company, but it is not selected:
-  Intacct fails a query that selects a field the object does not have. Its value is always null.
+  Intacct fails a query that selects a field the object does not have. Its value is always null, and its
+  schema says so with `NOT_IN_SOURCE: true`, so a pipeline can tell a field removed in Intacct (that a
+  mapping may read) from a field that is merely empty.
 - An empty `lookup` answer tells nothing about the object: the packaged fields are selected, as before.
 """
 
@@ -32,6 +34,10 @@ _LOOKUP_TYPES: Dict[str, Dict[str, Any]] = {
     "TIMESTAMP": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
     "DATETIME": {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"},
 }
+
+
+# JSON-schema annotation of a field kept in the schema that the source does not send (always null).
+NOT_IN_SOURCE = "x-not-in-source"
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ def build(packaged: Mapping[str, Any], fields: Sequence[FieldDefinition]) -> Str
     listed = {field.name: field for field in fields}
     properties: Dict[str, Any] = {}
     for name, property_schema in packaged_properties.items():
-        properties[name] = property_schema if name in listed else _nullable(property_schema)
+        properties[name] = property_schema if name in listed else {**_nullable(property_schema), NOT_IN_SOURCE: True}
     for field in fields:
         if field.name not in properties:
             properties[field.name] = field_schema(field)

@@ -60,6 +60,8 @@ def test_a_packaged_field_lookup_does_not_list_stays_nullable_and_is_not_selecte
                                                  ("AMOUNT", "Amount", "DECIMAL", False)))
 
     assert built.json_schema["properties"]["LEGACYDIM"]["type"] == ["null", "string"]
+    assert built.json_schema["properties"]["LEGACYDIM"][schema_builder.NOT_IN_SOURCE] is True
+    assert schema_builder.NOT_IN_SOURCE not in built.json_schema["properties"]["AMOUNT"]
     assert built.json_schema["required"] == ["RECORDNO"]
     assert built.selected == ("RECORDNO", "AMOUNT") and built.baseline == ("RECORDNO", "AMOUNT")
 
