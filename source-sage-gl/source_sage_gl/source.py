@@ -15,7 +15,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_sage_gl.client import IntacctClient
 from source_sage_gl.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_sage_gl.config import IntacctConfig
-from source_sage_gl.streams import STREAMS
+from source_sage_gl.streams import STREAM_NAMES, STREAMS
 
 
 class SourceSageGl(AbstractSource):
@@ -51,7 +51,7 @@ class SourceSageGl(AbstractSource):
         for problem in unknown_key_problems(config, self.spec(logger).connectionSpecification):
             logger.warning(problem)
         unknown_streams = unknown_stream_problems([configured.stream.name for configured in catalog.streams],
-                                                  [stream.name for stream in self.streams(config)])
+                                                  list(STREAM_NAMES))
         if unknown_streams:
             raise invalid_config(unknown_streams, what="catalog")
         client = IntacctClient(IntacctConfig.from_mapping(config), logger)

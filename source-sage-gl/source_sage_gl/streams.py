@@ -24,6 +24,7 @@ from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+from airbyte_cdk.sources.utils import casing
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_sage_gl import schema_builder
@@ -272,3 +273,5 @@ class GlBudgetItems(IntacctStream):
 STREAMS = (GlAccounts, GlJournals, ReportingPeriods, JournalEntries, JournalEntryLines, GlDetails, Departments,
            Locations, Classes, Projects, Customers, Vendors, Employees, DeletedRecords,
            ApBills, ApBillItems, ArInvoices, ArInvoiceItems, GlBudgetItems, AccountBalances)
+# The streams' names (the CDK names a stream after its class), known without signing in.
+STREAM_NAMES = tuple(casing.camel_to_snake(stream.__name__) for stream in STREAMS)
