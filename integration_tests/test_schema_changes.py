@@ -163,7 +163,7 @@ def _column_type(story: Story, column: str) -> str:
 def _printed_rows(stdout: str) -> dict[str, int]:
     """Rows read per stream as the run's summary table printed them."""
     table = stdout[stdout.index("sage_gl (incremental"):]
-    return {stream: int(rows.replace(",", "")) for stream, rows in re.findall(r"^  (\w+)\s+([\d,]+)\s+[\d.-]+$", table, re.M)
+    return {stream: int(rows.replace(",", "")) for stream, rows in re.findall(r"^  (\w+)\s+([\d,]+)\s+[\d.-]+\s+[\d,-]+$", table, re.M)
             if stream != "total"}
 
 
