@@ -48,7 +48,7 @@ class CdkLogLines(logging.Filter):
         reason = str(error) if isinstance(error, UserDefinedBackoffException) and str(error) else None
         if reason is None:
             reason = "Rate limited (HTTP 429)" if status == "429" else f"HTTP {status}" if status else "Request failed"
-        return f"{reason.rstrip('.')}. Retrying in {seconds} seconds."
+        return f"{reason.rstrip('.')}. Retrying in {float(seconds):g} seconds."
 
 
 def quiet_cdk_logs(source_name: str) -> None:

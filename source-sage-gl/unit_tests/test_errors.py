@@ -146,6 +146,11 @@ class TestRetries:
         waits = [wait for wait in backoff_waits if wait]  # the backoff library also calls sleep(0)
         assert len(waits) == 3 and waits[1] > waits[0]  # the 524 waits longer than a plain 5xx
         assert all(wait <= 301 for wait in waits)
+        retries = [message.log.message for message in output.logs if "Retrying in" in message.log.message]
+        assert [line.split(" on ")[0] for line in retries] == [  # what happened, never "Rate limit exceeded"
+            "Sage Intacct answered HTTP 500", "Sage Intacct's CDN timed out",
+            "Sage Intacct (or its CDN) answered query GLENTRY with an HTML page instead of XML. Retrying in 1.8 seconds."]
+        assert not [message for message in output.logs if "Rate limit" in message.log.message]
 
     def test_truncated_xml_is_retried(self, gateway):
         gateway.reply("query GLENTRY", _one_line_page()[:200])
