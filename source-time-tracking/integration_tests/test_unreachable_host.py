@@ -59,6 +59,7 @@ def test_check_answers_from_the_first_attempt(tmp_path: Path) -> None:
 def test_read_retries_four_times_within_seconds_and_says_so(tmp_path: Path) -> None:
     messages, where, elapsed, returncode = _run("read", tmp_path)
 
+    # time_entries only: the run stops there, deleted_time_entries (the catalog's second stream) is not tried
     retries = [line for line in _logs(messages) if line.startswith("Caught retryable error")]
     assert [re.search(r"\(attempt (\d) of 4\)' after (\d) tries", line).groups() for line in retries] == [
         ("1", "1"), ("2", "2"), ("3", "3")]

@@ -29,7 +29,6 @@ from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 
 from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, format_iso, parse_datetime, utc_now
 from source_time_tracking.streams import TimeTrackingStream
-from source_time_tracking.unreachable import UnreachableBudget
 
 
 def _is_integer_text(value: str) -> bool:
@@ -95,9 +94,8 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         self._window_days = window_days
         self._state: dict[str, Any] = {}
 
-    @property
-    def unreachable(self) -> UnreachableBudget:
-        return self._entries.unreachable
+    def gave_up_unreachable(self) -> bool:
+        return self._entries.gave_up_unreachable()
 
     @property
     def state(self) -> MutableMapping[str, Any]:

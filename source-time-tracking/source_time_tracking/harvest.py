@@ -177,6 +177,9 @@ class HarvestUserCostRates(HarvestStream):
         self._users = HarvestUsers(provider, start_date=None)
         self._users.progress.label = f"{self.name}: the list of users"
 
+    def gave_up_unreachable(self) -> bool:
+        return super().gave_up_unreachable() or self._users.gave_up_unreachable()
+
     def path(
         self,
         stream_slice: Optional[Mapping[str, Any]] = None,

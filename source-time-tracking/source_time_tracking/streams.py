@@ -73,7 +73,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self.progress = ReadProgress(self.logger, self.name)
         self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
         self._loop_guard = LoopGuard(self.provider_label, self.name)
-        self.unreachable = UnreachableBudget(retry=self.retry_unreachable)  # read by the source: stop the run
+        self.unreachable = UnreachableBudget(retry=self.retry_unreachable)
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
         self._record_types: Optional[RecordTypes] = None
 
@@ -88,6 +88,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._cursor.state = value
+
+    def gave_up_unreachable(self) -> bool:
+        """Whether this stream gave up on an unreachable host (the source then stops the run)."""
+        return self.unreachable.given_up is not None
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
         return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
