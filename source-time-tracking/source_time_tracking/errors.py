@@ -3,8 +3,9 @@
 401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
 carrying the vendor's own message; so does a redirect, which is never followed (the credential headers
 would go with it); 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON bodies are
-retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
-handler and the backoff strategy below.
+retried with a capped exponential backoff; a host that cannot be reached at all is retried a bounded,
+short time in `read` and not at all in `check` (`unreachable.py`). Everything is decided by the CDK's
+HttpClient through the handler and the backoff strategy below.
 """
 
 from __future__ import annotations
