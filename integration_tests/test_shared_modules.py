@@ -19,7 +19,7 @@ NAMES = re.compile(r"source_sage_gl|source_time_tracking|source-sage-gl|source-t
                    r"SourceTimeTracking|SageGlEntrypoint|TimeTrackingEntrypoint")
 
 
-@pytest.mark.parametrize("module", ["bounded_http.py", "config_check.py", "run.py"])
+@pytest.mark.parametrize("module", ["bounded_http.py", "cdk_logs.py", "config_check.py", "run.py", "unreachable.py"])
 def test_the_shared_module_is_the_same_in_both_connectors(module):
     sage, time = (NAMES.sub("<name>", (package / module).read_text()) for package in (SAGE, TIME))
 

@@ -17,7 +17,8 @@ class IntacctBackoffStrategy(BackoffStrategy):
 
     A 524 means Cloudflare gave up while Intacct may still be running the query, so it waits longer
     (the official SDK does not retry it at all; a read-only query is safe to repeat after a pause).
-    Errors reported inside an HTTP 200 body (a rejected session, "try again later") retry quickly.
+    Errors reported inside an HTTP 200 body (a rejected session, "try again later") retry quickly. After no
+    answer at all (an unreachable gateway, a body cut short) the CDK's own exponential backoff waits.
     """
 
     def __init__(self, limits: ResponseLimits, base_seconds: float = 1.0, cap_seconds: float = 60.0,
@@ -39,5 +40,6 @@ class IntacctBackoffStrategy(BackoffStrategy):
                 return min(self.cap_seconds * 5, self.cdn_timeout_seconds * 2 ** exponent)
             if response_or_exception.status_code == 200:
                 return self.in_body_seconds * 2 ** exponent
-        return min(self.cap_seconds, self.base_seconds * 2 ** exponent)
+            return min(self.cap_seconds, self.base_seconds * 2 ** exponent)
+        return None  # no answer at all: the CDK's exponential backoff, which logs the handler's reason as it is
 

@@ -19,6 +19,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution, ResponseAction
 
 from source_sage_gl.masking import register_secrets
+from source_sage_gl.unreachable import UnreachableBudget, unreachable_cause
 from source_sage_gl.xml_envelope import (
     GatewayResponse,
     IntacctError,
@@ -43,7 +44,7 @@ class IntacctErrorHandler(ErrorHandler):
         self._logger = logger
         self._max_retries = max_retries
         self._max_time = max_time_seconds
-        self._retry_unreachable = retry_unreachable
+        self._unreachable = UnreachableBudget(retry=retry_unreachable)  # shared by every stream of the client
         self._last: Optional[Tuple[requests.Response, GatewayResponse]] = None
         # The session Intacct last rejected, until a call with a session succeeds again. When the session
         # opened to replace it is rejected too, that fails here with Intacct's text, before the CDK's
@@ -68,6 +69,7 @@ class IntacctErrorHandler(ErrorHandler):
         self._last = None
         if isinstance(response, Exception):
             return self._interpret_exception(response)
+        self._unreachable.reached()
         if response is None:
             return _retry("Sage Intacct gave no response.")
         what = request_summary(response.request.body if response.request is not None else None)
@@ -152,13 +154,17 @@ class IntacctErrorHandler(ErrorHandler):
         if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                               requests.exceptions.InvalidSchema)):
             return _fail(FailureType.config_error, f"The Sage Intacct gateway URL is not usable: {error}")
-        if isinstance(error, requests.ConnectionError) and not self._retry_unreachable:
-            url = error.request.url if error.request is not None else "the endpoint_url"
-            return _fail(FailureType.config_error,
-                         f"Could not reach the Sage Intacct gateway at {url}: {_connection_failure(error)}. "
-                         f"Check endpoint_url and that this network can reach it.")
+        cause = unreachable_cause(error)
+        if cause is not None:
+            url = error.request.url if getattr(error, "request", None) is not None else "the endpoint_url"
+            final = self._unreachable.failed(cause)
+            if final is None:
+                return _retry(f"Could not reach the Sage Intacct gateway: {cause} ({self._unreachable.attempt_label()})")
+            failure_type = FailureType.transient_error if self._unreachable.retry else FailureType.config_error
+            return _fail(failure_type, f"Could not reach the Sage Intacct gateway at {url}: {final}. "
+                                       f"Check endpoint_url and that this network can reach it.")
         if isinstance(error, requests.RequestException):
-            return _retry(f"Could not reach Sage Intacct: {error}")
+            return _retry(f"No complete answer from Sage Intacct ({error.__class__.__name__}): {error}")
         return _fail(FailureType.system_error, f"Unexpected error talking to Sage Intacct: {error}")
 
 
@@ -168,12 +174,6 @@ def _redirect_refused(response: requests.Response, what: str) -> str:
     return (f"Sage Intacct's gateway at {response.url} answered {what} with HTTP {response.status_code}, {target}. "
             f"The connector follows no redirect: the request is not sent again and no credential goes to another "
             f"scheme, host or port. If the gateway has moved, set endpoint_url to its new URL.")
-
-
-def _connection_failure(error: requests.ConnectionError) -> str:
-    """The root cause (name not resolved, connection refused, timed out) without urllib3's retry wrapper."""
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return str(reason or error)
 
 
 def _describe(errors: list) -> str:

@@ -12,6 +12,7 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_sage_gl.cdk_logs import quiet_cdk_logs
 from source_sage_gl.client import IntacctClient
 from source_sage_gl.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_sage_gl.config import IntacctConfig
@@ -21,6 +22,7 @@ from source_sage_gl.streams import STREAM_NAMES, STREAMS
 class SourceSageGl(AbstractSource):
     def __init__(self):
         super().__init__()
+        quiet_cdk_logs(self.name)
         self._read_client: Optional[IntacctClient] = None  # the client of the read under way
         self._client: Optional[IntacctClient] = None  # the client of the last `streams()`: one session per run
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.models import FailureType, Status
+from airbyte_cdk.models import FailureType, Status, SyncMode
 from freezegun import freeze_time
 
 from source_sage_gl import SourceSageGl
@@ -146,6 +146,20 @@ class TestRetries:
         waits = [wait for wait in backoff_waits if wait]  # the backoff library also calls sleep(0)
         assert len(waits) == 3 and waits[1] > waits[0]  # the 524 waits longer than a plain 5xx
         assert all(wait <= 301 for wait in waits)
+        retries = [message.log.message for message in output.logs if "Retrying in" in message.log.message]
+        assert [line.split(" on ")[0] for line in retries] == [  # what happened, never "Rate limit exceeded"
+            "Sage Intacct answered HTTP 500", "Sage Intacct's CDN timed out",
+            "Sage Intacct (or its CDN) answered query GLENTRY with an HTML page instead of XML. Retrying in 1.8 seconds."]
+        assert not [message for message in output.logs if "Rate limit" in message.log.message]
+
+    def test_the_cdks_noise_is_not_at_info(self, gateway):
+        gateway.reply("query GLENTRY", _one_line_page())
+
+        output = read_streams(ConfigBuilder().build(), [STREAM], sync_mode=SyncMode.incremental)
+
+        assert records_of(output, STREAM) and output.state_messages  # a read that sets and emits state
+        noise = ("MemoryMonitor instantiated", "Setting state of", "runtimes:", "Backing off", "Rate limit exceeded")
+        assert not [message.log.message for message in output.logs if any(line in message.log.message for line in noise)]
 
     def test_truncated_xml_is_retried(self, gateway):
         gateway.reply("query GLENTRY", _one_line_page()[:200])

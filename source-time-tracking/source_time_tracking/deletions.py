@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import time
 import zlib
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
@@ -93,6 +94,9 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         self._window_days = window_days
         self._state: dict[str, Any] = {}
 
+    def gave_up_unreachable(self) -> bool:
+        return self._entries.gave_up_unreachable()
+
     @property
     def state(self) -> MutableMapping[str, Any]:
         return dict(self._state)
@@ -108,7 +112,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         stream_slice: Optional[Mapping[str, Any]] = None,
         stream_state: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
-        started_at = utc_now()
+        started_at, clock_started = utc_now(), time.monotonic()
         window = DeletionWindow(self._window_days, started_at.date())
         previous = self._seen_before(window)
         current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
@@ -130,8 +134,9 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             "seen_ids": {work_date: encode_ids(ids) for work_date, ids in sorted(current.items())},
         }
         self.logger.info(
-            f"{self.name}: window {window.first}..{window.last}: {len(present)} entries now, "
-            f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted"
+            f"{self.name}: done, window {window.first}..{window.last}: {len(present)} entries now, "
+            f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted, "
+            f"{time.monotonic() - clock_started:.1f} s"
         )
 
     def _postpone(self, window: DeletionWindow, previous: dict[str, set[str]], current: dict[str, set[str]]) -> None:
@@ -159,6 +164,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
 
     def _read_window(self, window: DeletionWindow) -> dict[str, set[str]]:
         ids_by_date: dict[str, set[str]] = {}
+        self._entries.progress.label = f"{self.name}: re-read of {self._entries.name} {window.first}..{window.last}"
         for record in self._entries.read_records(SyncMode.full_refresh, stream_slice=window.as_slice(), stream_state={}):
             work_date = str(record.get(self._work_date_field) or "")[:10]
             ids_by_date.setdefault(work_date, set()).add(str(record[self._entry_id_field]))
@@ -169,6 +175,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         if since is None:
             return set()
         state = {self._entries.cursor_field: format_iso(since - CLOCK_SKEW_ALLOWANCE)}
+        self._entries.progress.label = f"{self.name}: {self._entries.name} updated since {state[self._entries.cursor_field]}"
         return {
             str(record[self._entry_id_field])
             for record in self._entries.read_records(SyncMode.incremental, stream_slice={}, stream_state=state)

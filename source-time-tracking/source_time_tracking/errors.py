@@ -3,8 +3,9 @@
 401/403 (and a provider-specific "not found" such as Harvest's wrong account id) fail as `config_error`
 carrying the vendor's own message; so does a redirect, which is never followed (the credential headers
 would go with it); 429 waits `Retry-After` (up to a cap); 5xx, timeouts and truncated JSON bodies are
-retried with a capped exponential backoff. Everything is decided by the CDK's HttpClient through the
-handler and the backoff strategy below.
+retried with a capped exponential backoff; a host that cannot be reached at all is retried a bounded,
+short time in `read` and not at all in `check` (`unreachable.py`). Everything is decided by the CDK's
+HttpClient through the handler and the backoff strategy below.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.bounded_http import ResponseLimits, retry_after_seconds
+from source_time_tracking.unreachable import UnreachableBudget, unreachable_cause
 
 MAX_RETRIES = 6
 MAX_BACKOFF_SECONDS = 60.0
@@ -72,18 +74,24 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
     """Maps a response to an action; failures name the URL and quote the vendor's message.
 
     `config_error_statuses` is per provider: 401/403 always; Harvest adds 404 (a wrong account id).
+    An unreachable host is retried within `unreachable`'s budget (none in `check`).
     """
 
-    def __init__(self, logger: logging.Logger, provider: str, config_errors: Mapping[int, str]) -> None:
+    def __init__(self, logger: logging.Logger, provider: str, config_errors: Mapping[int, str],
+                 unreachable: UnreachableBudget) -> None:
         super().__init__(logger, max_retries=MAX_RETRIES, max_time=MAX_RETRY_TIME)
         self._provider = provider
         self._config_errors = config_errors
+        self._unreachable = unreachable
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
     ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.RequestException):
+            return self._interpret_exception(response_or_exception)
         if not isinstance(response_or_exception, requests.Response):
             return super().interpret_response(response_or_exception)
+        self._unreachable.reached()
         response = response_or_exception
         status = response.status_code
         where = f"GET {safe_url(response.request.url)}" if response.request is not None else self._provider
@@ -120,6 +128,27 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
             f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}",
         )
 
+    def _interpret_exception(self, error: requests.RequestException) -> ErrorResolution:
+        """No answer at all: an unreachable host within its budget, anything else (a read timeout, a body cut
+        short) retried with the CDK's backoff; every message says what happened, never "rate limit"."""
+        cause = unreachable_cause(error)
+        if cause is None:
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error,
+                                   f"{self._provider}: {error.__class__.__name__} on {self._where(error)}: {error}")
+        final = self._unreachable.failed(cause)
+        if final is None:
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error,
+                                   f"{self._provider}: {cause} ({self._unreachable.attempt_label()})")
+        failure_type = FailureType.transient_error if self._unreachable.retry else FailureType.config_error
+        return ErrorResolution(ResponseAction.FAIL, failure_type,
+                               f"{self._provider}: {final} ({self._where(error)}). Check base_url and that this "
+                               f"network can reach it.")
+
+    @staticmethod
+    def _where(error: requests.RequestException) -> str:
+        request = getattr(error, "request", None)
+        return f"GET {safe_url(request.url)}" if request is not None and request.url else "the request"
+
     def _redirect_refused(self, response: requests.Response, where: str) -> str:
         location = response.headers.get("Location")
         target = f"a redirect to {safe_url(urljoin(response.url, location))}" if location else "a redirect"
@@ -139,7 +168,8 @@ def config_errors(extra: Optional[Mapping[int, str]] = None) -> dict[int, str]:
 
 class RetryAfterBackoff(BackoffStrategy):
     """Wait what the server asks (`Retry-After`, seconds, up to the limits' cap: above it the sync stops with a
-    transient error); otherwise 1, 2, 4 … seconds, capped."""
+    transient error); after other answers 1, 2, 4 … seconds, capped. After no answer at all (an exception)
+    the CDK's own exponential backoff waits (None here), which logs the handler's message as it is."""
 
     def __init__(self, limits: ResponseLimits, provider: str) -> None:
         self._limits = limits
@@ -152,7 +182,8 @@ class RetryAfterBackoff(BackoffStrategy):
             retry_after = retry_after_seconds(response_or_exception, self._limits, self._provider)
             if retry_after is not None:
                 return retry_after
-        return min(MAX_BACKOFF_SECONDS, float(2 ** max(0, attempt_count - 1)))
+            return min(MAX_BACKOFF_SECONDS, float(2 ** max(0, attempt_count - 1)))
+        return None
 
 
 def shape_error(message: str, url: str) -> AirbyteTracedException:

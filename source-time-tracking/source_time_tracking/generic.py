@@ -154,8 +154,14 @@ class GenericTimeEntries(TimeTrackingStream):
         return schema
 
 
+class GenericCheckProbe(GenericTimeEntries):
+    """The first page `check` reads: an unreachable host fails at once."""
+
+    retry_unreachable = False
+
+
 def check(provider: GenericProvider) -> int:
     """A real request: the first page with limit 1 (also proves `records_path`). Returns its row count."""
     one_row = provider.pagination.model_copy(update={"page_size": 1})
-    stream = GenericTimeEntries(provider.model_copy(update={"pagination": one_row}), start_date=None)
+    stream = GenericCheckProbe(provider.model_copy(update={"pagination": one_row}), start_date=None)
     return len(list(itertools.islice(stream.read_records(SyncMode.full_refresh), 1)))

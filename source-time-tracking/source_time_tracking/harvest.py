@@ -97,7 +97,7 @@ class HarvestStream(TimeTrackingStream):
             return records
         total = json_body(response).get("total_entries")
         previous, self._last_total = self._last_total, total
-        if self._pages_read == 0 or self.pages_shifted:
+        if self.progress.pages == 0 or self.pages_shifted:
             return records
         fewer = isinstance(total, int) and isinstance(previous, int) and total < previous
         if fewer or any(self._end_of_read_cursor.changed_during_read(record) for record in records):
@@ -105,7 +105,7 @@ class HarvestStream(TimeTrackingStream):
             self._end_of_read_cursor.hold()
             self.logger.warning(
                 f"{self.name}: rows changed while the list was paged (total_entries {previous} → {total}, or an "
-                f"entry updated during the read on page {self._pages_read + 1}); one may have been paged over, "
+                f"entry updated during the read on page {self.progress.pages + 1}); one may have been paged over, "
                 f"so this read leaves the state where it was and the next sync reads the range again"
             )
         return records
@@ -175,6 +175,10 @@ class HarvestUserCostRates(HarvestStream):
     def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
         super().__init__(provider, start_date)
         self._users = HarvestUsers(provider, start_date=None)
+        self._users.progress.label = f"{self.name}: the list of users"
+
+    def gave_up_unreachable(self) -> bool:
+        return super().gave_up_unreachable() or self._users.gave_up_unreachable()
 
     def path(
         self,
@@ -198,14 +202,16 @@ class HarvestUserCostRates(HarvestStream):
     ) -> Iterable[Mapping[str, Any]]:
         lower_bound = self._cursor.lower_bound(stream_state)
         self._end_of_read_cursor.open_read()
-        self._pages_read = self._rows_read = 0
+        self.progress.start()
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
             self._loop_guard.restart()  # each user's rates are a list of their own
+            self.progress.new_list(f"user {user['id']}")
             for record in self._read_pages(self._parse_page, {"user_id": user["id"]}, stream_state):
                 updated_at = parse_datetime(record.get("updated_at"))
                 if lower_bound is None or updated_at is None or updated_at >= lower_bound:
                     yield record
         self._end_of_read_cursor.close_read()
+        self.progress.summary()
 
     def _parse_page(
         self, request: requests.PreparedRequest, response: requests.Response, state: Any, stream_slice: Any
@@ -218,6 +224,7 @@ class HarvestCompany(HarvestStream):
 
     name = "company"
     data_key = "company"
+    retry_unreachable = False
 
     def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
         return {}

@@ -11,12 +11,24 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking import generic, harvest
+from source_time_tracking.cdk_logs import quiet_cdk_logs
 from source_time_tracking.config import GenericProvider, TimeTrackingConfig, parse_config
 from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_time_tracking.deletions import DeletedTimeEntries
+from source_time_tracking.streams import TimeTrackingStream
 
 
 class SourceTimeTracking(AbstractSource):
+    def __init__(self) -> None:
+        super().__init__()
+        quiet_cdk_logs(self.name)
+        self._streams: list[TimeTrackingStream | DeletedTimeEntries] = []  # those of the last `streams()`
+
+    @property
+    def stop_sync_on_stream_failure(self) -> bool:
+        """Stop the whole sync once a stream gave up on an unreachable host: every later stream needs it too."""
+        return any(stream.gave_up_unreachable() for stream in self._streams)
+
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """An unknown key fails first, without a request: a typo must not silently fall back to a default."""
         unknown = unknown_key_problems(config, self.spec(logger).connectionSpecification)
@@ -51,10 +63,11 @@ class SourceTimeTracking(AbstractSource):
         parsed = parse_config(config)
         provider = parsed.provider
         if isinstance(provider, GenericProvider):
-            entries: list[Stream] = [generic.GenericTimeEntries(provider, parsed.start_date)]
+            entries: list[TimeTrackingStream] = [generic.GenericTimeEntries(provider, parsed.start_date)]
         else:
             entries = harvest.streams(provider, parsed.start_date)
-        return [*entries, self._deleted_time_entries(parsed)]
+        self._streams = [*entries, self._deleted_time_entries(parsed)]
+        return list(self._streams)
 
     @staticmethod
     def _deleted_time_entries(parsed: TimeTrackingConfig) -> DeletedTimeEntries:

@@ -22,6 +22,8 @@ from source_time_tracking.errors import (
 )
 from source_time_tracking.loop_guard import LoopGuard
 from source_time_tracking.pagination import Page, get_path
+from source_time_tracking.progress import ReadProgress
+from source_time_tracking.unreachable import UnreachableBudget
 from source_time_tracking.values import RecordTypes
 
 _MISSING = object()
@@ -63,14 +65,15 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     provider_label: str = ""
     extra_config_errors: Mapping[int, str] = {}
     pages_shifted = False  # set by a read that saw rows move between its pages (generic offset paging)
+    retry_unreachable = True  # False for the streams `check` reads: an unreachable host fails at once
 
     def __init__(self, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
         self._cursor = cursor
         self._records_path = records_path
-        self._pages_read = 0
-        self._rows_read = 0
+        self.progress = ReadProgress(self.logger, self.name)
         self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
         self._loop_guard = LoopGuard(self.provider_label, self.name)
+        self.unreachable = UnreachableBudget(retry=self.retry_unreachable)
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
         self._record_types: Optional[RecordTypes] = None
 
@@ -86,18 +89,20 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._cursor.state = value
 
+    def gave_up_unreachable(self) -> bool:
+        """Whether this stream gave up on an unreachable host (the source then stops the run)."""
+        return self.unreachable.given_up is not None
+
     def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors))
+        return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
+                                        self.unreachable)
 
     def get_backoff_strategy(self) -> RetryAfterBackoff:
         return RetryAfterBackoff(self._limits, self.provider_label)
 
     def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {"timeout": self._limits.timeout}
-
-    def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
         """Redirects are never followed: a 3xx is a config error naming both URLs (`TimeTrackingErrorHandler`)."""
-        return {"allow_redirects": False}
+        return {"timeout": self._limits.timeout, "allow_redirects": False}
 
     def read_records(
         self,
@@ -106,13 +111,13 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         stream_slice: Optional[Mapping[str, Any]] = None,
         stream_state: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
-        self._pages_read = 0
-        self._rows_read = 0
+        self.progress.start()
         self.pages_shifted = False
         self._loop_guard.restart()
         self.start_read()
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         self.finish_read()
+        self.progress.summary()
 
     def start_read(self) -> None:
         """Hook: reset what one read tracks (its cursor, the page bookkeeping of its paging style)."""
@@ -130,12 +135,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     ) -> Iterable[Mapping[str, Any]]:
         records = self.new_records(extract_records(response, self._records_path), response)
         records = [self.shape_record(record, stream_slice, response) for record in records]
-        page = self.describe_page(response, self._pages_read + 1)
+        page = self.describe_page(response, self.progress.list_pages + 1)
         self._loop_guard.check_page(response.request.url, [record.get(self.primary_key) for record in records],
                                     self.page_size, page.total, page.total_pages)
-        self._pages_read += 1
-        self._rows_read += len(records)
-        self._log_page(page, len(records))
+        self.progress.page(page, len(records))
         typed = [self.record_types.typed(record, position, response.url)  # the whole page, before any is emitted
                  for position, record in enumerate(records, start=1)]
         for record in typed:
@@ -162,10 +165,6 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     @abstractmethod
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         """What the progress log says about this page (its position, the API's total when given)."""
-
-    def _log_page(self, page: Page, rows: int) -> None:
-        total = f" of {page.total} in total" if page.total is not None else ""
-        self.logger.info(f"{self.name}: {page.label}: {rows} rows, {self._rows_read} rows so far{total}")
 
     def records_on_page(self, response: requests.Response) -> int:
         return len(extract_records(response, self._records_path))

@@ -25,6 +25,10 @@ _STREAM = "time_entries"
 _LOGGER = logging.getLogger("airbyte")
 
 
+def _retry_lines(output) -> list[str]:
+    return [message.log.message for message in output.logs if "Retrying in" in message.log.message]
+
+
 def _page(ids: list[int], updated_at: str = "2026-10-05T10:00:00Z", offset: int = 0, limit: int = 100, total=None):
     response = generic_response(offset, limit, total)
     for number in ids:
@@ -397,6 +401,8 @@ class ErrorTest(TestCase):
 
         assert len(output.records) == 1
         assert 8 in [call.args[0] for call in sleep.call_args_list]  # Retry-After + the CDK's extra second
+        assert _retry_lines(output) == ["Generic time API rate limit reached on GET "
+                                        "https://api.time-tracking.test/v1/entries?offset=0&limit=100. Retrying in 8 seconds."]
 
     @HttpMocker()
     @patch("time.sleep")
@@ -407,6 +413,10 @@ class ErrorTest(TestCase):
         output = read_stream(ConfigBuilder.generic().build(), _STREAM)
 
         assert len(output.records) == 1
+        lines = _retry_lines(output)  # what happened, never the CDK's "Rate limit exceeded (HTTP 500)"
+        assert len(lines) == 2 and all(line.startswith("Generic time API answered HTTP 500 to GET ") for line in lines)
+        assert [line.rsplit(". ", 1)[1] for line in lines] == ["Retrying in 2 seconds.", "Retrying in 3 seconds."]
+        assert not [message for message in output.logs if "Rate limit" in message.log.message]
 
     @HttpMocker()
     @patch("time.sleep")

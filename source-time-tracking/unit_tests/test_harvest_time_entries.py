@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from unittest import TestCase
 from unittest.mock import patch
 
 import freezegun
 from airbyte_cdk.models import FailureType, Status, SyncMode
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
 from source_time_tracking import SourceTimeTracking
@@ -25,6 +27,13 @@ _PAGE_2 = "https://api.harvestapp.com/v2/time_entries?page=2&per_page=2000"
 
 def _entry(entry_id: int, updated_at: str, spent_date: str = "2026-10-02"):
     return harvest_record("time_entries").with_id(entry_id).with_cursor(updated_at).with_field(FieldPath("spent_date"), spent_date)
+
+
+def _with_pages(response: HttpResponse, page: int, total_pages: int, total: int) -> HttpResponse:
+    body = json.loads(response.body)
+    body.update({"page": page, "total_pages": total_pages, "total_entries": total,
+                 "next_page": page + 1 if page < total_pages else None})
+    return HttpResponse(json.dumps(body), response.status_code, response.headers)
 
 
 @freezegun.freeze_time(_NOW)
@@ -44,6 +53,22 @@ class FullRefreshTest(TestCase):
         output = read_stream(ConfigBuilder.harvest().build(), _STREAM)
 
         assert [record["id"] for record in record_data(output)] == [3, 2]
+
+    @HttpMocker()
+    def test_given_two_pages_when_read_then_one_line_per_page_and_a_summary(self, http_mocker: HttpMocker) -> None:
+        http_mocker.get(HarvestRequestBuilder.time_entries().build(), _with_pages(
+            harvest_response("time_entries", next_url=_PAGE_2).with_record(_entry(3, "2026-10-03T00:00:00Z"))
+            .with_record(_entry(2, "2026-10-02T00:00:00Z")).with_pagination().build(), page=1, total_pages=2, total=3))
+        http_mocker.get(HarvestRequestBuilder.next_link(_PAGE_2).build(), _with_pages(
+            harvest_response("time_entries").with_record(_entry(1, "2026-10-01T00:00:00Z")).build(),
+            page=2, total_pages=2, total=3))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM)
+
+        lines = [message.log.message for message in output.logs if message.log.message.startswith("time_entries: ")]
+        assert lines[:2] == ["time_entries: page 1 of 2: 2 rows, 2 rows so far of 3 in total",
+                             "time_entries: page 2 of 2: 1 rows, 3 rows so far of 3 in total"]
+        assert re.fullmatch(r"time_entries: done, 3 rows in 2 pages, \d+\.\d s", lines[2]) and len(lines) == 3
 
     @HttpMocker()
     def test_given_record_when_read_then_nested_objects_and_numbers_as_returned(self, http_mocker: HttpMocker) -> None:
