@@ -123,8 +123,10 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             if confirmed is None:
                 self._postpone(window, previous, current)
                 return
-            for entry_id in confirmed:  # paged over (or moved), not deleted: seen now
-                current.setdefault(gone.pop(entry_id), set()).add(entry_id)
+            for entry_id, work_date in confirmed.items():  # paged over or moved, not deleted: seen where it is now
+                del gone[entry_id]
+                if work_date in window:
+                    current.setdefault(work_date, set()).add(entry_id)
         if gone:
             for entry_id in self._updated_since(parse_datetime(self._state.get("read_started_at"))):
                 gone.pop(entry_id, None)

@@ -139,12 +139,12 @@ class HarvestTimeEntries(HarvestStream):
             return super().request_params(stream_state, stream_slice, next_page_token)
         return {"per_page": PER_PAGE, "from": window["work_date_from"], "to": window["work_date_to"]}
 
-
-    def present_ids(self, ids: Iterable[str]) -> set[str]:
-        """`GET /v2/time_entries/{id}` for each id: 200 means it exists, 404 that it was deleted."""
+    def present_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """`GET /v2/time_entries/{id}` for each id: 200 means it exists (with its `spent_date` now), 404 that
+        it was deleted."""
         lookup = HarvestTimeEntryLookup(self._provider, start_date=None)
-        return {entry_id for entry_id in ids
-                if any(lookup.read_records(SyncMode.full_refresh, stream_slice={"id": entry_id}))}
+        return {entry_id: str(record.get(self.work_date_field) or "")[:10] for entry_id in ids
+                for record in lookup.read_records(SyncMode.full_refresh, stream_slice={"id": entry_id})}
 
 
 class DeletedEntryIsAnAnswer(TimeTrackingErrorHandler):

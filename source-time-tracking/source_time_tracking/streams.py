@@ -114,8 +114,9 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
         self.finish_read()
 
-    def present_ids(self, ids: Iterable[str]) -> Optional[set[str]]:
-        """Which of `ids` the API still holds, asked entry by entry; None when it cannot look an entry up."""
+    def present_ids(self, ids: Iterable[str]) -> Optional[dict[str, str]]:
+        """Which of `ids` the API still holds, asked entry by entry, with each one's work date now; None when
+        the API cannot look an entry up."""
         return None
 
     def start_read(self) -> None:

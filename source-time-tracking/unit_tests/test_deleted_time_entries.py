@@ -80,8 +80,8 @@ class HarvestDeletionsTest(TestCase):
     @HttpMocker()
     def test_given_an_entry_paged_over_while_the_window_shifted_when_read_then_looked_up_and_kept(self, http_mocker: HttpMocker) -> None:
         self._window_that_shifted(http_mocker)
-        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(),
-                        raw_response(harvest_record("time_entries").with_id(6).build()))
+        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(), raw_response(
+            harvest_record("time_entries").with_id(6).with_field(FieldPath("spent_date"), "2026-10-01").build()))
 
         output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
                              state=_seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]}))
@@ -89,6 +89,20 @@ class HarvestDeletionsTest(TestCase):
         assert record_data(output) == []
         kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
         assert kept == {"2026-10-01": {"5", "6"}, "2026-11-02": {"7"}}
+
+    @HttpMocker()
+    def test_given_an_entry_moved_out_of_the_window_while_it_shifted_when_read_then_neither_reported_nor_kept(
+            self, http_mocker: HttpMocker) -> None:
+        self._window_that_shifted(http_mocker)
+        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(), raw_response(
+            harvest_record("time_entries").with_id(6).with_field(FieldPath("spent_date"), "2026-08-15").build()))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]}))
+
+        assert record_data(output) == []
+        kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
+        assert kept == {"2026-10-01": {"5"}, "2026-11-02": {"7"}}  # a later sync cannot take it for a delete
 
     @HttpMocker()
     def test_given_an_entry_deleted_while_the_window_shifted_when_read_then_404_makes_a_tombstone(self, http_mocker: HttpMocker) -> None:
