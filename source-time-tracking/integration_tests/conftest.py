@@ -21,6 +21,7 @@ CONNECTOR_ROOT = Path(__file__).resolve().parent.parent
 TEST_CONFIGS = Path(tempfile.mkdtemp(prefix="source-time-tracking-test-configs-"))  # this session's, removed at its end
 SCALE = 0.2
 SEED = 7
+PAGED_SCALE = 1.2  # ≈ 2,400 Harvest entries: two pages
 
 
 def _with_bad_secret(config: dict[str, Any]) -> dict[str, Any]:
@@ -58,3 +59,11 @@ def sandbox() -> Iterator[Any]:
             yield running
         finally:
             shutil.rmtree(TEST_CONFIGS, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def paged_sandbox() -> Iterator[Any]:
+    """A second sandbox with more than one page of Harvest time entries (2,000 a page) and Harvest's throttle
+    off, for the suites that write between pages and kill reads (`test_writes_during_read`, `test_crash_resume`)."""
+    with running_sandbox(scale=PAGED_SCALE, seed=SEED, harvest_rate_limit="off") as running:
+        yield running

@@ -11,7 +11,9 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
   `updated_since` read and is not reported. When rows moved while the window was paged (`pages_shifted`),
-  a missing id may only have been paged over: nothing is reported and the next sync compares again.
+  a missing id may only have been paged over: where the API can look one entry up (Harvest), each missing
+  id is asked for (at most `MAX_LOOKUPS`; a 404 is a delete); otherwise nothing is reported and the next
+  sync compares again.
 - A first sync (no seen ids yet) reports nothing and records what it saw.
 """
 
@@ -29,6 +31,8 @@ from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 
 from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, format_iso, parse_datetime, utc_now
 from source_time_tracking.streams import TimeTrackingStream
+
+MAX_LOOKUPS = 100  # missing ids confirmed one request each after a shifted re-read; more: compare next sync
 
 
 def _is_integer_text(value: str) -> bool:
@@ -116,11 +120,17 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         window = DeletionWindow(self._window_days, started_at.date())
         previous = self._seen_before(window)
         current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
-        if self._entries.pages_shifted:
-            self._postpone(window, previous, current)
-            return
         present = set().union(*current.values()) if current else set()
         gone = {entry_id: work_date for work_date, ids in previous.items() for entry_id in ids - present}
+        if self._entries.pages_shifted:
+            confirmed = self._entries.present_ids(gone) if len(gone) <= MAX_LOOKUPS else None
+            if confirmed is None:
+                self._postpone(window, previous, current)
+                return
+            for entry_id, work_date in confirmed.items():  # paged over or moved, not deleted: seen where it is now
+                del gone[entry_id]
+                if work_date in window:
+                    current.setdefault(work_date, set()).add(entry_id)
         if gone:
             for entry_id in self._updated_since(parse_datetime(self._state.get("read_started_at"))):
                 gone.pop(entry_id, None)

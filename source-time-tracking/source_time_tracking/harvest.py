@@ -12,22 +12,24 @@ date), moves the later rows up, and one can slide onto a page already read unrea
 therefore watches for it: a `total_entries` lower than the previous page's (a delete), or a row on a later
 page that changed after the read began (a moved or inserted row, which may hide a delete). Then the read
 goes on but leaves the state where it was (`EndOfReadCursor.hold`), so the next sync reads the same range
-again; `deleted_time_entries` reports nothing from such a re-read (`pages_shifted`). Cursor-style lists
+again; `deleted_time_entries` then asks for each id missing from such a re-read (`present_ids`: a 404 is a
+delete) instead of taking its absence for one. Cursor-style lists
 (`users`, `clients`, cost rates) page by a keyset and cannot shift.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional, Union
 
 import requests
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_time_tracking.auth import bearer
 from source_time_tracking.config import HarvestProvider
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
-from source_time_tracking.errors import json_body
+from source_time_tracking.errors import TimeTrackingErrorHandler, config_errors, json_body
 from source_time_tracking.pagination import LinksNextPaginator, Page
 from source_time_tracking.streams import TimeTrackingStream
 
@@ -136,6 +138,47 @@ class HarvestTimeEntries(HarvestStream):
         if next_page_token or "work_date_from" not in window:
             return super().request_params(stream_state, stream_slice, next_page_token)
         return {"per_page": PER_PAGE, "from": window["work_date_from"], "to": window["work_date_to"]}
+
+    def present_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """`GET /v2/time_entries/{id}` for each id: 200 means it exists (with its `spent_date` now), 404 that
+        it was deleted."""
+        lookup = HarvestTimeEntryLookup(self._provider, start_date=None)
+        return {entry_id: str(record.get(self.work_date_field) or "")[:10] for entry_id in ids
+                for record in lookup.read_records(SyncMode.full_refresh, stream_slice={"id": entry_id})}
+
+
+class DeletedEntryIsAnAnswer(TimeTrackingErrorHandler):
+    """A 404 for one time entry means it was deleted (the account itself answered the list just before)."""
+
+    def interpret_response(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 404:
+            return ErrorResolution(ResponseAction.IGNORE, None, "Harvest: the time entry no longer exists (404)")
+        return super().interpret_response(response_or_exception)
+
+
+class HarvestTimeEntryLookup(HarvestStream):
+    """`/v2/time_entries/{id}`: one entry, or nothing when it was deleted (see `HarvestTimeEntries.present_ids`)."""
+
+    name = "time_entries"
+    data_key = "time_entries"
+
+    def get_error_handler(self) -> TimeTrackingErrorHandler:
+        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors())
+
+    def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
+        return f"time_entries/{stream_slice['id']}"
+
+    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
+        return {}
+
+    def next_page_token(self, response: requests.Response) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        if response.status_code != 404:
+            yield json_body(response)
 
 
 class HarvestUsers(HarvestStream):

@@ -119,6 +119,11 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self.finish_read()
         self.progress.summary()
 
+    def present_ids(self, ids: Iterable[str]) -> Optional[dict[str, str]]:
+        """Which of `ids` the API still holds, asked entry by entry, with each one's work date now; None when
+        the API cannot look an entry up."""
+        return None
+
     def start_read(self) -> None:
         """Hook: reset what one read tracks (its cursor, the page bookkeeping of its paging style)."""
 

@@ -32,6 +32,13 @@ class HarvestRequestBuilder:
         return builder
 
     @classmethod
+    def time_entry(cls, entry_id: int) -> "HarvestRequestBuilder":
+        """`GET /v2/time_entries/{id}`: one entry, no parameters."""
+        builder = cls(f"time_entries/{entry_id}")
+        builder._params = {}
+        return builder
+
+    @classmethod
     def next_link(cls, url: str) -> "HarvestRequestBuilder":
         """A page reached through `links.next`: the URL as given, no parameters added."""
         builder = cls("")

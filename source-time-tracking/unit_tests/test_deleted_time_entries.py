@@ -13,8 +13,8 @@ from source_time_tracking.deletions import decode_ids, encode_ids
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data, stream_state
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
-from unit_tests.response_builder import (generic_entry, generic_response, harvest_record, harvest_response, template_response,
-                                         with_total_entries)
+from unit_tests.response_builder import (generic_entry, generic_response, harvest_record, harvest_response, raw_response,
+                                         template_response, with_total_entries)
 
 _STREAM = "deleted_time_entries"
 _NOW = "2026-11-25T08:00:00Z"
@@ -66,9 +66,9 @@ class HarvestDeletionsTest(TestCase):
         ]
         assert {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()} == {"2026-10-01": {"5"}}
 
-    @HttpMocker()
-    def test_given_an_entry_deleted_while_the_window_is_paged_when_read_then_no_tombstone_yet(self, http_mocker: HttpMocker) -> None:
-        # total_entries drops between the pages: entry 6 may have slid onto page 1 unread, not been deleted.
+    @staticmethod
+    def _window_that_shifted(http_mocker: HttpMocker) -> None:
+        """total_entries drops between the pages: entry 6, missing, may have slid onto page 1 unread."""
         page_2 = "https://api.harvestapp.com/v2/time_entries?from=2026-09-26&to=2026-11-25&page=2&per_page=2000"
         page_1 = harvest_response("time_entries", next_url=page_2).with_record(
             harvest_record("time_entries").with_id(5).with_field(FieldPath("spent_date"), "2026-10-01")).with_pagination().build()
@@ -77,12 +77,46 @@ class HarvestDeletionsTest(TestCase):
         http_mocker.get(HarvestRequestBuilder.next_link(page_2).build(),
                         with_total_entries(_harvest_window((7, "2026-11-02")), 4000))
 
+    @HttpMocker()
+    def test_given_an_entry_paged_over_while_the_window_shifted_when_read_then_looked_up_and_kept(self, http_mocker: HttpMocker) -> None:
+        self._window_that_shifted(http_mocker)
+        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(), raw_response(
+            harvest_record("time_entries").with_id(6).with_field(FieldPath("spent_date"), "2026-10-01").build()))
+
         output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
                              state=_seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]}))
 
         assert record_data(output) == []
         kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
         assert kept == {"2026-10-01": {"5", "6"}, "2026-11-02": {"7"}}
+
+    @HttpMocker()
+    def test_given_an_entry_moved_out_of_the_window_while_it_shifted_when_read_then_neither_reported_nor_kept(
+            self, http_mocker: HttpMocker) -> None:
+        self._window_that_shifted(http_mocker)
+        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(), raw_response(
+            harvest_record("time_entries").with_id(6).with_field(FieldPath("spent_date"), "2026-08-15").build()))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]}))
+
+        assert record_data(output) == []
+        kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
+        assert kept == {"2026-10-01": {"5"}, "2026-11-02": {"7"}}  # a later sync cannot take it for a delete
+
+    @HttpMocker()
+    def test_given_an_entry_deleted_while_the_window_shifted_when_read_then_404_makes_a_tombstone(self, http_mocker: HttpMocker) -> None:
+        self._window_that_shifted(http_mocker)
+        http_mocker.get(HarvestRequestBuilder.time_entry(6).build(), template_response("harvest_404", 404))
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_updated_since("2026-11-24T07:55:00Z").build(),
+                        _harvest_window())
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-01": ["5", "6"], "2026-11-02": ["7"]}))
+
+        assert record_data(output) == [{"id": "6", "work_date": "2026-10-01", "deleted_at": "2026-11-25T08:00:00Z"}]
+        kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
+        assert kept == {"2026-10-01": {"5"}, "2026-11-02": {"7"}}
 
     @HttpMocker()
     def test_given_entry_moved_out_of_the_window_when_read_then_not_reported(self, http_mocker: HttpMocker) -> None:
