@@ -66,7 +66,9 @@ def local_pipeline_run(config: OrchestrationConfig) -> dict:
     if not result.ok:  # a breaking schema change stopped a connection: the night failed, say why
         raise RuntimeError("pipeline run stopped by breaking schema change(s):\n" + "\n".join(result.stopped.values()))
     return {"rows_read": {f"{connection}.{stream}": rows for (connection, stream), rows in result.rows_by_stream().items()},
-            "targets": {target.table: target.rows_written for target in result.mappings.targets}}
+            "targets": {target.table: target.rows_written for target in result.mappings.targets},
+            "schema_changes": [f"{change.connection}.{change.stream}: {change.describe()}"
+                               for change in result.schema_changes()]}
 
 
 @flow(name="nightly_sync")
