@@ -165,7 +165,7 @@ class HarvestTimeEntryLookup(HarvestStream):
     data_key = "time_entries"
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors())
+        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable)
 
     def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
         return f"time_entries/{stream_slice['id']}"
