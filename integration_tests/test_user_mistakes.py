@@ -190,8 +190,9 @@ MISTAKES = {
                                            {"provider": "harvest"}),
     "harvest: plain http to Harvest": Mistake("source-time-tracking", "check", HTTPS_ONLY, "base_url",
                                               with_(HARVEST, "provider.base_url", "http://api.harvestapp.com/v2")),
-    "harvest: token in the base_url": Mistake("source-time-tracking", "check", USERINFO, "base_url",
-                                              with_(HARVEST, "provider.base_url", f"https://u:{TOKEN}@api.harvestapp.com/v2")),
+    "harvest: plain http with a token in the base_url": Mistake(
+        "source-time-tracking", "check", HTTPS_ONLY, "base_url",
+        with_(HARVEST, "provider.base_url", f"http://u:{TOKEN}@api.harvestapp.com/v2")),
     "harvest: account_id as a number": Mistake("source-time-tracking", "check", WRONG_TYPE, "provider.account_id",
                                                with_(HARVEST, "provider.account_id", 123)),
     "harvest: deletion window of 400 days": Mistake("source-time-tracking", "check", OUT_OF_RANGE,

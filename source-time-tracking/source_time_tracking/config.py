@@ -24,9 +24,9 @@ SECRET_AUTH_FIELDS = ("token", "api_key", "password")  # with the provider's acc
 
 
 def require_https_unless_loopback(url: str) -> str:
-    """Plain http is accepted only for a loopback host (local emulators); credentials never travel in clear,
-    nor in a URL's user-info (see `config_check.url_problem`)."""
-    problem = url_problem(url, "base_url")
+    """Plain http is accepted only for a loopback host (local emulators); credentials never travel in clear
+    (see `config_check.url_problem`). User-info is kept: an API may take basic auth in the URL."""
+    problem = url_problem(url, "base_url", user_info=True)
     if problem:
         raise ValueError(problem)
     return url.rstrip("/")

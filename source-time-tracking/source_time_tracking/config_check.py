@@ -45,22 +45,22 @@ def unknown_stream_problems(configured: Sequence[str], available: Sequence[str])
     return problems
 
 
-def url_problem(url: str, what: str) -> Optional[str]:
+def url_problem(url: str, what: str, *, user_info: bool = False) -> Optional[str]:
     """Why credentials must not be sent to `url`, or None. https with a host; plain http only to a loopback
-    host (a local emulator); no user-info (a password in a URL ends up in logs) and no query or fragment (the
-    connector adds its own). A URL that may hold a secret is never quoted."""
+    host (a local emulator); no query or fragment (the connector adds its own); no user-info unless the API may
+    take it (`user_info`: then its password is masked in output). A URL that may hold a secret is never quoted."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return f"{what} is not a URL."
-    if parts.username is not None or parts.password is not None:
+    if not user_info and (parts.username is not None or parts.password is not None):
         return f"{what} must not hold a user name or password before '@': the connector sends its own credentials."
     if parts.query or parts.fragment:
         return f"{what} must not hold a query ('?…') or a fragment ('#…')."
     if not host or not (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host))):
-        return (f"{what} must be an https URL (plain http is accepted only for loopback hosts such as 127.0.0.1); "
-                f"got '{url}'.")
+        shown = f"; got '{url}'" if parts.password is None else ""
+        return f"{what} must be an https URL (plain http is accepted only for loopback hosts such as 127.0.0.1){shown}."
     return None
 
 
