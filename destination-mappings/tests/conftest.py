@@ -48,6 +48,10 @@ class Staging:
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self.connection.execute(sql).fetchall()]
 
+    def reopen(self) -> None:
+        """A new connection to the DuckDB file (after another process wrote it), as a later reader would open it."""
+        self.connection = duckdb.connect(self.dsn.removeprefix("duckdb:///"))
+
 
 @pytest.fixture(params=["postgres", "duckdb"])
 def database(request, tmp_path):
@@ -59,5 +63,6 @@ def database(request, tmp_path):
     else:
         path = tmp_path / "staging.duckdb"
         connection = duckdb.connect(str(path))
-        yield Staging("duckdb", f"duckdb:///{path}", connection, catalog="staging")
-        connection.close()
+        staging = Staging("duckdb", f"duckdb:///{path}", connection, catalog="staging")
+        yield staging
+        staging.connection.close()

@@ -163,19 +163,6 @@ def test_a_staging_table_without_a_mapped_column_fails_before_writing(database, 
     assert database.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'") == []
 
 
-def test_a_failing_target_rolls_back_every_target(database, catalogs):
-    database.load("pyairbyte")
-    apply_mappings(database.dsn, catalogs=catalogs)
-    database.execute(f'DELETE FROM {database.schema}."sage_gl__journal_entry_lines" WHERE "recordno" = 100')
-    database.execute(f"""UPDATE {database.schema}."time_generic__time_entries" SET "date" = NULL WHERE "id" = 'te_3'""")
-
-    with pytest.raises(Exception, match="(?i)null"):  # work_date is NOT NULL
-        apply_mappings(database.dsn, catalogs=catalogs)
-
-    assert database.rows('SELECT COUNT(*) FROM "analytics"."financial_transactions"') == [(8,)]
-    assert database.rows('SELECT COUNT(*) FROM "analytics"."time_entries"') == [(8,)]
-
-
 def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database, catalogs, tmp_path, capsys):
     database.load("platform")
     for connection, catalog in catalogs.items():

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_sage_gl.config_check import url_problem
 from source_sage_gl.masking import register_secrets, url_credentials
 
 DEFAULT_ENDPOINT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
@@ -28,25 +27,12 @@ def config_error(message: str) -> AirbyteTracedException:
 
 
 def validate_gateway_url(url: str, *, what: str = "endpoint_url") -> str:
-    """Accept https anywhere and plain http only on loopback hosts (a local emulator), never credentials over clear text."""
-    parts = urlsplit(url or "")
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and _is_loopback(host):
-        return url
-    raise config_error(
-        f"{what} must be an https URL (plain http is accepted only for loopback hosts such as 127.0.0.1); got '{url}'."
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """Accept https anywhere and plain http only on loopback hosts (a local emulator), never credentials over
+    clear text, in a URL's user-info or towards a query of the user's (see `config_check.url_problem`)."""
+    problem = url_problem(url or "", what)
+    if problem:
+        raise config_error(problem)
+    return url
 
 
 def parse_utc(value: str, *, what: str) -> datetime:
@@ -94,13 +80,22 @@ class IntacctConfig:
             sender_password=config["sender_password"],
             user_id=config["user_id"],
             user_password=config["user_password"],
-            start_date=parse_utc(config["start_date"], what="start_date"),
+            start_date=_past_start_date(config["start_date"]),
             entity_id=(config.get("entity_id") or "").strip() or None,
             page_size=page_size,
             lookback=timedelta(minutes=lookback_minutes),
             timezone=_zone(config.get("timezone")),
             endpoint_url=validate_gateway_url(config.get("endpoint_url") or DEFAULT_ENDPOINT_URL),
         )
+
+
+def _past_start_date(value: str) -> datetime:
+    """A start date in the future would read nothing and say nothing."""
+    start = parse_utc(value, what="start_date")
+    if start > datetime.now(timezone.utc):
+        raise config_error(f"start_date {value} is in the future, so nothing would be read: "
+                           "give the earliest change to replicate, such as 2026-01-01T00:00:00Z.")
+    return start
 
 
 def _zone(name: Optional[str]) -> Optional[ZoneInfo]:

@@ -8,28 +8,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal, Mapping, Optional, Union
-from urllib.parse import urlsplit
 
 import pendulum
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from source_time_tracking.config_check import url_problem
 from source_time_tracking.masking import basic_credentials, register_secrets, url_credentials
 from source_time_tracking.origin import path_under
 
 DEFAULT_DELETION_WINDOW_DAYS = 60
 HARVEST_BASE_URL = "https://api.harvestapp.com/v2"
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 SECRET_AUTH_FIELDS = ("token", "api_key", "password")  # with the provider's access_token: the spec's secrets
 
 
 def require_https_unless_loopback(url: str) -> str:
-    """Plain http is accepted only for a loopback host (local emulators); credentials never travel in clear."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-        return url.rstrip("/")
-    raise ValueError(f"'{url}' must be an https URL (plain http is accepted only for localhost)")
+    """Plain http is accepted only for a loopback host (local emulators); credentials never travel in clear
+    (see `config_check.url_problem`). User-info is kept: an API may take basic auth in the URL."""
+    problem = url_problem(url, "base_url", user_info=True)
+    if problem:
+        raise ValueError(problem)
+    return url.rstrip("/")
 
 
 class _Model(BaseModel):
@@ -112,7 +112,16 @@ class TimeTrackingConfig(_Model):
     def _utc_start_date(cls, value: Any) -> Any:
         if value in (None, ""):
             return None  # the spec allows an empty string: read everything
-        return pendulum.parse(value).in_timezone("UTC") if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            start = pendulum.parse(value).in_timezone("UTC")
+        except ValueError:
+            raise ValueError(f"must be a real date-time written like 2026-01-01T00:00:00Z; got '{value}'") from None
+        if start > pendulum.now("UTC"):
+            raise ValueError(f"{value} is in the future, so nothing would be read: "
+                             "give the earliest change to replicate, such as 2026-01-01T00:00:00Z")
+        return start
 
 
 def parse_config(config: Mapping[str, Any]) -> TimeTrackingConfig:

@@ -10,8 +10,10 @@ the chosen provider's own missing field is named. Values of `airbyte_secret` fie
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from typing import Any, Iterator, Mapping, Optional, Sequence
+from urllib.parse import urlsplit
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -43,6 +45,34 @@ def unknown_stream_problems(configured: Sequence[str], available: Sequence[str])
     return problems
 
 
+def url_problem(url: str, what: str, *, user_info: bool = False) -> Optional[str]:
+    """Why credentials must not be sent to `url`, or None. https with a host; plain http only to a loopback
+    host (a local emulator); no query or fragment (the connector adds its own); no user-info unless the API may
+    take it (`user_info`: then its password is masked in output). A URL that may hold a secret is never quoted."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return f"{what} is not a URL."
+    if not user_info and (parts.username is not None or parts.password is not None):
+        return f"{what} must not hold a user name or password before '@': the connector sends its own credentials."
+    if parts.query or parts.fragment:
+        return f"{what} must not hold a query ('?…') or a fragment ('#…')."
+    if not host or not (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host))):
+        shown = f"; got '{url}'" if parts.password is None else ""
+        return f"{what} must be an https URL (plain http is accepted only for loopback hosts such as 127.0.0.1){shown}."
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def raise_on_problems(config: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
     """A config_error listing every problem; unknown keys join them, as a misspelt key is often the missing one."""
     problems = config_problems(config, spec)
@@ -67,6 +97,9 @@ def _value_problems(schema: Mapping[str, Any], value: Any, path: tuple[str, ...]
     if expected and not _has_type(value, expected):
         yield f"{_name(path)} must be {_type_name(expected)}; got {TYPE_NAMES.get(type(value), type(value).__name__)}."
         return
+    if isinstance(value, str) and value and not value.strip():
+        yield f"{_name(path)} holds only spaces: leave it out or give a value."
+        return
     if isinstance(value, dict):
         yield from _object_problems(schema, value, path)
     if "const" in schema and value != schema["const"]:
@@ -83,13 +116,17 @@ def _value_problems(schema: Mapping[str, Any], value: Any, path: tuple[str, ...]
 
 def _object_problems(schema: Mapping[str, Any], value: dict, path: tuple[str, ...]) -> Iterator[str]:
     properties = schema.get("properties", {})
-    for key in schema.get("required", []):
-        if value.get(key) in (None, ""):
+    required = schema.get("required", [])
+    for key in required:
+        if _blank(value.get(key)):
             described = properties.get(key, {})
             hint = described.get("description") or described.get("title") or ""
             yield f"{_name(path + (key,))} is missing{_for_branch(schema)}: {hint}".rstrip(": .") + "."
     for key, item in value.items():
-        if key in properties and item is not None and not (item == "" and key not in schema.get("required", [])):
+        if key in required and _blank(item):
+            continue  # told as missing above
+        # an empty optional string means "use the default", unless the field's pattern says what it must hold
+        if key in properties and item is not None and not (item == "" and "pattern" not in properties[key]):
             yield from _value_problems(properties[key], item, path + (key,))
         elif key not in properties and isinstance(schema.get("additionalProperties"), dict):
             yield from _value_problems(schema["additionalProperties"], item, path + (key,))
@@ -144,6 +181,10 @@ def _for_branch(schema: Mapping[str, Any]) -> str:
 
 def _is_branch(schema: Mapping[str, Any]) -> bool:
     return "title" in schema and any("const" in prop for prop in schema.get("properties", {}).values())
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _has_type(value: Any, expected: str) -> bool:

@@ -40,8 +40,10 @@ def encoded_forms(secret: str) -> set[str]:
 
 
 def register_secrets(secrets: Iterable[Optional[str]]) -> None:
-    """Mask each secret in every encoded form, longest first; forms masked already are not added twice."""
-    forms = {form for secret in secrets if isinstance(secret, str) and secret for form in encoded_forms(secret)}
+    """Mask each secret in every encoded form, longest first; forms masked already are not added twice.
+    A blank "secret" (a config mistake) is not masked: it would mask every space of every message."""
+    forms = {form for secret in secrets if isinstance(secret, str) and secret.strip()
+             for form in encoded_forms(secret)}
     for form in sorted(forms, key=len, reverse=True):
         if filter_secrets(form) != _MASK:
             add_to_secrets(form)

@@ -3,8 +3,8 @@
 1. The `--config`, `--catalog` and `--state` files are checked first: the CDK reports one that is missing, not
    JSON or of the wrong JSON type as "Something went wrong in the connector", with a traceback. Here it is a
    config error naming the file and what is wrong with it.
-2. The config is checked against the spec by `config_check` before the CDK's own check, so every command names
-   the field and the fix.
+2. The config is checked against the spec by `config_check` before the CDK reads it (and again before the
+   CDK's own check, for callers of the entrypoint class), so every command names the field and the fix.
 A config error ends the command with its one error trace and exit status 1 (in `check`, a FAILED connection
 status and exit 0), never a Python traceback.
 """
@@ -40,7 +40,7 @@ class TimeTrackingEntrypoint(AirbyteEntrypoint):
 def run() -> None:
     entrypoint = TimeTrackingEntrypoint(SourceTimeTracking())
     parsed_args = entrypoint.parse_args(sys.argv[1:])
-    problem = input_file_problem(parsed_args)
+    problem = input_file_problem(parsed_args) or config_problem(entrypoint, parsed_args)
     if problem is not None:
         error = AirbyteTracedException(message=problem, internal_message=problem, failure_type=FailureType.config_error)
         message = error.as_connection_status_message() if parsed_args.command == "check" else error.as_airbyte_message()
@@ -57,6 +57,19 @@ def run() -> None:
         AirbyteTracedException(message=error.message, internal_message=error.message,
                                failure_type=FailureType.config_error).emit_message()
         sys.exit(1)
+
+
+def config_problem(entrypoint: AirbyteEntrypoint, parsed) -> Optional[str]:
+    """The config's mistakes, found before the CDK registers its secret values for masking: a secret of spaces
+    would otherwise mask every space of every message."""
+    if getattr(parsed, "config", None) is None:
+        return None
+    user_config, _ = split_config(json.loads(Path(parsed.config).read_bytes()))
+    try:
+        raise_on_problems(user_config, entrypoint.source.spec(entrypoint.logger).connectionSpecification)
+    except AirbyteTracedException as error:
+        return error.message
+    return None
 
 
 def input_file_problem(parsed) -> Optional[str]:
