@@ -1,5 +1,5 @@
 """The hostile-server matrix against the sandbox's Intacct gateway, through the real entrypoint: a body that
-trickles, a body of 200 MB, a `Retry-After` of 27 hours. Each read must end with a clear error, promptly,
+trickles, a body of 500 MB, a `Retry-After` of 27 hours. Each read must end with a clear error, promptly,
 after a bounded number of requests; each test prints its figures. Then a fault matrix at a steady seeded
 rate (429, 5xx, 524, resets, truncation, session expiry) with complete data.
 
@@ -60,9 +60,9 @@ def test_a_trickling_body_fails_within_the_deadline(sandbox, control, monkeypatc
     assert elapsed < 2 + 20  # the deadline plus a generous margin: no hang
 
 
-def test_a_200_mb_body_is_refused_with_bounded_memory(sandbox, control, tmp_path):
+def test_a_500_mb_body_is_refused_with_bounded_memory(sandbox, control, tmp_path):
     """`main.py read` in its own process with the shipped limits, so its peak RSS is the connector's alone."""
-    control.set_fault("oversized", megabytes=200)
+    control.set_fault("oversized", megabytes=500)
     config = tmp_path / "config.json"
     config.write_text(json.dumps(sandbox_config(sandbox)))
     catalog = CONNECTOR_ROOT / "integration_tests" / "configured_catalog.json"
@@ -76,13 +76,13 @@ def test_a_200_mb_body_is_refused_with_bounded_memory(sandbox, control, tmp_path
     messages = [json.loads(line) for line in stdout.read_text().splitlines() if line.startswith("{")]
     errors = [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    print(f"Intacct oversized 200 MB: exit {os.waitstatus_to_exitcode(status)} after {elapsed:.1f} s, "
+    print(f"Intacct oversized 500 MB: exit {os.waitstatus_to_exitcode(status)} after {elapsed:.1f} s, "
           f"peak RSS {peak_mb:.0f} MB, {_gateway_requests(control)} request(s): {errors[0]['message']}")
     assert os.waitstatus_to_exitcode(status) != 0
     assert errors[0]["failure_type"] == "system_error"
     assert "larger than this connector's limit of 64 MB" in errors[0]["message"] and GATEWAY in errors[0]["message"]
     assert not [m for m in messages if m["type"] == "RECORD"]
-    assert peak_mb < 200  # far below the body: it was never held in memory
+    assert peak_mb < 250  # half the body at most (about 110 MB measured; more under load): it was never held
     assert elapsed < 120
 
 

@@ -96,9 +96,9 @@ def test_a_trickling_body_fails_within_the_deadline(hostile: Any, provider: str,
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_a_200_mb_body_is_refused_with_bounded_memory(hostile: Any, provider: str, tmp_path: Any) -> None:
+def test_a_500_mb_body_is_refused_with_bounded_memory(hostile: Any, provider: str, tmp_path: Any) -> None:
     """`main.py read` in its own process with the shipped limits, so its peak RSS is the connector's alone."""
-    hostile.control.set_fault("oversized", megabytes=200, paths=[PATH[provider]])
+    hostile.control.set_fault("oversized", megabytes=500, paths=[PATH[provider]])
     config, catalog = tmp_path / "config.json", tmp_path / "catalog.json"
     config.write_text(json.dumps(config_of(hostile, provider)))
     catalog.write_text((CONNECTOR_ROOT / "integration_tests" / f"configured_catalog_{provider}.json").read_text())
@@ -112,13 +112,13 @@ def test_a_200_mb_body_is_refused_with_bounded_memory(hostile: Any, provider: st
     messages = [json.loads(line) for line in stdout.read_text().splitlines() if line.startswith("{")]
     errors = [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    print(f"{provider} oversized 200 MB: exit {os.waitstatus_to_exitcode(status)} after {elapsed:.1f} s, "
+    print(f"{provider} oversized 500 MB: exit {os.waitstatus_to_exitcode(status)} after {elapsed:.1f} s, "
           f"peak RSS {peak_mb:.0f} MB: {errors[0]['message']}")
     assert os.waitstatus_to_exitcode(status) != 0
     assert errors[0]["failure_type"] == "system_error"
     assert "larger than this connector's limit of 32 MB" in errors[0]["message"] and PATH[provider] in errors[0]["message"]
     assert not [m for m in messages if m["type"] == "RECORD" and m["record"]["stream"] == "time_entries"]
-    assert peak_mb < 200  # far below the body: it was never held in memory
+    assert peak_mb < 250  # half the body at most (about 120 MB measured; more under load): it was never held
     assert elapsed < 120
 
 
