@@ -44,10 +44,15 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "timezone": "'UTC'",
 }
+PORT_ATTEMPTS = 3
 
 
 class PostgresUnavailable(RuntimeError):
     """The PostgreSQL server binaries are missing, or the server did not start."""
+
+
+class PortTaken(PostgresUnavailable):
+    """The loopback port picked as free was taken before the server bound it: try another."""
 
 
 @dataclass(frozen=True)
@@ -127,11 +132,19 @@ def throwaway_postgres(database: str = DEFAULT_DATABASE, startup_timeout: float 
         try:  # only the server's own commands: an error of the caller's block must reach the caller unchanged
             run_as.run([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "-A", "trust",
                         "-E", "UTF8", "--no-locale", "--no-sync"], cwd=root)
-            port = _free_port()
-            _configure(data_dir, port)
-            run_as.run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-W", "start"], cwd=root)
-            started = True
-            _wait_until_ready(bin_dir, run_as, root, port, log_file, startup_timeout)
+            for attempt in range(PORT_ATTEMPTS):
+                port = _free_port()
+                _configure(data_dir, port)
+                run_as.run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-W", "start"],
+                           cwd=root)
+                started = True
+                try:
+                    _wait_until_ready(bin_dir, run_as, root, port, log_file, startup_timeout)
+                    break
+                except PortTaken:
+                    started = False  # another process bound the free port first (suites run side by side)
+                    if attempt == PORT_ATTEMPTS - 1:
+                        raise
             if database != DEFAULT_DATABASE:
                 run_as.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER,
                             database], cwd=root)
@@ -162,6 +175,9 @@ def _wait_until_ready(bin_dir: Path, run_as: _RunAs, cwd: Path, port: int, log_f
         if run_as.run(probe, cwd=cwd, check=False).returncode == 0:
             return
         if not (cwd / "data" / "postmaster.pid").exists() and log_file.exists() and "FATAL" in log_file.read_text():
+            if "could not bind" in log_file.read_text() or "could not create any TCP/IP sockets" in log_file.read_text():
+                log_file.unlink()
+                raise PortTaken(port)
             break
         time.sleep(0.05)
     log = log_file.read_text() if log_file.exists() else "(no server log)"

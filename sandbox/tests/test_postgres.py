@@ -75,3 +75,21 @@ def test_a_command_failing_in_the_callers_block_is_not_reported_as_a_server_fail
         with throwaway_postgres():
             subprocess.run(["false"], check=True)
     assert raised.value.cmd == ["false"]
+
+
+def test_a_free_port_taken_before_the_server_binds_it_is_replaced_by_another(monkeypatch):
+    # Suites run side by side: another process may bind the port between the probe and the server's start.
+    import sandbox.postgres as postgres
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        ports = iter([taken])
+        picked = postgres._free_port
+        monkeypatch.setattr(postgres, "_free_port", lambda: next(ports, None) or picked())
+        with throwaway_postgres() as dsn:
+            port = int(DSN_PATTERN.match(dsn).group(1))
+            assert port != taken
+            with psycopg.connect(dsn) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
