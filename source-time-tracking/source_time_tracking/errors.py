@@ -103,7 +103,7 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
             return ErrorResolution(
                 ResponseAction.FAIL,
                 FailureType.config_error,
-                f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}. "
+                f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response).rstrip('.')}. "
                 f"{self._config_errors[status]}",
             )
         if response.ok:

@@ -13,12 +13,13 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_time_tracking import generic, harvest
 from source_time_tracking.cdk_logs import quiet_cdk_logs
 from source_time_tracking.config import GenericProvider, TimeTrackingConfig, parse_config
-from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
+from source_time_tracking.config_check import (PlainCheckMessage, invalid_config, unknown_key_problems,
+                                               unknown_stream_problems)
 from source_time_tracking.deletions import DeletedTimeEntries
 from source_time_tracking.streams import TimeTrackingStream
 
 
-class SourceTimeTracking(AbstractSource):
+class SourceTimeTracking(PlainCheckMessage, AbstractSource):
     def __init__(self) -> None:
         super().__init__()
         quiet_cdk_logs(self.name)
