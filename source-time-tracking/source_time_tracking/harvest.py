@@ -166,7 +166,7 @@ class HarvestTimeEntryLookup(HarvestStream):
     data_key = "time_entries"
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable)
+        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable, self.refusal)
 
     def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
         return f"time_entries/{stream_slice['id']}"
@@ -221,8 +221,8 @@ class HarvestUserCostRates(HarvestStream):
         self._users = HarvestUsers(provider, start_date=None)
         self._users.progress.label = f"{self.name}: the list of users"
 
-    def gave_up_unreachable(self) -> bool:
-        return super().gave_up_unreachable() or self._users.gave_up_unreachable()
+    def ends_the_run(self) -> bool:
+        return super().ends_the_run() or self._users.ends_the_run()
 
     def path(
         self,

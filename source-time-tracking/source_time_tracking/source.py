@@ -27,8 +27,9 @@ class SourceTimeTracking(PlainCheckMessage, AbstractSource):
 
     @property
     def stop_sync_on_stream_failure(self) -> bool:
-        """Stop the whole sync once a stream gave up on an unreachable host: every later stream needs it too."""
-        return any(stream.gave_up_unreachable() for stream in self._streams)
+        """Stop the whole sync once a stream met refused credentials or gave up on an unreachable host: every
+        later stream would meet it too."""
+        return any(stream.ends_the_run() for stream in self._streams)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """An unknown key fails first, without a request: a typo must not silently fall back to a default."""
