@@ -4,8 +4,8 @@ after a bounded number of requests; each test prints its figures. Then a fault m
 rate (429, 5xx, 524, resets, truncation, session expiry) with complete data.
 
 Timings are only asserted as generous upper bounds that prove "no hang"; the deadline is lowered through
-its documented environment variable, never by sleeping. (Loop guards for Intacct paging, with the
-sandbox's `repeat_page` and `lying_counters` faults, belong to the paging rewrite.)
+its documented environment variable, never by sleeping. The loop guards of keyset paging meet the sandbox's
+`repeat_page` and `lying_counters` faults.
 """
 
 import hashlib
@@ -97,6 +97,52 @@ def test_a_retry_after_of_27_hours_fails_at_once_naming_the_wait(sandbox, contro
     assert "asked to wait 100000 seconds (Retry-After)" in error.message
     assert _gateway_requests(control) == 1
     assert elapsed < 60
+
+
+def _stream_errors(output):
+    return [m.trace.error for m in output.errors if m.trace.error.stream_descriptor]
+
+
+def _line_queries(control):
+    return control.requests()["intacct"].get("query:GLENTRY", 0)
+
+
+def test_a_gateway_that_pages_past_its_total_stops_the_stream(sandbox, control):
+    """`lying_counters`: every page says the query matches only its own rows, and that more remain."""
+    truth = control.truth("glentry")["count"]
+    assert truth > 40  # enough lines for the guard to be what stops the read
+    control.set_fault("lying_counters", paths=[f"{GATEWAY}/GLENTRY"])
+
+    output, elapsed = _timed_read(sandbox_config(sandbox, page_size=10), [STREAM], expecting_exception=True)
+
+    [error] = _stream_errors(output)
+    lines = [m.record.data for m in output.records if m.record.stream == STREAM]
+    modified = [line for line in lines if line.get("WHENMODIFIED")]
+    print(f"Intacct lying counters: stopped after {_line_queries(control)} queries, {len(lines)} of {truth} lines, "
+          f"{elapsed:.1f} s: {error.message}")
+    assert error.failure_type == FailureType.system_error
+    assert ("page 4 of the modified pass of journal_entry_lines brings the pass to 40 rows, but its first page "
+            "announced 10 rows (at most 30 can come") in error.message
+    # the created pass (lines never modified) ends on its short page; the modified pass's 4th page is refused
+    assert _line_queries(control) == 1 + 4
+    assert len(modified) == 30 and len(lines) < truth
+
+
+def test_a_gateway_that_answers_the_same_page_again_stops_the_stream(sandbox, control):
+    control.set_fault("repeat_page", paths=[f"{GATEWAY}/GLENTRY"])
+
+    output, elapsed = _timed_read(sandbox_config(sandbox, page_size=10), [STREAM], expecting_exception=True)
+
+    [error] = _stream_errors(output)
+    lines = [m.record.data for m in output.records if m.record.stream == STREAM]
+    keys = [line["RECORDNO"] for line in lines]
+    print(f"Intacct repeated page: stopped after {_line_queries(control)} queries, {len(lines)} lines, "
+          f"{elapsed:.1f} s: {error.message}")
+    assert error.failure_type == FailureType.system_error
+    assert ("do not move past the rows already read (page 2 of the modified pass of journal_entry_lines"
+            in error.message)
+    assert _line_queries(control) == 1 + 2  # the created pass's one short page, then two of the modified pass
+    assert len(keys) == len(set(keys)) and len([line for line in lines if line.get("WHENMODIFIED")]) == 10
 
 
 @pytest.mark.parametrize("status", [{"status": 503, "rate": 0.08}, {"status": 524, "count": 1}])

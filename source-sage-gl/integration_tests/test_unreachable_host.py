@@ -25,6 +25,12 @@ def _closed_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
+def _no_traceback(finished: subprocess.CompletedProcess) -> None:
+    """No Python traceback anywhere: not on stderr, not in a log line, not in a trace."""
+    assert "Traceback" not in finished.stdout + finished.stderr
+    assert '"level":"FATAL"' not in finished.stdout
+
+
 def _run(command: str, tmp_path: Path) -> tuple[list[dict], str, float, int]:
     port = _closed_loopback_port()
     config = json.loads((CONNECTOR_ROOT / "integration_tests" / "sample_config.json").read_text())
@@ -39,6 +45,7 @@ def _run(command: str, tmp_path: Path) -> tuple[list[dict], str, float, int]:
     elapsed = time.monotonic() - started
     messages = [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
     assert "Rate limit" not in finished.stdout + finished.stderr
+    _no_traceback(finished)
     return messages, f"127.0.0.1:{port}", elapsed, finished.returncode
 
 
@@ -64,9 +71,11 @@ def test_read_retries_four_times_within_seconds_and_says_so(tmp_path: Path) -> N
     assert [re.search(r"\(attempt (\d) of 4\)' after (\d) tries", line).groups() for line in retries] == [
         ("1", "1"), ("2", "2"), ("3", "3")]
     assert all(f"connection refused by {where}" in line for line in retries)
-    errors = [message["trace"]["error"]["message"] for message in messages
+    traces = [message["trace"]["error"] for message in messages
               if message["type"] == "TRACE" and message["trace"]["type"] == "ERROR"]
-    assert len(errors) == 1  # the sign-in, before any stream: the run ends once
+    assert len(traces) == 1  # the sign-in, before any stream: the run ends once
+    assert traces[0]["failure_type"] == "transient_error"
+    errors = [trace["message"] for trace in traces]
     assert re.fullmatch(rf"Could not reach the Sage Intacct gateway at http://{where}/ia/xml/xmlgw.phtml: connection "
                         rf"refused by {where} — 4 attempts over [6-9] s\. Check endpoint_url and that this network "
                         rf"can reach it\.", errors[0])

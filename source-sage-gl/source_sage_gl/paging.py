@@ -65,6 +65,10 @@ class NoProgress(AirbyteTracedException):
     """The gateway answered a page that does not move past the rows already read."""
 
 
+class PastTheTotal(AirbyteTracedException):
+    """The gateway keeps sending rows far past the total it announced for the pass."""
+
+
 @dataclass
 class PassProgress:
     """One pass of one stream: the loop guard and the progress lines."""
@@ -76,12 +80,17 @@ class PassProgress:
     key_field: str
     position: Optional[Position]
     logger: logging.Logger
+    page_size: int
     pages: int = 0
     rows: int = 0
+    announced: Optional[int] = None  # the `totalcount` of the pass's first page
 
-    def accept(self, records: list, num_remaining: int, rows_before_in_stream: int) -> Optional[Position]:
-        """Check that the page's keys rise strictly past the last row read; log the page; return its last key."""
+    def accept(self, records: list, num_remaining: int, total_count: int,
+               rows_before_in_stream: int) -> Optional[Position]:
+        """Check that the page's keys rise strictly past the last row read and that the pass stays within the
+        total it announced; log the page; return its last key."""
         self.pages += 1
+        self._check_total(len(records), num_remaining, total_count)
         previous = self.position.sort_key() if self.position else None
         for record in records:
             position = self.position_of(record)
@@ -101,6 +110,25 @@ class PassProgress:
                          f"{self.rows} rows of this pass so far{remaining}; "
                          f"{rows_before_in_stream + len(records)} rows of the stream so far.")
         return self.position
+
+    def rows_allowed(self) -> int:
+        """The most rows the pass can hold: those its first page announced, each once more (a row edited during
+        the read moves to the end of the order and is read again; keyset pages never shift), and one page."""
+        return 2 * self.announced + self.page_size
+
+    def _check_total(self, page_rows: int, num_remaining: int, total_count: int) -> None:
+        """A gateway that keeps sending full pages and saying more remain would otherwise be read for ever."""
+        if self.announced is None:
+            self.announced = total_count
+        if self.rows + page_rows > self.rows_allowed():
+            raise PastTheTotal(
+                message=(f"Sage Intacct keeps sending {self.object_name} rows past the total it announced: page "
+                         f"{self.pages} of the {self.query_pass} pass of {self.stream} brings the pass to "
+                         f"{self.rows + page_rows} rows, but its first page announced {self.announced} rows "
+                         f"(at most {self.rows_allowed()} can come, counting rows edited during the read twice), "
+                         f"and the gateway still says {num_remaining} remain; stopping the stream instead of "
+                         f"reading on."),
+                failure_type=FailureType.system_error)
 
     def position_of(self, record: Mapping[str, Any]) -> Position:
         order_value, key = record.get(self.order_field), record.get(self.key_field)

@@ -6,32 +6,25 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import (AirbyteConnectionStatus, AirbyteMessage, AirbyteStateMessage,
-                                ConfiguredAirbyteCatalog, Status)
+from airbyte_cdk.models import AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_sage_gl.cdk_logs import quiet_cdk_logs
 from source_sage_gl.client import IntacctClient
-from source_sage_gl.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
+from source_sage_gl.config_check import (PlainCheckMessage, invalid_config, unknown_key_problems,
+                                         unknown_stream_problems)
 from source_sage_gl.config import IntacctConfig
 from source_sage_gl.streams import STREAM_NAMES, STREAMS
 
 
-class SourceSageGl(AbstractSource):
+class SourceSageGl(PlainCheckMessage, AbstractSource):
     def __init__(self):
         super().__init__()
         quiet_cdk_logs(self.name)
         self._read_client: Optional[IntacctClient] = None  # the client of the read under way
         self._client: Optional[IntacctClient] = None  # the client of the last `streams()`: one session per run
-
-    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """As `AbstractSource.check`, but a FAILED status carries the message itself, not its quoted repr."""
-        succeeded, message = self.check_connection(logger, config)
-        if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """Sign in with `getAPISession` and read one GL account; any refusal becomes a FAILED status with Intacct's text.

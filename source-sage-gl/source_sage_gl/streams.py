@@ -103,7 +103,8 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         passes = self._passes()
         for query_pass in passes:
             progress = PassProgress(self.name, self.object_name, query_pass, self._order_field(query_pass),
-                                    self.primary_key, Position.from_state(saved_position, query_pass), self.logger)
+                                    self.primary_key, Position.from_state(saved_position, query_pass), self.logger,
+                                    self._config.page_size)
             self._progress.passes.append(progress)
             while True:
                 self._page = None
@@ -153,7 +154,7 @@ class IntacctStream(Stream, CheckpointMixin, ABC):
         )
         progress = self._progress.passes[-1]
         rows_before = self._progress.rows
-        last = progress.accept(page.records, page.num_remaining, rows_before)
+        last = progress.accept(page.records, page.num_remaining, page.total_count, rows_before)
         self._page = page
         yield from page.records
         self._checkpoint(stream_slice, page, last)

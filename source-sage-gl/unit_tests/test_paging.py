@@ -59,6 +59,37 @@ class TestLoopGuards:
         assert "do not move past" in _stream_errors(output)[0].message
         assert records_of(output, STREAM) == []
 
+    def test_pages_far_past_the_announced_total_stop_the_stream(self, gateway):
+        """Every page says the query matches 2 rows and 1 remains: 2 × 2 + a page of 2 = 6 rows can be right."""
+        for page in range(4):
+            rows = [(2 * page + 1, f"04/0{page + 1}/2026 10:00:00"), (2 * page + 2, f"04/0{page + 1}/2026 11:00:00")]
+            builder = QueryResponseBuilder("GLENTRY")
+            for recordno, modified in rows:
+                builder.with_record(RECORDNO=str(recordno), WHENMODIFIED=modified)
+            gateway.reply("query GLENTRY", builder.with_pagination(2, 0, 1).build())
+
+        output = read_streams(ConfigBuilder().with_page_size(2).build(), [STREAM], expecting_exception=True)
+
+        [error] = _stream_errors(output)
+        assert error.failure_type == FailureType.system_error
+        assert ("page 4 of the modified pass of journal_entry_lines brings the pass to 8 rows, but its first page "
+                "announced 2 rows (at most 6 can come") in error.message
+        assert len(gateway.queries("GLENTRY")) == 4
+        assert [r["RECORDNO"] for r in records_of(output, STREAM)] == [1, 2, 3, 4, 5, 6]  # not the refused page
+        assert states_of(output, STREAM)[-1]["after"]["key"] == 6
+
+    def test_rows_edited_during_the_read_may_come_once_more_past_the_total(self, gateway):
+        """The first page announces 4 rows; 4 more arrive at the end of the order (edited meanwhile): no error."""
+        gateway.reply("query GLENTRY", _page((1, "04/01/2026 10:00:00"), (2, "04/01/2026 11:00:00"), remaining=2))
+        gateway.reply("query GLENTRY", _page((3, "04/02/2026 10:00:00"), (4, "04/02/2026 11:00:00"), remaining=2))
+        gateway.reply("query GLENTRY", _page((1, "11/25/2026 01:00:00"), (2, "11/25/2026 02:00:00"), remaining=1))
+        gateway.reply("query GLENTRY", _page((3, "11/25/2026 03:00:00"), remaining=0))
+
+        output = read_streams(ConfigBuilder().with_page_size(2).build(), [STREAM])
+
+        assert not output.errors
+        assert len(records_of(output, STREAM)) == 7
+
     def test_a_short_page_ends_the_pass_even_when_numremaining_claims_more(self, gateway):
         gateway.reply("query GLENTRY", _page((1, "04/01/2026 10:00:00"), remaining=50))
 

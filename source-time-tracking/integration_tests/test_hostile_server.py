@@ -161,6 +161,33 @@ def test_pages_that_do_not_progress_stop_the_read(hostile: Any, provider: str, k
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_refused_token_ends_the_whole_run_once(hostile: Any, provider: str, tmp_path: Any) -> None:
+    """`main.py read` of every stream of the provider with a token the API refuses (401): one request, one trace."""
+    config = config_of(hostile, provider)
+    auth = config["provider"] if provider == "harvest" else config["provider"]["auth"]
+    auth["access_token" if provider == "harvest" else "token"] = "refused-token"
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    catalog = CONNECTOR_ROOT / "integration_tests" / f"configured_catalog_{provider}.json"
+    started = time.monotonic()
+    finished = subprocess.run([sys.executable, "main.py", "read", "--config", str(tmp_path / "config.json"),
+                               "--catalog", str(catalog)], cwd=CONNECTOR_ROOT, capture_output=True, text=True,
+                              timeout=300)
+    elapsed = time.monotonic() - started
+    messages = [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
+    errors = [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
+    sent = sum(hostile.control.requests()["by_path"].values())
+    streams = len(json.loads(catalog.read_text())["streams"])
+    print(f"{provider} refused token, {streams} streams: exit {finished.returncode} after {elapsed:.1f} s, "
+          f"{sent} request(s), {len(errors)} error trace(s): {errors[0]['message']}")
+    assert finished.returncode == 1
+    assert [error["failure_type"] for error in errors] == ["config_error"]
+    assert "answered HTTP 401" in errors[0]["message"]
+    assert sent == 1  # the first stream's first request; no later stream asks again
+    assert not [m for m in messages if m["type"] == "LOG" and "Traceback" in m["log"]["message"]]
+    assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("status", [503, 524])
 def test_a_steady_rate_of_faults_loses_no_row(hostile: Any, provider: str, status: int) -> None:
     for kind, settings in [("status", {"status": status}), ("rate_limit", {"seconds": 0}), ("reset", {}),

@@ -39,6 +39,7 @@ def _run(command: str, tmp_path: Path) -> tuple[list[dict], str, float, int]:
     elapsed = time.monotonic() - started
     messages = [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
     assert "Rate limit" not in finished.stdout + finished.stderr
+    assert "Traceback" not in finished.stderr and '"level":"FATAL"' not in finished.stdout
     return messages, f"127.0.0.1:{port}", elapsed, finished.returncode
 
 
@@ -64,8 +65,13 @@ def test_read_retries_four_times_within_seconds_and_says_so(tmp_path: Path) -> N
     assert [re.search(r"\(attempt (\d) of 4\)' after (\d) tries", line).groups() for line in retries] == [
         ("1", "1"), ("2", "2"), ("3", "3")]
     assert all(f"connection refused by {where}" in line for line in retries)
-    errors = [message["trace"]["error"]["message"] for message in messages
+    traces = [message["trace"]["error"] for message in messages
               if message["type"] == "TRACE" and message["trace"]["type"] == "ERROR"]
+    assert len(traces) == 1  # the stream's own; no second trace for the CDK's summary of failed streams
+    assert traces[0]["failure_type"] == "transient_error"
+    errors = [trace["message"] for trace in traces]
     assert re.match(rf"Generic time API: connection refused by {where} — 4 attempts over [6-9] s \(GET ", errors[0])
+    # no Python traceback in a log line (the stream's trace carries its stack in `stack_trace`, as the protocol has it)
+    assert not [line for line in _logs(messages) if "Traceback" in line]
     assert returncode != 0
     assert elapsed < 40  # waits of 1 + 2 + 4 s; the 8 min 26 s of before were the CDK's default retries

@@ -15,13 +15,24 @@ import re
 from typing import Any, Iterator, Mapping, Optional, Sequence
 from urllib.parse import urlsplit
 
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteConnectionStatus, FailureType, Status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "object": (dict,), "boolean": (bool,),
               "array": (list,)}
 TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", dict: "an object", bool: "true or false",
               list: "a list", type(None): "null"}
+
+
+class PlainCheckMessage:
+    """Mixed in before `AbstractSource`: a FAILED `check` carries its message as written, a sentence. The CDK's
+    own `check` sends the `repr()` of it: quoted, with every quote and backslash escaped."""
+
+    def check(self, logger: Any, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        succeeded, message = self.check_connection(logger, config)
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=str(message))
 
 
 def config_problems(config: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:

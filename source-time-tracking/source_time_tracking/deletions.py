@@ -98,8 +98,8 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         self._window_days = window_days
         self._state: dict[str, Any] = {}
 
-    def gave_up_unreachable(self) -> bool:
-        return self._entries.gave_up_unreachable()
+    def ends_the_run(self) -> bool:
+        return self._entries.ends_the_run()
 
     @property
     def state(self) -> MutableMapping[str, Any]:

@@ -70,6 +70,14 @@ def vendor_message(response: requests.Response) -> str:
     return json.dumps(body, default=str)[:300]  # default: decimals are Decimal
 
 
+class CredentialRefusal:
+    """A stream's first HTTP 401: the API refused the credentials, as it would for every later request of the run
+    (the source then stops the run: one error trace, not one per stream)."""
+
+    def __init__(self) -> None:
+        self.message: Optional[str] = None
+
+
 class TimeTrackingErrorHandler(HttpStatusErrorHandler):
     """Maps a response to an action; failures name the URL and quote the vendor's message.
 
@@ -78,11 +86,12 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
     """
 
     def __init__(self, logger: logging.Logger, provider: str, config_errors: Mapping[int, str],
-                 unreachable: UnreachableBudget) -> None:
+                 unreachable: UnreachableBudget, refusal: Optional[CredentialRefusal] = None) -> None:
         super().__init__(logger, max_retries=MAX_RETRIES, max_time=MAX_RETRY_TIME)
         self._provider = provider
         self._config_errors = config_errors
         self._unreachable = unreachable
+        self._refusal = refusal if refusal is not None else CredentialRefusal()
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
@@ -100,12 +109,11 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
                 ResponseAction.FAIL, FailureType.config_error, self._redirect_refused(response, where)
             )
         if status in self._config_errors:
-            return ErrorResolution(
-                ResponseAction.FAIL,
-                FailureType.config_error,
-                f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response)}. "
-                f"{self._config_errors[status]}",
-            )
+            message = (f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response).rstrip('.')}. "
+                       f"{self._config_errors[status]}")
+            if status == 401:
+                self._refusal.message = message
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
         if response.ok:
             try:
                 json_body(response)

@@ -24,6 +24,7 @@ from typing import Any, Iterable, List, Mapping, MutableMapping, Optional, Union
 
 import requests
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_time_tracking.auth import bearer
@@ -166,7 +167,7 @@ class HarvestTimeEntryLookup(HarvestStream):
     data_key = "time_entries"
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable)
+        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable, self.refusal)
 
     def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
         return f"time_entries/{stream_slice['id']}"
@@ -221,8 +222,8 @@ class HarvestUserCostRates(HarvestStream):
         self._users = HarvestUsers(provider, start_date=None)
         self._users.progress.label = f"{self.name}: the list of users"
 
-    def gave_up_unreachable(self) -> bool:
-        return super().gave_up_unreachable() or self._users.gave_up_unreachable()
+    def ends_the_run(self) -> bool:
+        return super().ends_the_run() or self._users.ends_the_run()
 
     def path(
         self,
@@ -250,17 +251,14 @@ class HarvestUserCostRates(HarvestStream):
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
             self._loop_guard.restart()  # each user's rates are a list of their own
             self.progress.new_list(f"user {user['id']}")
-            for record in self._read_pages(self._parse_page, {"user_id": user["id"]}, stream_state):
+            # HttpStream's own read of one slice (this class's parent's read_records would restart the progress
+            # and the cursor's read for every user)
+            for record in HttpStream.read_records(self, sync_mode, cursor_field, {"user_id": user["id"]}, stream_state):
                 updated_at = parse_datetime(record.get("updated_at"))
                 if lower_bound is None or updated_at is None or updated_at >= lower_bound:
                     yield record
         self._end_of_read_cursor.close_read()
         self.progress.summary()
-
-    def _parse_page(
-        self, request: requests.PreparedRequest, response: requests.Response, state: Any, stream_slice: Any
-    ) -> Iterable[Mapping[str, Any]]:
-        return self.parse_response(response, stream_state=state, stream_slice=stream_slice)
 
 
 class HarvestCompany(HarvestStream):

@@ -6,7 +6,8 @@
 2. The config is checked against the spec by `config_check` before the CDK reads it (and again before the
    CDK's own check, for callers of the entrypoint class), so every command names the field and the fix.
 A config error ends the command with its one error trace and exit status 1 (in `check`, a FAILED connection
-status and exit 0), never a Python traceback.
+status and exit 0), never a Python traceback; so does any error the connector raises on purpose (a transient
+one such as an unreachable host, or a system error), whatever its type.
 """
 
 import json
@@ -25,6 +26,7 @@ from source_time_tracking.source import SourceTimeTracking
 
 # option → the JSON type its file must hold (a state file may also be empty: null, {} or [])
 INPUT_FILES = {"config": dict, "catalog": dict, "state": list}
+ERROR_TRACE = '{"type":"TRACE","trace":{"type":"ERROR"'  # how an error trace message begins, as serialized
 JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number",
               type(None): "null"}
 
@@ -46,16 +48,19 @@ def run() -> None:
         message = error.as_connection_status_message() if parsed_args.command == "check" else error.as_airbyte_message()
         print(AirbyteEntrypoint.airbyte_message_to_string(message))
         sys.exit(0 if parsed_args.command == "check" else 1)
+    error_emitted = False
     try:
         with PRINT_BUFFER:
             for message in entrypoint.run(parsed_args):
+                error_emitted = error_emitted or message.startswith(ERROR_TRACE)
                 print(f"{message}\n", end="")
     except AirbyteTracedException as error:
-        if error.failure_type != FailureType.config_error:
-            raise
-        # A new exception, never raised: its trace message carries no Python traceback and no chained cause.
-        AirbyteTracedException(message=error.message, internal_message=error.message,
-                               failure_type=FailureType.config_error).emit_message()
+        # A read whose streams failed ends with the CDK's summary of their errors (typed a config error, whatever
+        # they were), after each stream's own error trace: nothing more to say. Any other is the run's one trace,
+        # from a new exception, never raised: it carries no Python traceback and no chained cause.
+        if not error_emitted:
+            AirbyteTracedException(message=error.message, internal_message=error.message,
+                                   failure_type=error.failure_type or FailureType.system_error).emit_message()
         sys.exit(1)
 
 

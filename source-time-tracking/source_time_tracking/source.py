@@ -11,13 +11,14 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.cdk_logs import quiet_cdk_logs
-from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
+from source_time_tracking.config_check import (PlainCheckMessage, invalid_config, unknown_key_problems,
+                                               unknown_stream_problems)
 from source_time_tracking.connector_config import parse_config
 from source_time_tracking.deletions import DeletedTimeEntries
 from source_time_tracking.streams import TimeTrackingStream
 
 
-class SourceTimeTracking(AbstractSource):
+class SourceTimeTracking(PlainCheckMessage, AbstractSource):
     def __init__(self) -> None:
         super().__init__()
         quiet_cdk_logs(self.name)
@@ -25,8 +26,9 @@ class SourceTimeTracking(AbstractSource):
 
     @property
     def stop_sync_on_stream_failure(self) -> bool:
-        """Stop the whole sync once a stream gave up on an unreachable host: every later stream needs it too."""
-        return any(stream.gave_up_unreachable() for stream in self._streams)
+        """Stop the whole sync once a stream met refused credentials or gave up on an unreachable host: every
+        later stream would meet it too."""
+        return any(stream.ends_the_run() for stream in self._streams)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[Any]]:
         """An unknown key fails first, without a request: a typo must not silently fall back to a default."""

@@ -14,6 +14,7 @@ from airbyte_cdk.sources.streams.http import HttpStream
 from source_time_tracking.bounded_http import MEGABYTE, BoundedResponses, ResponseLimits
 from source_time_tracking.cursors import UpdatedAtCursor
 from source_time_tracking.errors import (
+    CredentialRefusal,
     RetryAfterBackoff,
     TimeTrackingErrorHandler,
     config_errors,
@@ -74,6 +75,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
         self._loop_guard = LoopGuard(self.provider_label, self.name)
         self.unreachable = UnreachableBudget(retry=self.retry_unreachable)
+        self.refusal = CredentialRefusal()
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
         self._record_types: Optional[RecordTypes] = None
 
@@ -89,13 +91,14 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._cursor.state = value
 
-    def gave_up_unreachable(self) -> bool:
-        """Whether this stream gave up on an unreachable host (the source then stops the run)."""
-        return self.unreachable.given_up is not None
+    def ends_the_run(self) -> bool:
+        """Whether this stream met what every later stream would meet too, so the source stops the run: the
+        credentials refused, or an unreachable host it gave up on."""
+        return self.refusal.message is not None or self.unreachable.given_up is not None
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
         return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
-                                        self.unreachable)
+                                        self.unreachable, self.refusal)
 
     def get_backoff_strategy(self) -> RetryAfterBackoff:
         return RetryAfterBackoff(self._limits, self.provider_label)

@@ -290,6 +290,10 @@ class CheckTest(TestCase):
 
         assert status.status == Status.FAILED
         assert "The access token provided is expired" in status.message
+        # the message as written, a sentence: not the quoted repr the CDK's own `check` sends
+        assert status.message == ("Harvest answered HTTP 401 to GET https://api.harvestapp.com/v2/company: The access "
+                                  "token provided is expired, revoked, malformed or invalid for other reasons. Check the "
+                                  "credentials in the connector's config.")
 
     @HttpMocker()
     def test_given_wrong_account_when_check_then_failed_with_account_hint(self, http_mocker: HttpMocker) -> None:

@@ -220,11 +220,13 @@ class IntacctEmulator:
         remaining = max(total - parsed.offset - count, 0)
         if self.faults.take("lying_counters", f"{ENDPOINT}/{object_name}"):
             remaining = max(remaining, 1)  # never 0: there is always one more page
+            total = count  # and the query matches only the rows of this page
         fields = [(column.name, user.converter(column.type), column.type == "text") for column in parsed.fields]
         data = Data(content=envelope.records(parsed.dataset.object_name, fields, rows), attributes={
             "listtype": parsed.dataset.object_name, "totalcount": str(total), "offset": str(parsed.offset),
             "count": str(count), "numremaining": str(remaining)})
-        return self.faults.repeat_page(f"{ENDPOINT}/{object_name}", sql.key, data)
+        # one list per object and order, whatever its filter: a keyset page's position is in its filter
+        return self.faults.repeat_page(f"{ENDPOINT}/{object_name}", (sql.table, sql.order), data)
 
     def _count(self, db, sql: query.Sql) -> int:
         """Rows matching the query, counted once per query and data version (paging re-asks every page)."""

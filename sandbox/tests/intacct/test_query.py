@@ -251,6 +251,18 @@ def test_lying_counters_fault_never_reports_zero_remaining(gateway, session, fau
     faults.set("lying_counters", paths=["/ia/xml/xmlgw.phtml/GLENTRY"])
     past_the_end = q(gateway, session, _PAGING, pagesize=100, offset=PAGING_ROWS).find("data")
     assert (past_the_end.get("count"), past_the_end.get("numremaining")) == ("0", "1")
+    first = q(gateway, session, _PAGING, pagesize=40, offset=0).find("data")
+    assert (first.get("count"), first.get("totalcount")) == ("40", "40")  # the total claims only this page
+
+
+def test_repeat_page_fault_repeats_across_keyset_filters_of_the_same_object_and_order(gateway, session, faults):
+    faults.set("repeat_page", count=1)
+    order = [("RECORDNO", False)]
+    first = recordnos(q(gateway, session, _PAGING, pagesize=40, orderby=order))
+    after_first = "<greaterthan><field>RECORDNO</field><value>1039</value></greaterthan>"
+    again = recordnos(q(gateway, session, after_first, pagesize=40, orderby=order))
+    assert again == first == list(range(1000, 1040))
+    assert recordnos(q(gateway, session, after_first, pagesize=40, orderby=order)) == list(range(1040, 1080))
 
 
 def test_repeat_page_fault_answers_the_previous_page_of_the_same_query(gateway, session, faults):
