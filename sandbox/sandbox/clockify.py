@@ -3,7 +3,7 @@
 - Every request needs `X-Api-Key` (else 401); a workspace the key's user is not a member of gives 403.
   Errors are JSON `{"message": …, "code": <the HTTP status>}`.
 - Served under `/api/v1/workspaces`: the workspace list, and per workspace `users`, `clients`, `projects`,
-  `projects/{id}/tasks` and `user/{id}/time-entries`. Every list is a bare JSON array paged by `page`
+  `projects/{id}/tasks`, `user/{id}/time-entries` and one entry `time-entries/{id}` (404 once deleted). Every list is a bare JSON array paged by `page`
   (from 1) and `page-size` (1–5000, default 50); a client stops at a short page.
 - Time entries: per user, newest first (`timeInterval.start` descending, then `id`), filtered by `start`
   and `end` (ISO 8601; both bound the entry's start; a value without an offset is read in the user's
@@ -115,6 +115,7 @@ _BY_NAME = Ordering(("name", "id"), descending=False)
 _WORKSPACE_PATH = re.compile(r"^/api/v1/workspaces/([^/]+)(/.*)?$")
 _TASKS_PATH = re.compile(r"^/projects/([^/]+)/tasks$")
 _ENTRIES_PATH = re.compile(r"^/user/([^/]+)/time-entries$")
+_ENTRY_PATH = re.compile(r"^/time-entries/([^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ class ClockifyEmulator:
             where = self._entry_filters(request, user)
             where.add("user_id = ?", entries.group(1))
             return self._list(request, "time-entries", where)
+        entry = _ENTRY_PATH.match(resource)
+        if entry:
+            return self._entry(entry.group(1))
         return error(404, f"No static resource {request.path}")
 
     # -- filters -------------------------------------------------------------------------------------------
@@ -265,6 +269,13 @@ class ClockifyEmulator:
         response = Response(200, ("[" + ",".join(row[0] for row in rows) + "]").encode(),
                             {"Content-Type": "application/json"})
         return self.faults.repeat_page(request.path, (request.path, where.key, record), response)
+
+    def _entry(self, entry_id: str) -> Response:
+        with self.store.read() as db:
+            row = db.execute(f"SELECT {_TIME_ENTRY} FROM clockify_time_entries WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            return error(404, "TimeEntry with id " + entry_id + " doesn't exist")
+        return Response(200, row[0].encode(), {"Content-Type": "application/json"})
 
     def _exists(self, table: str, record_id: str) -> bool:
         with self.store.read() as db:

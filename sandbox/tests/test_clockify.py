@@ -231,6 +231,8 @@ def test_mutations_show_in_the_api_and_deletes_are_gone(clockify, store):
         "hourly_rate": "120.00", "cost_rate": "40.00", "is_locked": False}])
     after = {entry["id"]: entry for entry in call(clockify, path)[1]}
     assert second not in after and set(after) == set(before) - {second} | set(inserted)
+    assert call(clockify, f"{ROOT}/time-entries/{second}")[0] == 404
+    assert call(clockify, f"{ROOT}/time-entries/{first}") == (200, after[first])
     assert after[first]["timeInterval"]["duration"] != before[first]["timeInterval"]["duration"]
     new = after[inserted[0]]
     assert len(inserted[0]) == 24 and inserted[0].startswith("64c777dd")
