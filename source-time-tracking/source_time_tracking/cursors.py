@@ -209,7 +209,9 @@ class WorkDateCursor(UpdatedAtCursor):
 
     def lower_bound(self, stream_state: Optional[Mapping[str, Any]]) -> Optional[datetime]:
         latest = parse_datetime((stream_state or {}).get(self.cursor_field))
-        from_state = latest - self._window if latest is not None else None
+        # By date, at midnight UTC (pendulum's arithmetic would drop a stdlib time zone).
+        from_state = (datetime.combine(latest.date() - self._window, datetime.min.time(), timezone.utc)
+                      if latest is not None else None)
         candidates = [value for value in (from_state, self._start_date) if value is not None]
         return max(candidates) if candidates else None
 
