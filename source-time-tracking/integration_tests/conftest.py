@@ -29,13 +29,15 @@ def _with_bad_secret(config: dict[str, Any]) -> dict[str, Any]:
     provider = bad["provider"]
     if provider["provider_type"] == "harvest":
         provider["access_token"] = "wrong-token"
+    elif provider["provider_type"] == "clockify":
+        provider["api_key"] = "wrong-key"
     else:
         provider["auth"]["token"] = "wrong-token"
     return bad
 
 
 def write_configs(credentials: dict[str, dict[str, Any]]) -> None:
-    for provider in ("harvest", "generic"):
+    for provider in ("harvest", "generic", "clockify"):
         config = {**credentials[provider], "start_date": "2026-01-01T00:00:00Z"}
         (TEST_CONFIGS / f"config_{provider}.json").write_text(json.dumps(config, indent=2))
         (TEST_CONFIGS / f"invalid_config_{provider}.json").write_text(json.dumps(_with_bad_secret(config), indent=2))
