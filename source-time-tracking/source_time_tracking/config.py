@@ -102,11 +102,8 @@ class HarvestProvider(_Model):
     _check_base_url = field_validator("base_url")(require_https_unless_loopback)
 
 
-from source_time_tracking.clockify_config import ClockifyProvider  # noqa: E402 - it builds on _Model above
-
-
 class TimeTrackingConfig(_Model):
-    provider: Annotated[Union[GenericProvider, HarvestProvider, ClockifyProvider], Field(discriminator="provider_type")]
+    provider: Annotated[Union[GenericProvider, HarvestProvider], Field(discriminator="provider_type")]
     start_date: Optional[datetime] = None
     deletion_window_days: int = Field(DEFAULT_DELETION_WINDOW_DAYS, ge=1, le=366)
 
@@ -149,8 +146,7 @@ def config_secrets(config: Mapping[str, Any]) -> list[str]:
     make, and passwords written into a URL's user-info."""
     provider = config.get("provider") if isinstance(config.get("provider"), Mapping) else {}
     auth = provider.get("auth") if isinstance(provider.get("auth"), Mapping) else {}
-    secrets = [value for value in (provider.get("access_token"), provider.get("api_key"),
-                                   *(auth.get(key) for key in SECRET_AUTH_FIELDS))
+    secrets = [value for value in (provider.get("access_token"), *(auth.get(key) for key in SECRET_AUTH_FIELDS))
                if isinstance(value, str)]
     if isinstance(auth.get("username"), str) and isinstance(auth.get("password"), str):
         secrets += basic_credentials(auth["username"], auth["password"])

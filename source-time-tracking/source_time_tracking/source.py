@@ -10,9 +10,9 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_time_tracking import clockify, generic, harvest
+from source_time_tracking import generic, harvest
 from source_time_tracking.cdk_logs import quiet_cdk_logs
-from source_time_tracking.config import ClockifyProvider, GenericProvider, TimeTrackingConfig, parse_config
+from source_time_tracking.config import GenericProvider, TimeTrackingConfig, parse_config
 from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
 from source_time_tracking.deletions import DeletedTimeEntries
 from source_time_tracking.streams import TimeTrackingStream
@@ -40,8 +40,6 @@ class SourceTimeTracking(AbstractSource):
             if isinstance(provider, GenericProvider):
                 entries = generic.check(provider)
                 logger.info(f"Generic time API answered; first page holds {entries} entry(ies)")
-            elif isinstance(provider, ClockifyProvider):
-                logger.info(f"Clockify answered for workspace {clockify.check(provider)!r}")
             else:
                 company = harvest.check(provider)
                 logger.info(f"Harvest answered for company {company!r}")
@@ -66,8 +64,6 @@ class SourceTimeTracking(AbstractSource):
         provider = parsed.provider
         if isinstance(provider, GenericProvider):
             entries: list[TimeTrackingStream] = [generic.GenericTimeEntries(provider, parsed.start_date)]
-        elif isinstance(provider, ClockifyProvider):
-            entries = list(clockify.streams(provider, parsed.start_date))
         else:
             entries = harvest.streams(provider, parsed.start_date)
         self._streams = [*entries, self._deleted_time_entries(parsed)]
@@ -79,8 +75,6 @@ class SourceTimeTracking(AbstractSource):
         if isinstance(provider, GenericProvider):
             probe = generic.GenericTimeEntries(provider, parsed.start_date)
             id_field = provider.primary_key
-        elif isinstance(provider, ClockifyProvider):
-            probe, id_field = clockify.ClockifyTimeEntries(provider, parsed.start_date), "id"
         else:
             probe = harvest.HarvestTimeEntries(provider, parsed.start_date)
             id_field = "id"
