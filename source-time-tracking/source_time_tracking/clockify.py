@@ -43,6 +43,7 @@ from source_time_tracking.clockify_config import ClockifyProvider
 from source_time_tracking.cursors import UpdatedAtCursor, WorkDateCursor, parse_datetime
 from source_time_tracking.errors import TimeTrackingErrorHandler, config_errors, json_body, safe_url
 from source_time_tracking.pagination import Page
+from source_time_tracking.provider import Provider
 from source_time_tracking.streams import TimeTrackingStream
 
 PROVIDER_LABEL = "Clockify"
@@ -84,6 +85,16 @@ def duration_seconds(text: Any, stream: str, record: Mapping[str, Any], url: str
                                                  f"an ISO 8601 duration")
     days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def hours(seconds: Optional[int]) -> Optional[Decimal]:
+    """Seconds as hours: with two decimals when that is exact (`0.30`, as Clockify shows hours), else to
+    9 decimals (the exact measure is `duration_seconds`)."""
+    if seconds is None:
+        return None
+    exact = Decimal(seconds) / 3600
+    two_places = exact.quantize(Decimal("0.01"))
+    return two_places if two_places == exact else exact.quantize(_HOURS_PLACES)
 
 
 class ClockifyStream(TimeTrackingStream):
@@ -308,7 +319,7 @@ class ClockifyTimeEntries(ClockifyListPerParent):
             "ended_at": ended.strftime("%Y-%m-%dT%H:%M:%SZ") if ended else None,
             "is_running": ended is None,
             "duration_seconds": seconds,
-            "hours": (Decimal(seconds) / 3600).quantize(_HOURS_PLACES).normalize() if seconds is not None else None,
+            "hours": hours(seconds),
         }
 
     def present_ids(self, ids: Iterable[str]) -> dict[str, str]:
@@ -398,3 +409,20 @@ def check(provider: ClockifyProvider) -> str:
                    f"(it has {len(workspaces)}: {', '.join(sorted(workspaces)) or 'none'}). Check workspace_id.")
         raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
     return workspaces[provider.workspace_id]
+
+
+class Clockify(Provider):
+    """The registry's Clockify provider: every user's time entries on a rolling work-date window, users,
+    projects, clients, tasks; deletes from the window (with lookups when a list spanned pages)."""
+
+    name = "clockify"
+    config_model = ClockifyProvider
+
+    def check(self, config: ClockifyProvider) -> str:
+        return f"{PROVIDER_LABEL} answered for workspace {check(config)!r}"
+
+    def streams(self, config: ClockifyProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
+        return list(streams(config, start_date))
+
+    def time_entries(self, config: ClockifyProvider, start_date: Optional[datetime]) -> ClockifyTimeEntries:
+        return ClockifyTimeEntries(config, start_date)

@@ -6,13 +6,13 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from source_time_tracking.config import _Model, require_https_unless_loopback
+from source_time_tracking.config import ConfigModel, require_https_unless_loopback
 
 CLOCKIFY_BASE_URL = "https://api.clockify.me/api/v1"
 DEFAULT_ROLLING_WINDOW_DAYS = 60
 
 
-class ClockifyProvider(_Model):
+class ClockifyProvider(ConfigModel):
     provider_type: Literal["clockify"]
     api_key: SecretStr
     workspace_id: str

@@ -60,13 +60,25 @@ class TimeEntriesTest(TestCase):
         first = records[0]
         assert first["work_date"] == "2026-03-04"  # 20:30 on the 4th in Los Angeles
         assert (first["hours"], first["duration_seconds"], first["cost_rate"], first["hourly_rate"], first["currency"]) == (
-            "2.5", 9000, "35.00", "95.00", "USD")
+            "2.50", 9000, "35.00", "95.00", "USD")
         assert (first["started_at"], first["ended_at"], first["is_running"]) == (
             "2026-03-05T04:30:00Z", "2026-03-05T07:00:00Z", False)
         assert records[1]["hours"] == "1.25"
+        assert records[2]["hours"] == "2.50"
         assert records[3]["work_date"] == "2026-03-05"  # a user without settings: UTC
         assert output.is_in_logs(f"time_entries: user {_USER}, page 2: 1 rows, 3 rows so far")
         assert output.is_not_in_logs("fake-clockify-api-key")
+
+    @HttpMocker()
+    def test_given_a_duration_of_odd_seconds_when_read_then_exact_seconds_and_hours_to_9_decimals(self, http_mocker):
+        _users(http_mocker)
+        _entries(http_mocker, _USER, [_entry("odd", "2026-03-05T04:30:00Z", "PT20M1S"),
+                                      _entry("days", "2026-03-01T04:30:00Z", "P1DT2H")])
+
+        odd, days = record_data(read_stream(ConfigBuilder.clockify().build(), "time_entries"))
+
+        assert (odd["duration_seconds"], odd["hours"]) == (1201, "0.333611111")
+        assert (days["duration_seconds"], days["hours"]) == (93600, "26.00")
 
     @HttpMocker()
     def test_given_a_running_timer_when_read_then_no_end_hours_or_duration(self, http_mocker):
