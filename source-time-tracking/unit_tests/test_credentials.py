@@ -13,6 +13,7 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
 
 from source_time_tracking import SourceTimeTracking
+from source_time_tracking.connector_config import config_secrets
 from source_time_tracking.provider import secret_paths
 from source_time_tracking.providers import PROVIDERS
 from unit_tests.config import GENERIC_BASE_URL, GENERIC_TOKEN, ConfigBuilder
@@ -133,3 +134,14 @@ class DebugLogTest(TestCase):
         logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in self.caplog.records)
         assert "Making outbound API request" in logged and "<credential not shown>" in logged
         assert header not in logged and "Kq7Wx" not in logged and GENERIC_TOKEN not in logged
+
+
+def test_a_mistyped_provider_type_leaves_no_secret_unmasked():
+    """Secrets are registered for masking before the config is parsed, by every registered provider's rule."""
+    provider = {"provider_type": "harvset", "access_token": "fake-harvest-secret",
+                "auth": {"auth_type": "basic", "username": "me", "password": "fake-basic-secret"}}
+
+    secrets = config_secrets({"provider": provider})
+
+    assert {"fake-harvest-secret", "fake-basic-secret"} <= set(secrets)
+    assert base64.b64encode(b"me:fake-basic-secret").decode() in secrets
