@@ -46,6 +46,15 @@ STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
             "billable": B, "billable_rate": N, "cost_rate": N, "created_at": T, "updated_at": T}, ["id"]),
         "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
     },
+    "time_clockify": {
+        "time_entries": ({
+            "id": S, "userId": S, "projectId": S, "taskId": S, "description": S, "billable": B, "isLocked": B,
+            "work_date": D, "hours": N, "is_running": B, "hourly_rate": N, "cost_rate": N, "currency": S}, ["id"]),
+        "projects": ({"id": S, "name": S, "note": S, "clientId": S, "clientName": S}, ["id"]),
+        "users": ({"id": S, "name": S}, ["id"]),
+        "tasks": ({"id": S, "name": S, "projectId": S}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
     "time_generic": {
         "time_entries": ({
             "id": S, "user_id": S, "user_name": S, "project_id": S, "task_id": S, "date": D, "hours": N,
@@ -87,6 +96,12 @@ def _generic(entry_id, date, project, hours, cost_rate, **extra):
             "task_id": "install", "date": date, "hours": hours, "billable": True, "cost_rate": cost_rate,
             "bill_rate": 80.0, "notes": None, "created_at": f"{date}T16:00:00Z", "updated_at": f"{date}T16:30:00Z",
             **extra}
+
+
+def _clockify(entry_id, date, hours, cost_rate, **extra):
+    return {"id": entry_id, "userId": "c-u1", "projectId": "c-p1", "taskId": "c-t3", "description": f"entry {entry_id}",
+            "billable": True, "isLocked": False, "work_date": date, "hours": hours, "is_running": False,
+            "hourly_rate": 95.0, "cost_rate": cost_rate, "currency": "USD", **extra}
 
 
 P1, P2 = ("P-1", "Substation One", 50), ("P-2", "Feeder Two", 51)
@@ -146,6 +161,18 @@ ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         _generic("te_2", "2026-01-16", "P-2", 9.0, 35.0, _extracted_at=EARLY),  # replaced below
         _generic("te_2", "2026-01-16", "P-2", 1.25, 35.0, billable=False),
         _generic("te_3", "2026-02-20", "P-3", 2.0, 30.0),
+    ],
+    ("time_clockify", "time_entries"): [
+        _clockify("c-1", "2026-01-06", 2.0, 40.0),
+        _clockify("c-2", "2026-02-10", 1.0, 40.0),  # deleted
+        _clockify("c-3", "2026-02-11", None, 40.0, is_running=True),  # a running timer: no hours yet
+    ],
+    ("time_clockify", "projects"): [
+        {"id": "c-p1", "name": "Substation One", "note": "P-1", "clientId": "c-c7", "clientName": "Acme Utilities"}],
+    ("time_clockify", "users"): [{"id": "c-u1", "name": "Ann Tech"}],
+    ("time_clockify", "tasks"): [{"id": "c-t3", "name": "Install", "projectId": "c-p1"}],
+    ("time_clockify", "deleted_time_entries"): [
+        {"id": "c-2", "work_date": "2026-02-10", "deleted_at": "2026-03-04T00:00:00Z"},
     ],
     # ("time_generic", "deleted_time_entries"): no table in the PyAirbyte shape (nothing deleted yet); an
     # empty one in the platform shape.

@@ -32,6 +32,9 @@ FT_COLUMNS = ("line_id, batch_id, batch_number, journal, date, account_code, acc
 
 # (system, account, entry, work date, hours, billable, billable amount, cost, user, project id, code, task, client, deleted)
 TIME_ENTRIES = [
+    ("clockify", "time_clockify", "c-1", dt.date(2026, 1, 6), Decimal("2"), True, Decimal("190.00"), Decimal("80.00"), "Ann Tech", "c-p1", "P-1", "Install", "Acme Utilities", False),
+    ("clockify", "time_clockify", "c-2", dt.date(2026, 2, 10), Decimal("1"), True, Decimal("95.00"), Decimal("40.00"), "Ann Tech", "c-p1", "P-1", "Install", "Acme Utilities", True),
+    ("clockify", "time_clockify", "c-3", dt.date(2026, 2, 11), Decimal("0"), True, Decimal("0.00"), Decimal("0.00"), "Ann Tech", "c-p1", "P-1", "Install", "Acme Utilities", False),
     ("generic", "time_generic", "te_1", dt.date(2026, 1, 15), Decimal("4"), True, Decimal("320.00"), Decimal("140.00"), "Crew Seven", "P-2", "P-2", None, None, False),
     ("generic", "time_generic", "te_2", dt.date(2026, 1, 16), Decimal("1.25"), False, Decimal("0.00"), Decimal("43.75"), "Crew Seven", "P-2", "P-2", None, None, False),
     ("generic", "time_generic", "te_3", dt.date(2026, 2, 20), Decimal("2"), True, Decimal("160.00"), Decimal("60.00"), "Crew Seven", "P-3", "P-3", None, None, False),
@@ -44,10 +47,10 @@ TIME_ENTRIES = [
 TE_COLUMNS = ("source_system, source_account_id, source_entry_id, work_date, hours, billable, billable_amount, "
               "cost_amount, user_name, project_id, project_code, task_name, client_name, is_deleted")
 
-# P-1 Jan: time 100 + 130, GL 350. P-2 Jan: time 140 + 43.75 (9003 deleted), GL 200. P-1 Feb: 120 vs 120
+# P-1 Jan: time 100 + 130 (Harvest) + 80 (Clockify c-1), GL 350. P-2 Jan: time 140 + 43.75 (9003 deleted), GL 200. P-1 Feb: 120 vs 120
 # (line 103's latest version; 9006 is still running). P-2 Feb: GL lines 106/107 deleted, line 108 excluded, no time. P-3 Feb: no GL.
 LABOUR_COST_VS_GL = [
-    ("P-1", dt.date(2026, 1, 1), Decimal("5.75"), Decimal("230.00"), Decimal("350.00"), Decimal("-120.00")),
+    ("P-1", dt.date(2026, 1, 1), Decimal("7.75"), Decimal("310.00"), Decimal("350.00"), Decimal("-40.00")),
     ("P-1", dt.date(2026, 2, 1), Decimal("3"), Decimal("120.00"), Decimal("120.00"), Decimal("0.00")),
     ("P-2", dt.date(2026, 1, 1), Decimal("5.25"), Decimal("183.75"), Decimal("200.00"), Decimal("-16.25")),
     ("P-3", dt.date(2026, 2, 1), Decimal("2"), Decimal("60.00"), Decimal("0.00"), Decimal("60.00")),
@@ -73,10 +76,11 @@ def test_shipped_mappings_build_the_three_targets(database, catalogs, shape):
     assert database.rows('SELECT * FROM "analytics"."labour_cost_vs_gl" ORDER BY 1, 2') == LABOUR_COST_VS_GL
     excluded = 1 if shape == "platform" else 0  # line 108 and Harvest entry 9005 carry _airbyte_meta changes
     assert {(t.table, t.rows_written, t.rows_excluded) for t in report.targets} == {
-        ("financial_transactions", 8, excluded), ("time_entries", 8, excluded), ("labour_cost_vs_gl", 4, 0)}
+        ("financial_transactions", 8, excluded), ("time_entries", 11, excluded), ("labour_cost_vs_gl", 4, 0)}
     assert report.target("financial_transactions").excluded_by_source == {"sage_gl.journal_entry_lines": excluded}
     assert report.target("time_entries").excluded_by_source == {"time_harvest.time_entries": excluded,
-                                                                "time_generic.time_entries": 0}
+                                                                "time_generic.time_entries": 0,
+                                                                "time_clockify.time_entries": 0}
     missing_deletes = ["staging.time_generic__deleted_time_entries does not exist: 'is_deleted' is false for "
                        "source time_generic.time_entries"]
     assert report.target("time_entries").warnings == (missing_deletes if shape == "pyairbyte" else [])
@@ -116,7 +120,7 @@ def test_second_apply_refills_and_picks_up_staging_changes(database, catalogs):
     report = apply_mappings(database.dsn, catalogs=catalogs)
 
     assert [target.rebuilt for target in report.targets] == ["refilled"] * 3
-    assert report.target("time_entries").rows_written == 7
+    assert report.target("time_entries").rows_written == 10
     assert database.rows('SELECT "is_deleted" FROM "analytics"."financial_transactions" WHERE "line_id" = 100') == [(True,)]
     assert database.rows('SELECT "project_code", "month", "gl_labour_expense" FROM "analytics"."labour_cost_vs_gl" '
                          "WHERE \"project_code\" IN ('P-1', 'P-3') ORDER BY 1, 2") == [
@@ -138,7 +142,7 @@ def test_changed_definition_recreates_the_target(database, catalogs, tmp_path):
 
     assert [target.rebuilt for target in report.targets] == ["refilled", "refilled", "created"]
     assert database.rows('SELECT "hours" FROM "analytics"."labour_cost_vs_gl" ORDER BY "project_code", "month"') == [
-        (Decimal("5.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("2.0"),)]
+        (Decimal("7.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("2.0"),)]
 
 
 def test_check_only_writes_nothing(database, catalogs):
@@ -178,7 +182,7 @@ def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database
     assert '-- financial_transactions\nCREATE TABLE ' in out and '"analytics"."financial_transactions"' in out
     summary = [line.split() for line in out.splitlines() if line.startswith("  ") and "rows written" in line]
     assert [(words[0], words[3], words[-2]) for words in summary] == [
-        ("financial_transactions", "8", "1"), ("time_entries", "8", "1"), ("labour_cost_vs_gl", "4", "0")]
+        ("financial_transactions", "8", "1"), ("time_entries", "11", "1"), ("labour_cost_vs_gl", "4", "0")]
     assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
                          "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
 

@@ -23,11 +23,12 @@ import math
 import os
 import random
 import sqlite3
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import schema
+from . import clockify_data, schema
 from .schema import DATASETS
 
 YEAR = 2026
@@ -155,6 +156,7 @@ EXTRA_INDEXES = {
     "harvest_time_entries": (("spent_date", "id"), ("user_id",), ("project_id",)),
     "harvest_cost_rates": (("user_id", "start_date"),),
     "generic_entries": (("date", "id"),),
+    "clockify_time_entries": (("user_id", "start", "id"),),
 }
 GLDETAIL_VIEW = """
 CREATE VIEW gldetail AS
@@ -248,6 +250,7 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
         create_indexes(db)  # before the derived datasets: they read GL lines by batch
+        clockify_data.derive(db)
         LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
         writer.close()
         db.execute("ANALYZE")
@@ -264,7 +267,8 @@ def cached(cache_dir: str | Path, *, scale: float, seed: int) -> Path:
     serves stale data; the file is written under a temporary name and renamed, so concurrent users are safe.
     """
     cache_dir = Path(cache_dir)
-    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(schema.__file__).read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(Path(module.__file__).read_bytes()
+                                     for module in (sys.modules[__name__], schema, clockify_data))).hexdigest()[:12]
     path = cache_dir / f"company-{digest}-seed{seed}-scale{scale:g}.sqlite"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -85,8 +85,12 @@ class HarvestRateLimit:
 
     On by default (100 per 15 s, as documented). `configure(None)` switches it off and
     `configure(requests, seconds)` adjusts it; `clock` is injectable so tests drive the window without
-    sleeping. Each check is O(1) amortised (a deque of admitted request times per account).
+    sleeping. Each check is O(1) amortised (a deque of admitted request times per account). Another vendor's
+    sliding-window throttle is a subclass with its own `DEFAULT` and `VENDOR`.
     """
+
+    DEFAULT = (100, 15.0)  # (requests, seconds) as documented
+    VENDOR = "Harvest"
 
     def __init__(self, requests: int | None = 100, seconds: float = 15.0,
                  clock: Callable[[], float] = time.monotonic):
@@ -110,21 +114,22 @@ class HarvestRateLimit:
         return limit
 
     def apply(self, setting: str | None) -> None:
-        """Configure from ``"off"``, ``"<requests>/<seconds>"`` or ``"<requests>"`` (per 15 s); None or
-        empty: the documented 100/15. Raises ValueError (and changes nothing) for anything else."""
+        """Configure from ``"off"``, ``"<requests>/<seconds>"`` or ``"<requests>"`` (per `DEFAULT` seconds);
+        None or empty: the documented `DEFAULT`. Raises ValueError (and changes nothing) for anything else."""
+        requests_default, seconds_default = self.DEFAULT
         if not setting:
-            self.configure(100, 15.0)
+            self.configure(requests_default, seconds_default)
             return
         if not isinstance(setting, str):
-            raise ValueError(f"a Harvest rate limit must be 'off' or '<requests>/<seconds>', got {setting!r}")
+            raise ValueError(f"a {self.VENDOR} rate limit must be 'off' or '<requests>/<seconds>', got {setting!r}")
         if setting.strip().lower() == "off":
             self.configure(None)
             return
         requests, _, seconds = setting.partition("/")
         try:
-            self.configure(int(requests), float(seconds or 15))
+            self.configure(int(requests), float(seconds or seconds_default))
         except ValueError as bad:
-            raise ValueError(f"a Harvest rate limit must be 'off' or '<requests>/<seconds>' with at least "
+            raise ValueError(f"a {self.VENDOR} rate limit must be 'off' or '<requests>/<seconds>' with at least "
                              f"1 request per a positive number of seconds, got {setting!r}") from bad
 
     def settings(self) -> dict:

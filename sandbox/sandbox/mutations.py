@@ -5,7 +5,7 @@ request changes nothing. Semantics:
 - every insert and update stamps the dataset's modified column with `now`;
 - rows are picked deterministically by `count` (evenly spread over the primary-key order), or named by `ids`;
 - deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH, APBILL or
-  ARINVOICE deletes (and audits) its lines too; Harvest and generic deletes leave no trace, as on the real APIs;
+  ARINVOICE deletes (and audits) its lines too; Harvest, Clockify and generic deletes leave no trace, as on the real APIs;
 - bills, invoices and budget items change on their own: the sandbox does not re-post their GL batch;
 - every GL batch stays balanced: inserted lines must balance per batch, generated batches balance, and an
   update or delete that changes a line's amount moves the difference onto another line of the same batch;
@@ -21,6 +21,7 @@ import sqlite3
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+from . import clockify_data
 from .company import cents_to_text, text_to_cents
 from .schema import DATASETS, Column, Dataset
 
@@ -40,7 +41,14 @@ DEFAULT_EDIT = {"glaccount": "TITLE", "gljournal": "TITLE", "reportingperiod": "
                 "harvest_clients": "address", "harvest_projects": "notes", "harvest_tasks": "name",
                 "harvest_time_entries": "hours", "generic_entries": "hours", "apbill": "DESCRIPTION",
                 "apbillitem": "ENTRYDESCRIPTION", "arinvoice": "DESCRIPTION", "arinvoiceitem": "ENTRYDESCRIPTION",
-                "glbudgetitem": "NOTE"}
+                "glbudgetitem": "NOTE", "clockify_users": "name", "clockify_clients": "address",
+                "clockify_projects": "name", "clockify_tasks": "name", "clockify_time_entries": "hours"}
+# Text keys with a number inside: (prefix, zero-padded width of the number; 0: not padded).
+TEXT_KEYS = {"generic_entries": ("te_", 0), "clockify_users": (clockify_data.USER_PREFIX, 16),
+             "clockify_clients": (clockify_data.CLIENT_PREFIX, 16),
+             "clockify_projects": (clockify_data.PROJECT_PREFIX, 16), "clockify_tasks": (clockify_data.TASK_PREFIX, 16),
+             "clockify_time_entries": (clockify_data.ENTRY_PREFIX, 16)}
+TIME_ENTRIES = ("harvest_time_entries", "generic_entries", "clockify_time_entries")
 # The creation-time columns an insert stamps (APBILL's and ARINVOICE's WHENCREATED is a date: AUWHENCREATED).
 CREATED_COLUMNS = ("WHENCREATED", "AUWHENCREATED", "created_at")
 # A document's lines: (line dataset, the line column holding the document's key); they go when it goes.
@@ -147,15 +155,21 @@ class Mutation:
         return self.spec.column(self.key).type == "text"
 
     def next_key_number(self) -> int:
-        if self.key_is_text():
-            sql = f"""SELECT MAX(CAST(LTRIM("{self.key}", 'te_') AS INTEGER)) FROM "{self.table}" """
+        if self.table in TEXT_KEYS:
+            start = len(TEXT_KEYS[self.table][0]) + 1
+            sql = f"""SELECT MAX(CAST(SUBSTR("{self.key}", {start}) AS INTEGER)) FROM "{self.table}" """
+        elif self.key_is_text():
+            sql = f"""SELECT MAX(CAST("{self.key}" AS INTEGER)) FROM "{self.table}" """
         else:
             sql = f'SELECT MAX("{self.key}") FROM "{self.table}"'
         return (self.db.execute(sql).fetchone()[0] or 0) + 1
 
     def new_key(self):
         number = self.next_key_number()
-        return f"te_{number}" if self.table == "generic_entries" else str(number) if self.key_is_text() else number
+        if self.table in TEXT_KEYS:
+            prefix, width = TEXT_KEYS[self.table]
+            return f"{prefix}{number:0{width}d}"
+        return str(number) if self.key_is_text() else number
 
     def existing(self, ids) -> list:
         if not isinstance(ids, list) or not ids:
@@ -224,12 +238,13 @@ class Mutation:
         number = self.next_key_number()
         if self.table in ID_COLUMNS:
             row[ID_COLUMNS[self.table]] = f"{template[ID_COLUMNS[self.table]]}-N{number}"
-        if self.table in ("harvest_time_entries", "generic_entries"):
+        if self.table in TIME_ENTRIES:
             row["hours"] = cents_to_text(self.rng.randint(1, 16) * 25)
             for derived in ("hours_without_timer", "rounded_hours"):
                 if derived in row:
                     row[derived] = row["hours"]
-            row["notes"] = f"Added: {template['notes']}"
+            text = "description" if self.table == "clockify_time_entries" else "notes"
+            row[text] = f"Added: {template[text]}"
         return row
 
     def complete(self, row: dict) -> None:

@@ -31,7 +31,7 @@ class Column:
 @dataclass(frozen=True)
 class Dataset:
     name: str  # the SQLite table name and the name used by the control endpoints
-    vendor: Literal["intacct", "harvest", "generic"]
+    vendor: Literal["intacct", "harvest", "generic", "clockify"]
     primary_key: str
     modified: str | None  # the column that moves on every change (None: the dataset is not mutable by time)
     columns: tuple[Column, ...] = field(default_factory=tuple)
@@ -211,6 +211,36 @@ GENERIC = (
         ("created_at", "timestamp"), ("updated_at", "timestamp"))),
 )
 
+# Clockify (API v1): one workspace derived from the Harvest rows (`clockify_data.py`), so the same hours and
+# cost per project-month. IDs are 24 hex digits like Clockify's; rates are dollars here and cents on the wire;
+# `updated_at` is storage-only (Clockify lists carry no modification time).
+CLOCKIFY = (
+    Dataset("clockify_users", "clockify", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("name", "text"), ("email", "text"), ("status", "text"),
+        ("time_zone", "text"),  # IANA name: the profile time zone that sets an entry's work date
+        ("hourly_rate", "decimal"), ("cost_rate", "decimal"),
+        ("employee_id", "text"),  # the Intacct EMPLOYEEID (sandbox-only link)
+        ("updated_at", "timestamp"))),
+    Dataset("clockify_clients", "clockify", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("name", "text"), ("archived", "boolean"), ("address", "text"), ("note", "text"),
+        ("currency_code", "text"), ("customer_id", "text"),  # the Intacct CUSTOMERID (sandbox-only link)
+        ("updated_at", "timestamp"))),
+    Dataset("clockify_projects", "clockify", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("client_id", "text"), ("name", "text"),
+        ("note", "text"),  # the Intacct PROJECTID: how Clockify time reconciles with the GL
+        ("billable", "boolean"), ("archived", "boolean"), ("hourly_rate", "decimal"), ("cost_rate", "decimal"),
+        ("color", "text"), ("updated_at", "timestamp"))),
+    Dataset("clockify_tasks", "clockify", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("project_id", "text"), ("name", "text"), ("status", "text"), ("billable", "boolean"),
+        ("hourly_rate", "decimal"), ("cost_rate", "decimal"), ("updated_at", "timestamp"))),
+    # `start` is UTC; `end` is start + hours (rendered, never stored), so an edit of hours moves it.
+    Dataset("clockify_time_entries", "clockify", "id", "updated_at", columns=_cols(
+        ("id", "text"), ("user_id", "text"), ("project_id", "text"), ("task_id", "text"), ("description", "text"),
+        ("billable", "boolean"), ("start", "timestamp"), ("hours", "decimal"), ("hourly_rate", "decimal"),
+        ("cost_rate", "decimal"), ("is_locked", "boolean"), ("created_at", "timestamp"),
+        ("updated_at", "timestamp"))),
+)
+
 # The subledger documents behind the AP and AR batches, and the budget. Field names follow recorded
 # answers of APBILL/APBILLITEM/ARINVOICE/ARINVOICEITEM queries (see intacct/README.md "More of the ledger").
 # On APBILL and ARINVOICE, WHENCREATED is the document *date* and AUWHENCREATED the creation time; their
@@ -266,5 +296,5 @@ LEDGER_DOCUMENTS = (
 )
 
 DATASETS: dict[str, Dataset] = {dataset.name: dataset
-                                for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC)}
+                                for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC, *CLOCKIFY)}
 INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in (*INTACCT, *LEDGER_DOCUMENTS)}

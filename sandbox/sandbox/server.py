@@ -30,6 +30,10 @@ from . import airbyte_api
 from .airbyte_api import AirbyteApiEmulator
 from .client import SandboxControl
 from .control import Control
+from .clockify import API_KEY as CLOCKIFY_API_KEY
+from .clockify import API_ROOT as CLOCKIFY_API_ROOT
+from .clockify import ClockifyEmulator
+from .clockify_data import WORKSPACE_ID as CLOCKIFY_WORKSPACE_ID
 from .faults import DEFAULT_RETRY_AFTER_SECONDS, Faults
 from .generic import TOKEN as GENERIC_TOKEN
 from .generic import GenericEmulator
@@ -62,6 +66,7 @@ def sandbox_info(base_url: str) -> dict:
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
+        "clockify": base_url + CLOCKIFY_API_ROOT,
         "credentials": {
             "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
                         "sender_password": intacct.sender_password, "user_id": intacct.user_id,
@@ -73,6 +78,9 @@ def sandbox_info(base_url: str) -> dict:
                                      "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
             "airbyte_api": airbyte_api.credentials(base_url),
+            "clockify": {"provider": {"provider_type": "clockify", "api_key": CLOCKIFY_API_KEY,
+                                      "workspace_id": CLOCKIFY_WORKSPACE_ID, "base_url": base_url + CLOCKIFY_API_ROOT},
+                         "start_date": "2026-01-01T00:00:00Z"},
         },
     }
 
@@ -83,7 +91,7 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
             HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
-            AirbyteApiEmulator(store, faults)]
+            AirbyteApiEmulator(store, faults), ClockifyEmulator(store, faults)]
 
 
 class SandboxServer:
@@ -130,8 +138,9 @@ class SandboxServer:
             return own_control.handle_control(request)
         if _under(request.path, Control.prefix):
             return self.control.handle(request)
-        emulator = next((e for e in self.emulators
-                         if request.path == e.prefix or request.path.startswith(e.prefix + "/")), None)
+        # The longest prefix wins (Clockify's /api/v1/workspaces before another vendor's /api/v1).
+        emulator = max((e for e in self.emulators if _under(request.path, e.prefix)),
+                       key=lambda e: len(e.prefix), default=None)
         if emulator is None:
             return Response.json({"error": f"nothing is served at {request.path}"}, 404)
         self.store.requests.count_path(request.path)

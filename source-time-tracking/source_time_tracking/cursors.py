@@ -184,3 +184,39 @@ class EndOfReadCursor(UpdatedAtCursor):
         if self._max_seen is None or self._read_started_at is None or self._held:
             return
         self._advance(min(self._max_seen, self._read_started_at - CLOCK_SKEW_ALLOWANCE))
+
+
+class WorkDateCursor(UpdatedAtCursor):
+    """A cursor on the work date, for an API that cannot filter by modification (Clockify).
+
+    State is the latest work date read (`YYYY-MM-DD`); each read starts `window_days` before it, so edits
+    and deletes of entries in that window are read again (older ones only by a full refresh), and no sync
+    reads the whole history twice. The state moves only when a read has finished: lists are not sorted
+    by work date across users.
+    """
+
+    def __init__(self, cursor_field: str, start_date: Optional[datetime], window_days: int) -> None:
+        super().__init__(cursor_field, start_date)
+        self._window = timedelta(days=window_days)
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return {self.cursor_field: self._checkpoint.date().isoformat()} if self._checkpoint else {}
+
+    @state.setter
+    def state(self, value: Mapping[str, Any]) -> None:
+        self._checkpoint = parse_datetime((value or {}).get(self.cursor_field))
+
+    def lower_bound(self, stream_state: Optional[Mapping[str, Any]]) -> Optional[datetime]:
+        latest = parse_datetime((stream_state or {}).get(self.cursor_field))
+        # By date, at midnight UTC (pendulum's arithmetic would drop a stdlib time zone).
+        from_state = (datetime.combine(latest.date() - self._window, datetime.min.time(), timezone.utc)
+                      if latest is not None else None)
+        candidates = [value for value in (from_state, self._start_date) if value is not None]
+        return max(candidates) if candidates else None
+
+    def open_read(self) -> None:
+        self._max_seen = None
+
+    def close_read(self) -> None:
+        self._advance(self._max_seen)

@@ -6,6 +6,7 @@ Everything provider-specific outside the provider's own module is found from her
 
 from __future__ import annotations
 
+from source_time_tracking.clockify import Clockify
 from source_time_tracking.generic import GenericTimeApi
 from source_time_tracking.harvest import Harvest
 from source_time_tracking.provider import Provider
@@ -15,5 +16,6 @@ PROVIDERS: dict[str, Provider] = {
     for provider in (
         GenericTimeApi(),
         Harvest(),
+        Clockify(),
     )
 }

@@ -9,6 +9,9 @@ HARVEST_BASE_URL = "https://api.harvestapp.com/v2"
 GENERIC_BASE_URL = "https://api.time-tracking.test"
 HARVEST_TOKEN = "fake-harvest-token"
 GENERIC_TOKEN = "fake-generic-token"
+CLOCKIFY_BASE_URL = "https://api.clockify.me/api/v1"
+CLOCKIFY_API_KEY = "fake-clockify-api-key"
+CLOCKIFY_WORKSPACE = "64a687e29ae1f428e7ebe303"
 
 
 class ConfigBuilder:
@@ -24,6 +27,11 @@ class ConfigBuilder:
     def generic(cls) -> "ConfigBuilder":
         return cls({"provider_type": "generic", "base_url": GENERIC_BASE_URL, "entries_path": "/v1/entries",
                     "records_path": "data", "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}})
+
+    @classmethod
+    def clockify(cls) -> "ConfigBuilder":
+        return cls({"provider_type": "clockify", "api_key": CLOCKIFY_API_KEY, "workspace_id": CLOCKIFY_WORKSPACE,
+                    "base_url": CLOCKIFY_BASE_URL})
 
     def with_start_date(self, start_date: str) -> "ConfigBuilder":
         self._config["start_date"] = start_date

@@ -6,7 +6,15 @@ from typing import Any, Optional
 
 from airbyte_cdk.test.mock_http import HttpRequest
 
-from unit_tests.config import GENERIC_BASE_URL, GENERIC_TOKEN, HARVEST_BASE_URL, HARVEST_TOKEN
+from unit_tests.config import (
+    CLOCKIFY_API_KEY,
+    CLOCKIFY_BASE_URL,
+    CLOCKIFY_WORKSPACE,
+    GENERIC_BASE_URL,
+    GENERIC_TOKEN,
+    HARVEST_BASE_URL,
+    HARVEST_TOKEN,
+)
 
 
 class HarvestRequestBuilder:
@@ -102,3 +110,51 @@ class GenericRequestBuilder:
 
     def build(self) -> HttpRequest:
         return HttpRequest(f"{GENERIC_BASE_URL}{self._path}", query_params=self._params, headers=self._headers)
+
+
+class ClockifyRequestBuilder:
+    """`GET /workspaces/{workspace}/<resource>?…&page=N&page-size=1000` with the `X-Api-Key` header."""
+
+    def __init__(self, resource: str, params: Optional[dict[str, str]] = None) -> None:
+        self._resource = resource
+        self._params: dict[str, str] = dict(params or {})
+        self._page: Optional[int] = 1
+
+    @classmethod
+    def time_entries(cls, user_id: str) -> "ClockifyRequestBuilder":
+        return cls(f"user/{user_id}/time-entries")
+
+    @classmethod
+    def users(cls) -> "ClockifyRequestBuilder":
+        return cls("users", {"status": "ALL", "memberships": "WORKSPACE"})
+
+    @classmethod
+    def endpoint(cls, resource: str) -> "ClockifyRequestBuilder":
+        return cls(resource)
+
+    @classmethod
+    def time_entry(cls, entry_id: str) -> "ClockifyRequestBuilder":
+        """`GET /workspaces/{workspace}/time-entries/{id}`: one entry, no parameters."""
+        builder = cls(f"time-entries/{entry_id}")
+        builder._page = None
+        return builder
+
+    @classmethod
+    def workspaces(cls) -> "ClockifyRequestBuilder":
+        builder = cls("")
+        builder._page = None
+        return builder
+
+    def with_page(self, page: int) -> "ClockifyRequestBuilder":
+        self._page = page
+        return self
+
+    def with_start(self, start: str) -> "ClockifyRequestBuilder":
+        self._params["start"] = start
+        return self
+
+    def build(self) -> HttpRequest:
+        url = (f"{CLOCKIFY_BASE_URL}/workspaces/{CLOCKIFY_WORKSPACE}/{self._resource}" if self._resource
+               else f"{CLOCKIFY_BASE_URL}/workspaces")
+        params = {**self._params, "page": str(self._page), "page-size": "1000"} if self._page else self._params
+        return HttpRequest(url, query_params=params or None, headers={"X-Api-Key": CLOCKIFY_API_KEY})

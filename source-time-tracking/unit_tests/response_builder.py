@@ -72,3 +72,19 @@ def with_total_entries(response: HttpResponse, total: int) -> HttpResponse:
     body = json.loads(response.body)
     body["total_entries"] = total
     return HttpResponse(json.dumps(body), response.status_code, response.headers)
+
+
+def clockify_record(template: str) -> RecordBuilder:
+    """A record of `clockify_<template>.json` (Clockify lists are bare arrays), e.g. `clockify_record("users")`."""
+    return create_record_builder({"records": find_template(f"clockify_{template}", __file__)}, FieldPath("records"),
+                                 FieldPath("id"))
+
+
+def clockify_page(*records: RecordBuilder) -> HttpResponse:
+    """One page of a Clockify list: a bare JSON array (empty: the end of the list)."""
+    return HttpResponse(json.dumps([record.build() for record in records]), 200)
+
+
+def clockify_one(record: RecordBuilder) -> HttpResponse:
+    """One Clockify object (`GET /time-entries/{id}`)."""
+    return HttpResponse(json.dumps(record.build()), 200)
