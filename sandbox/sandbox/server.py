@@ -41,6 +41,8 @@ from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
 from .intacct.formatting import UserFormatting as IntacctUserFormatting
 from .malformed import inject as inject_malformed
+from .quickbooks_time import TOKEN as QUICKBOOKS_TIME_TOKEN
+from .quickbooks_time import QuickBooksTimeEmulator
 from .routing import Emulator, Request, Response
 from .store import Store
 
@@ -61,6 +63,7 @@ def sandbox_info(base_url: str) -> dict:
         "intacct": base_url + INTACCT_ENDPOINT,
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
+        "quickbooks_time": base_url + QuickBooksTimeEmulator.prefix,
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "credentials": {
             "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
@@ -72,6 +75,8 @@ def sandbox_info(base_url: str) -> dict:
             "generic": {"provider": {"provider_type": "generic", "base_url": base_url,
                                      "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
+            "quickbooks_time": {"provider": {"provider_type": "quickbooks_time", "access_token": QUICKBOOKS_TIME_TOKEN,
+                                             "base_url": base_url + QuickBooksTimeEmulator.prefix}},
             "airbyte_api": airbyte_api.credentials(base_url),
         },
     }
@@ -83,7 +88,7 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
             HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
-            AirbyteApiEmulator(store, faults)]
+            QuickBooksTimeEmulator(store, faults), AirbyteApiEmulator(store, faults)]
 
 
 class SandboxServer:
