@@ -164,9 +164,8 @@ class QuickBooksTimeEmulator:
 
     def _current_user(self) -> Response:
         with self.store.read() as db:
-            row = db.execute(f"SELECT {_USER} FROM qbtime_users WHERE id = ?", (ADMIN_USER_ID,)).fetchone()
-        users = {str(ADMIN_USER_ID): json.loads(row[0])} if row else []
-        return Response.json({"results": {"users": users}, "supplemental_data": {}})
+            rows = db.execute(f"SELECT id, {_USER} FROM qbtime_users WHERE id = ?", (ADMIN_USER_ID,)).fetchall()
+        return _json_response(f'{{"results": {{"users": {_keyed(rows)}}}, "supplemental_data": {{}}}}')
 
     def _list(self, request: Request, listing: Listing) -> Response:
         given = {**_DEFAULTS.get(listing.key, {}),
@@ -189,26 +188,38 @@ class QuickBooksTimeEmulator:
             total = count_rows(db, self._counts, version, listing.table, where)
             rows = read_slice(db, self._boundaries, version, listing.table, listing.record, where, _BY_ID,
                               before, limit) if before < total else []
-            records = {str(row[1]): json.loads(row[0]) for row in rows}
-            extra = self._supplemental(db, listing, records) if supplemental in ("yes", "true") else {}
+            extra = self._supplemental(db, listing, rows) if supplemental in ("yes", "true") else "{}"
         more = before + len(rows) < total
         if self.faults.take("lying_counters", request.path):  # `more` stays true past the last page
             more = True
-        response = Response.json({"results": {listing.key: records or []}, "more": more,
-                                  "supplemental_data": extra})
+        response = _json_response(f'{{"results": {{"{listing.key}": {_keyed([(row[1], row[0]) for row in rows])}}}, '
+                                  f'"more": {json.dumps(more)}, "supplemental_data": {extra}}}')
         kept = tuple(sorted((name, value[-1]) for name, value in request.query.items() if name not in ("page", "limit")))
         return self.faults.repeat_page(request.path, (request.path, kept), response)
 
     @staticmethod
-    def _supplemental(db, listing: Listing, records: dict) -> dict:
+    def _supplemental(db, listing: Listing, rows: list) -> str:
         """The users and jobcodes the page's timesheets refer to, keyed by id string like the results."""
-        if listing.key not in ("timesheets", "timesheets_deleted") or not records:
-            return {}
-        extra = {}
-        for key, table, field in (("users", "qbtime_users", "user_id"), ("jobcodes", "qbtime_jobcodes", "jobcode_id")):
-            ids = sorted({record[field] for record in records.values()})
-            record = _USER if key == "users" else _JOBCODE
-            found = db.execute(f"SELECT id, {record} FROM {table} WHERE id IN ({', '.join('?' * len(ids))}) "
-                               "ORDER BY id", ids).fetchall()
-            extra[key] = {str(row[0]): json.loads(row[1]) for row in found}
-        return extra
+        if listing.key not in ("timesheets", "timesheets_deleted") or not rows:
+            return "{}"
+        ids = [row[1] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        members = []
+        for key, table, column, record in (("users", "qbtime_users", "user_id", _USER),
+                                           ("jobcodes", "qbtime_jobcodes", "jobcode_id", _JOBCODE)):
+            found = db.execute(f"SELECT id, {record} FROM {table} WHERE id IN (SELECT {column} FROM "
+                               f"{listing.table} WHERE id IN ({marks})) ORDER BY id", ids).fetchall()
+            members.append(f'"{key}": {_keyed(found)}')
+        return "{" + ", ".join(members) + "}"
+
+
+def _keyed(rows: list) -> str:
+    """(id, record JSON as SQLite wrote it) pairs as an object keyed by id string, or `[]` when there are
+    none (the PHP-encoded empty array); the records' text is kept, so decimals keep every digit."""
+    if not rows:
+        return "[]"
+    return "{" + ", ".join(f'"{record_id}": {record}' for record_id, record in rows) + "}"
+
+
+def _json_response(body: str) -> Response:
+    return Response(200, body.encode(), {"Content-Type": "application/json; charset=utf-8"})

@@ -181,3 +181,14 @@ def test_lying_more_repeats_the_flag_past_the_last_page(sb):
     sb.control.set_fault("lying_counters", count=1, paths=["/quickbooks_time/api/v1/timesheets"])
     answer = session(sb).get(url(sb, "timesheets"), params={"start_date": "2026-10-30"}, timeout=30).json()
     assert answer["more"] is True and len(answer["results"]["timesheets"]) < 200
+
+
+def test_decimals_keep_every_digit_and_malformed_value_reaches_a_timesheet(sb):
+    user = sb.control.truth("qbtime_users", rows=True)["rows"][0]["id"]
+    sb.control.mutate("qbtime_users", "update", ids=[user], changes={"pay_rate": "12345678901234567.89"})
+    answer = session(sb).get(url(sb, "timesheets"), params={"start_date": "2026-01-01", "user_ids": user}, timeout=30)
+    assert '"pay_rate":12345678901234567.89' in answer.text  # SQLite's JSON text, never through a float
+    sb.control.set_fault("malformed_value", field="duration", value='"abc"', count=1,
+                         paths=["/quickbooks_time/api/v1/timesheets"])
+    sheets = session(sb).get(url(sb, "timesheets"), params={"start_date": "2026-01-01"}, timeout=30).json()
+    assert next(iter(sheets["results"]["timesheets"].values()))["duration"] == "abc"
