@@ -52,6 +52,14 @@ STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
             "billable": B, "cost_rate": N, "bill_rate": N, "notes": S, "created_at": T, "updated_at": T}, ["id"]),
         "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
     },
+    "time_quickbooks_time": {
+        "time_entries": ({
+            "id": I, "user_id": I, "jobcode_id": I, "date": D, "duration": I, "notes": S, "cost_rate": N,
+            "user": {"type": ["null", "object"], "properties": {"id": I, "name": S}},
+            "jobcode": {"type": ["null", "object"], "properties": {"id": I, "name": S, "short_code": S}},
+            "created": T, "last_modified": T}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
 }
 
 
@@ -87,6 +95,13 @@ def _generic(entry_id, date, project, hours, cost_rate, **extra):
             "task_id": "install", "date": date, "hours": hours, "billable": True, "cost_rate": cost_rate,
             "bill_rate": 80.0, "notes": None, "created_at": f"{date}T16:00:00Z", "updated_at": f"{date}T16:30:00Z",
             **extra}
+
+
+def _timesheet(sheet_id, date, seconds, cost_rate, **extra):
+    return {"id": sheet_id, "user_id": 2, "jobcode_id": 60, "date": date, "duration": seconds, "notes": "",
+            "cost_rate": cost_rate, "user": {"id": 2, "name": "Bo Field"},
+            "jobcode": {"id": 60, "name": "Pump Four", "short_code": "P-4"}, "created": f"{date}T15:00:00+00:00",
+            "last_modified": f"{date}T15:00:00+00:00", **extra}
 
 
 P1, P2 = ("P-1", "Substation One", 50), ("P-2", "Feeder Two", 51)
@@ -146,6 +161,14 @@ ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         _generic("te_2", "2026-01-16", "P-2", 9.0, 35.0, _extracted_at=EARLY),  # replaced below
         _generic("te_2", "2026-01-16", "P-2", 1.25, 35.0, billable=False),
         _generic("te_3", "2026-02-20", "P-3", 2.0, 30.0),
+    ],
+    ("time_quickbooks_time", "time_entries"): [
+        _timesheet(7001, "2026-03-10", 5400, 42.0),  # 1.5 h
+        _timesheet(7002, "2026-03-11", 1000, 36.0),  # 0.2777… h: hours rounded to 4 places, cost exact (10.00)
+        _timesheet(7003, "2026-03-12", 3600, 36.0),  # deleted
+    ],
+    ("time_quickbooks_time", "deleted_time_entries"): [
+        {"id": "7003", "work_date": "2026-03-12", "deleted_at": "2026-03-13T00:00:00Z"},
     ],
     # ("time_generic", "deleted_time_entries"): no table in the PyAirbyte shape (nothing deleted yet); an
     # empty one in the platform shape.

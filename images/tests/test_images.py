@@ -32,6 +32,7 @@ SAGE_GL_STREAMS = {
 }
 HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "user_cost_rates", "deleted_time_entries"}
 GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}
+QUICKBOOKS_TIME_STREAMS = {"time_entries", "users", "jobcodes", "deleted_time_entries"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ SCENARIOS = [
     Scenario("time_generic", TIME_TRACKING, lambda credentials: {**credentials["generic"], "start_date": START_DATE},
              _with_secret(("provider", "auth", "token"), "wrong-token"), frozenset(GENERIC_STREAMS),
              (("time_entries", "generic_entries", "id"),)),
+    Scenario("time_quickbooks_time", TIME_TRACKING,
+             lambda credentials: {**credentials["quickbooks_time"], "start_date": START_DATE},
+             _with_secret(("provider", "access_token"), "wrong-token"), frozenset(QUICKBOOKS_TIME_STREAMS),
+             (("users", "qbtime_users", "id"), ("time_entries", "qbtime_timesheets", "id"))),
 ]
 
 

@@ -161,7 +161,7 @@ class QuickBooksTimeEntries(QuickBooksTimeStream):
             **{name: (None if value == "" and name in ("start", "end") else value) for name, value in record.items()},
             "user": None if user is None else {
                 "id": user.get("id"), "name": " ".join(filter(None, (user.get("first_name"), user.get("last_name")))),
-                "pay_rate": user.get("pay_rate"), "pay_interval": user.get("pay_interval")},
+                "pay_interval": user.get("pay_interval")},
             "jobcode": None if jobcode is None else {
                 key: jobcode.get(key) for key in ("id", "parent_id", "name", "short_code", "billable")},
             "cost_rate": user.get("pay_rate") if hourly else None,

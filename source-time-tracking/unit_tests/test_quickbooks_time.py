@@ -59,8 +59,7 @@ class FullRefreshTest(TestCase):
         assert record["duration"] == 24780 and record["date"] == "2018-07-16"
         assert record["start"] == "2018-07-16T09:04:00-06:00" and record["end"] == "2018-07-16T15:57:00-06:00"
         assert record["cost_rate"] == "37.25"  # exact text of the user's hourly pay rate, never a float
-        assert record["user"] == {"id": 1242515, "name": "Alexander Luzzana", "pay_rate": 37.25,
-                                  "pay_interval": "hour"}
+        assert record["user"] == {"id": 1242515, "name": "Alexander Luzzana", "pay_interval": "hour"}
         assert record["jobcode"] == {"id": 17288283, "parent_id": 0, "name": "Marketing Website",
                                      "short_code": "P-1003", "billable": True}
 
