@@ -174,7 +174,6 @@ class QuickBooksTimeEntries(QuickBooksTimeStream):
     def finish_read(self) -> None:
         """A delete during the read may have shifted a page under it: then the state stays where it was."""
         if self._deleted.any_since(self._read_started_at - CLOCK_SKEW_ALLOWANCE):
-            self.pages_shifted = True
             self._end_of_read_cursor.hold()
             self.logger.warning(
                 f"{self.name}: a timesheet was deleted while the list was paged, so a row may have moved onto a "
@@ -209,7 +208,7 @@ class QuickBooksTimeDeletedEntries(QuickBooksTimeStream):
         return {"id": str(record.get("id")), "work_date": record.get("date"), "deleted_at": record.get("last_modified")}
 
     def any_since(self, since: datetime) -> bool:
-        """Whether a timesheet was deleted at or after `since` (one request of one row)."""
+        """Whether a timesheet was deleted at or after `since` (the first page answers it)."""
         records = self.read_records(SyncMode.incremental, stream_slice={},
                                     stream_state={self.cursor_field: modified_since(since)})
         return next(iter(records), None) is not None
