@@ -61,6 +61,14 @@ STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
             "billable": B, "cost_rate": N, "bill_rate": N, "notes": S, "created_at": T, "updated_at": T}, ["id"]),
         "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
     },
+    "time_quickbooks_time": {
+        "time_entries": ({
+            "id": I, "user_id": I, "jobcode_id": I, "date": D, "duration": I, "notes": S, "cost_rate": N,
+            "user": {"type": ["null", "object"], "properties": {"id": I, "name": S}},
+            "jobcode": {"type": ["null", "object"], "properties": {"id": I, "name": S, "short_code": S}},
+            "created": T, "last_modified": T}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
 }
 
 
@@ -102,6 +110,13 @@ def _clockify(entry_id, date, hours, cost_rate, **extra):
     return {"id": entry_id, "userId": "c-u1", "projectId": "c-p1", "taskId": "c-t3", "description": f"entry {entry_id}",
             "billable": True, "isLocked": False, "work_date": date, "hours": hours, "is_running": False,
             "hourly_rate": 95.0, "cost_rate": cost_rate, "currency": "USD", **extra}
+
+
+def _timesheet(sheet_id, date, seconds, cost_rate, **extra):
+    return {"id": sheet_id, "user_id": 2, "jobcode_id": 60, "date": date, "duration": seconds, "notes": "",
+            "cost_rate": cost_rate, "user": {"id": 2, "name": "Bo Field"},
+            "jobcode": {"id": 60, "name": "Pump Four", "short_code": "P-4"}, "created": f"{date}T15:00:00+00:00",
+            "last_modified": f"{date}T15:00:00+00:00", **extra}
 
 
 P1, P2 = ("P-1", "Substation One", 50), ("P-2", "Feeder Two", 51)
@@ -173,6 +188,14 @@ ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("time_clockify", "tasks"): [{"id": "c-t3", "name": "Install", "projectId": "c-p1"}],
     ("time_clockify", "deleted_time_entries"): [
         {"id": "c-2", "work_date": "2026-02-10", "deleted_at": "2026-03-04T00:00:00Z"},
+    ],
+    ("time_quickbooks_time", "time_entries"): [
+        _timesheet(7001, "2026-03-10", 5400, 42.0),  # 1.5 h
+        _timesheet(7002, "2026-03-11", 1000, 36.0),  # 0.2777… h: hours rounded to 4 places, cost exact (10.00)
+        _timesheet(7003, "2026-03-12", 3600, 36.0),  # deleted
+    ],
+    ("time_quickbooks_time", "deleted_time_entries"): [
+        {"id": "7003", "work_date": "2026-03-12", "deleted_at": "2026-03-13T00:00:00Z"},
     ],
     # ("time_generic", "deleted_time_entries"): no table in the PyAirbyte shape (nothing deleted yet); an
     # empty one in the platform shape.

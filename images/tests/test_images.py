@@ -33,6 +33,7 @@ SAGE_GL_STREAMS = {
 HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "user_cost_rates", "deleted_time_entries"}
 GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}
 CLOCKIFY_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "deleted_time_entries"}
+QUICKBOOKS_TIME_STREAMS = {"time_entries", "users", "jobcodes", "deleted_time_entries"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ SCENARIOS = [
     Scenario("time_clockify", TIME_TRACKING, lambda credentials: {**credentials["clockify"], "start_date": START_DATE},
              _with_secret(("provider", "api_key"), "wrong-key"), frozenset(CLOCKIFY_STREAMS),
              (("users", "clockify_users", "id"), ("time_entries", "clockify_time_entries", "id"))),
+    Scenario("time_quickbooks_time", TIME_TRACKING,
+             lambda credentials: {**credentials["quickbooks_time"], "start_date": START_DATE},
+             _with_secret(("provider", "access_token"), "wrong-token"), frozenset(QUICKBOOKS_TIME_STREAMS),
+             (("users", "qbtime_users", "id"), ("time_entries", "qbtime_timesheets", "id"))),
 ]
 
 

@@ -157,6 +157,8 @@ EXTRA_INDEXES = {
     "harvest_cost_rates": (("user_id", "start_date"),),
     "generic_entries": (("date", "id"),),
     "clockify_time_entries": (("user_id", "start", "id"),),
+    "qbtime_timesheets": (("date", "id"), ("user_id",), ("jobcode_id",)),
+    "qbtime_timesheets_deleted": (("date", "id"),),
 }
 GLDETAIL_VIEW = """
 CREATE VIEW gldetail AS
@@ -249,6 +251,7 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         writer = TableWriter(db)
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
+        quickbooks_time(db)
         create_indexes(db)  # before the derived datasets: they read GL lines by batch
         clockify_data.derive(db)
         LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
@@ -277,6 +280,44 @@ def cached(cache_dir: str | Path, *, scale: float, seed: int) -> Path:
         generate(partial, scale=scale, seed=seed)
         os.replace(partial, path)
     return path
+
+
+# -- QuickBooks Time: the technicians' time once more, as a QuickBooks Time company would hold it -----------
+# Its ids are Harvest's moved into ranges of their own, so a provider mix-up never matches by accident.
+QBTIME_USER_OFFSET = 1_782_001 - 1_242_501
+QBTIME_CUSTOMER_OFFSET = 10_000_000
+QBTIME_PROJECT_OFFSET = 3_000_000
+QBTIME_TIMESHEET_OFFSET = 1_000_000_001 - 135_000_001
+QBTIME_ZONES = {"Eastern Time (US & Canada)": (-5, "tsET"), "Pacific Time (US & Canada)": (-8, "tsPT")}
+
+
+def local_time(day: str, clock: str, utc_offset: int) -> str:
+    """Harvest's work day and clock time ("3:30pm") as QuickBooks Time's ``2026-03-04T15:30:00-05:00``."""
+    moment = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %I:%M%p")
+    return f"{moment:%Y-%m-%dT%H:%M:%S}{utc_offset:+03d}:00"
+
+
+def quickbooks_time(db: sqlite3.Connection) -> None:
+    """Derive the QuickBooks Time datasets from Harvest's: the same technicians, projects (as jobcodes under
+    their customers' jobcodes) and time entries, hour for hour. QuickBooks Time has no cost rate history, so a
+    user's `pay_rate` is the rate in force at the end of the calendar (Harvest's current `cost_rate`)."""
+    db.create_function("qbtime_local", 3, local_time, deterministic=True)
+    zone = "CASE u.timezone " + " ".join(f"WHEN '{name}' THEN {{}}" for name in QBTIME_ZONES) + " END"
+    offset = zone.format(*(str(offset) for offset, _ in QBTIME_ZONES.values()))
+    tz_str = zone.format(*(f"'{name}'" for _, name in QBTIME_ZONES.values()))
+    db.execute(f"""INSERT INTO qbtime_users SELECT id - {QBTIME_USER_OFFSET}, first_name, last_name,
+        first_name || ' ' || last_name, 0, is_active, id - 1782000, 0, 0, lower(first_name || '.' || last_name),
+        email, cost_rate, 'hour', employee_id, created_at, updated_at FROM harvest_users""")
+    db.execute(f"""INSERT INTO qbtime_jobcodes SELECT id + {QBTIME_CUSTOMER_OFFSET}, 0, 1, 0, is_active, 'regular',
+        1, NULL, NULL, name, created_at, updated_at FROM harvest_clients""")
+    db.execute(f"""INSERT INTO qbtime_jobcodes SELECT id + {QBTIME_PROJECT_OFFSET},
+        client_id + {QBTIME_CUSTOMER_OFFSET}, 1, is_billable, is_active, 'regular', 0, hourly_rate, code, name,
+        created_at, updated_at FROM harvest_projects""")
+    db.execute(f"""INSERT INTO qbtime_timesheets SELECT e.id - {QBTIME_TIMESHEET_OFFSET}, e.user_id - {QBTIME_USER_OFFSET},
+        e.project_id + {QBTIME_PROJECT_OFFSET}, qbtime_local(e.spent_date, e.started_time, {offset}),
+        qbtime_local(e.spent_date, e.ended_time, {offset}), CAST(ROUND(CAST(e.hours AS REAL) * 3600) AS INTEGER),
+        e.spent_date, {offset}, {tz_str}, 'regular', NULL, 0, e.is_locked, e.notes, e.created_at, e.updated_at
+        FROM harvest_time_entries e JOIN harvest_users u ON u.id = e.user_id""")
 
 
 # -- the company ----------------------------------------------------------------------------------------------

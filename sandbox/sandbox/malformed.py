@@ -1,8 +1,8 @@
 """The `malformed_value` fault: one field of an answer rewritten to a value its type does not allow.
 
-The value is raw wire text, written as is: for Harvest and the generic API a JSON token (`NaN`, `null`,
-`"abc"`, `12345`, `12345678901234567.89`) in place of the field's value in the first record that has the
-field; for Intacct the text of the first element of that name (`NaN`, `+99:00` for `gmtoffset`, an empty
+The value is raw wire text, written as is: for Harvest, the generic API and QuickBooks Time a JSON token
+(`NaN`, `null`, `"abc"`, `12345`, `12345678901234567.89`) in place of the field's value in the first record
+that has the field (records in a top-level list, or keyed by id under `results.<list>`); for Intacct the text of the first element of that name (`NaN`, `+99:00` for `gmtoffset`, an empty
 text for a missing value). Every other byte of the answer stays as the emulator wrote it, decimals exact.
 """
 
@@ -39,7 +39,10 @@ def _inject_json(body: bytes, field: str, value: str) -> bytes | None:
         document = json.loads(body, parse_float=Decimal)
     except ValueError:
         return None
-    lists = document.values() if isinstance(document, dict) else [document]
+    lists = list(document.values()) if isinstance(document, dict) else [document]
+    results = document.get("results") if isinstance(document, dict) else None
+    if isinstance(results, dict):  # QuickBooks Time: {"results": {"<list>": {"<id>": record}}}
+        lists += [list(group.values()) for group in results.values() if isinstance(group, dict)]
     for records in lists:
         if isinstance(records, list):
             for record in records:

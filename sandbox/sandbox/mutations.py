@@ -6,11 +6,12 @@ request changes nothing. Semantics:
 - rows are picked deterministically by `count` (evenly spread over the primary-key order), or named by `ids`;
 - deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH, APBILL or
   ARINVOICE deletes (and audits) its lines too; Harvest, Clockify and generic deletes leave no trace, as on the real APIs;
+  a deleted QuickBooks Time timesheet moves to `qbtime_timesheets_deleted` (what `/timesheets_deleted` lists);
 - bills, invoices and budget items change on their own: the sandbox does not re-post their GL batch;
 - every GL batch stays balanced: inserted lines must balance per batch, generated batches balance, and an
   update or delete that changes a line's amount moves the difference onto another line of the same batch;
 - a time entry's derived fields follow its hours (`hours_without_timer`, `rounded_hours`) and its
-  `cost_rate` stays the user's rate in force on `spent_date`.
+  `cost_rate` stays the user's rate in force on `spent_date`; a timesheet's `end` follows its `start` and `duration`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from . import clockify_data
@@ -42,7 +43,9 @@ DEFAULT_EDIT = {"glaccount": "TITLE", "gljournal": "TITLE", "reportingperiod": "
                 "harvest_time_entries": "hours", "generic_entries": "hours", "apbill": "DESCRIPTION",
                 "apbillitem": "ENTRYDESCRIPTION", "arinvoice": "DESCRIPTION", "arinvoiceitem": "ENTRYDESCRIPTION",
                 "glbudgetitem": "NOTE", "clockify_users": "name", "clockify_clients": "address",
-                "clockify_projects": "name", "clockify_tasks": "name", "clockify_time_entries": "hours"}
+                "clockify_projects": "name", "clockify_tasks": "name", "clockify_time_entries": "hours",
+                "qbtime_users": "email", "qbtime_jobcodes": "name", "qbtime_timesheets": "duration",
+                "qbtime_timesheets_deleted": "notes"}
 # Text keys with a number inside: (prefix, zero-padded width of the number; 0: not padded).
 TEXT_KEYS = {"generic_entries": ("te_", 0), "clockify_users": (clockify_data.USER_PREFIX, 16),
              "clockify_clients": (clockify_data.CLIENT_PREFIX, 16),
@@ -57,6 +60,16 @@ LINES = {"glbatch": ("glentry", "BATCHNO"), "apbill": ("apbillitem", "RECORDKEY"
 # Decimal columns of the time-tracking datasets that no real entry can hold below zero.
 NON_NEGATIVE = {"hours", "hours_without_timer", "rounded_hours", "cost_rate", "billable_rate", "bill_rate",
                 "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
+
+
+def timesheet_end(start: str | None, duration: int | None) -> str | None:
+    """A QuickBooks Time timesheet's `end`: its local `start` plus `duration` seconds, in the same offset."""
+    if not start or duration is None:
+        return None
+    try:
+        return (datetime.fromisoformat(start) + timedelta(seconds=duration)).isoformat()
+    except ValueError:
+        raise MutationError(f"qbtime_timesheets.start: {start!r} is not an ISO 8601 date-time") from None
 
 
 class MutationError(ValueError):
@@ -245,10 +258,16 @@ class Mutation:
                     row[derived] = row["hours"]
             text = "description" if self.table == "clockify_time_entries" else "notes"
             row[text] = f"Added: {template[text]}"
+        if self.table == "qbtime_timesheets":
+            row["duration"] = self.rng.randint(1, 16) * 900
+            row["end"] = None
+            row["notes"] = f"Added: {template['notes']}"
         return row
 
     def complete(self, row: dict) -> None:
         """Fill the fields that follow from others, as the vendor's application would."""
+        if self.table == "qbtime_timesheets" and row.get("end") is None:
+            row["end"] = timesheet_end(row.get("start"), row.get("duration"))
         if self.table == "harvest_time_entries":
             if row.get("hours") is not None:
                 row.setdefault("hours_without_timer", row["hours"])
@@ -328,6 +347,8 @@ class Mutation:
             return {"hours": cents_to_text(text_to_cents(value) + 25)}
         if column == "amount":
             return {"amount": cents_to_text(text_to_cents(value) + 100)}
+        if column == "duration":
+            return {"duration": value + 900}
         return {column: f"{value or ''} (edited)".strip()}
 
     def set(self, row: dict, changes: dict) -> None:
@@ -339,6 +360,8 @@ class Mutation:
             if ("user_id" in changes or "spent_date" in changes) and "cost_rate" not in changes:
                 values["cost_rate"] = self.cost_rate(values.get("user_id", row["user_id"]),
                                                      values.get("spent_date", row["spent_date"]))
+        if self.table == "qbtime_timesheets" and ("start" in changes or "duration" in changes) and "end" not in changes:
+            values["end"] = timesheet_end(values.get("start", row["start"]), values.get("duration", row["duration"]))
         if self.table == "glentry":
             if values.get("TR_TYPE", row["TR_TYPE"]) not in (1, -1):
                 raise MutationError("glentry.TR_TYPE: must be 1 (debit) or -1 (credit)")
@@ -370,6 +393,10 @@ class Mutation:
         for row in rows:
             if self.spec.vendor == "intacct" and self.table != "audithistory":
                 self.audit_delete(self.spec, row)
+            if self.table == "qbtime_timesheets":
+                columns = ", ".join(f'"{name}"' for name in row)
+                self.db.execute(f"INSERT OR REPLACE INTO qbtime_timesheets_deleted ({columns}) "
+                                f"VALUES ({', '.join('?' * len(row))})", [*{**row, "last_modified": self.now}.values()])
         self.db.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" IN ({", ".join("?" * len(keys))})', keys)
         if self.table == "glentry":
             batches = {row["BATCHNO"] for row in rows}

@@ -31,7 +31,7 @@ class Column:
 @dataclass(frozen=True)
 class Dataset:
     name: str  # the SQLite table name and the name used by the control endpoints
-    vendor: Literal["intacct", "harvest", "generic", "clockify"]
+    vendor: Literal["intacct", "harvest", "generic", "clockify", "quickbooks_time"]
     primary_key: str
     modified: str | None  # the column that moves on every change (None: the dataset is not mutable by time)
     columns: tuple[Column, ...] = field(default_factory=tuple)
@@ -239,6 +239,28 @@ CLOCKIFY = (
         ("billable", "boolean"), ("start", "timestamp"), ("hours", "decimal"), ("hourly_rate", "decimal"),
         ("cost_rate", "decimal"), ("is_locked", "boolean"), ("created_at", "timestamp"),
         ("updated_at", "timestamp"))),
+# QuickBooks Time (TSheets): the same technicians' time as Harvest's (see `company.quickbooks_time`).
+# `start`/`end` are the vendor's local ISO 8601 times with offset; `duration` is whole seconds.
+_TIMESHEET = (("id", "integer"), ("user_id", "integer"), ("jobcode_id", "integer"), ("start", "text"),
+              ("end", "text"), ("duration", "integer"), ("date", "date"), ("tz", "integer"), ("tz_str", "text"),
+              ("type", "text"), ("location", "text"), ("on_the_clock", "boolean"), ("locked", "integer"),
+              ("notes", "text"), ("created", "timestamp"), ("last_modified", "timestamp"))
+QUICKBOOKS_TIME = (
+    Dataset("qbtime_users", "quickbooks_time", "id", "last_modified", columns=_cols(
+        ("id", "integer"), ("first_name", "text"), ("last_name", "text"), ("display_name", "text"),
+        ("group_id", "integer"), ("active", "boolean"), ("employee_number", "integer"), ("salaried", "boolean"),
+        ("exempt", "boolean"), ("username", "text"), ("email", "text"), ("pay_rate", "decimal"),
+        ("pay_interval", "text"),
+        ("employee_id", "text"),  # the Intacct EMPLOYEEID (sandbox-only link, not a TSheets field)
+        ("created", "timestamp"), ("last_modified", "timestamp"))),
+    # Customers are top-level jobcodes (parent_id 0); projects are their children, `short_code` the PROJECTID.
+    Dataset("qbtime_jobcodes", "quickbooks_time", "id", "last_modified", columns=_cols(
+        ("id", "integer"), ("parent_id", "integer"), ("assigned_to_all", "boolean"), ("billable", "boolean"),
+        ("active", "boolean"), ("type", "text"), ("has_children", "boolean"), ("billable_rate", "decimal"),
+        ("short_code", "text"), ("name", "text"), ("created", "timestamp"), ("last_modified", "timestamp"))),
+    Dataset("qbtime_timesheets", "quickbooks_time", "id", "last_modified", columns=_cols(*_TIMESHEET)),
+    # What `GET /timesheets_deleted` lists: a deleted timesheet, `last_modified` the moment of its deletion.
+    Dataset("qbtime_timesheets_deleted", "quickbooks_time", "id", "last_modified", columns=_cols(*_TIMESHEET)),
 )
 
 # The subledger documents behind the AP and AR batches, and the budget. Field names follow recorded
@@ -296,5 +318,6 @@ LEDGER_DOCUMENTS = (
 )
 
 DATASETS: dict[str, Dataset] = {dataset.name: dataset
-                                for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC, *CLOCKIFY)}
+                                for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC, *CLOCKIFY,
+                                                *QUICKBOOKS_TIME)}
 INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in (*INTACCT, *LEDGER_DOCUMENTS)}

@@ -45,6 +45,8 @@ from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
 from .intacct.formatting import UserFormatting as IntacctUserFormatting
 from .malformed import inject as inject_malformed
+from .quickbooks_time import TOKEN as QUICKBOOKS_TIME_TOKEN
+from .quickbooks_time import QuickBooksTimeEmulator
 from .routing import Emulator, Request, Response
 from .store import Store
 
@@ -65,6 +67,7 @@ def sandbox_info(base_url: str) -> dict:
         "intacct": base_url + INTACCT_ENDPOINT,
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
+        "quickbooks_time": base_url + QuickBooksTimeEmulator.prefix,
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "clockify": base_url + CLOCKIFY_API_ROOT,
         "credentials": {
@@ -77,6 +80,8 @@ def sandbox_info(base_url: str) -> dict:
             "generic": {"provider": {"provider_type": "generic", "base_url": base_url,
                                      "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
+            "quickbooks_time": {"provider": {"provider_type": "quickbooks_time", "access_token": QUICKBOOKS_TIME_TOKEN,
+                                             "base_url": base_url + QuickBooksTimeEmulator.prefix}},
             "airbyte_api": airbyte_api.credentials(base_url),
             "clockify": {"provider": {"provider_type": "clockify", "api_key": CLOCKIFY_API_KEY,
                                       "workspace_id": CLOCKIFY_WORKSPACE_ID, "base_url": base_url + CLOCKIFY_API_ROOT},
@@ -91,7 +96,7 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
             HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
-            AirbyteApiEmulator(store, faults), ClockifyEmulator(store, faults)]
+            ClockifyEmulator(store, faults), QuickBooksTimeEmulator(store, faults), AirbyteApiEmulator(store, faults)]
 
 
 class SandboxServer:

@@ -32,7 +32,7 @@ KILLS_PER_CHAIN = 10
 MAX_ATTEMPTS_PER_CHAIN = 16
 # A Harvest read checkpoints each stream once, when it has read the whole list (see the README's State and
 # checkpointing); a generic read checkpoints about once a page (of 20 here: 18 on a first read, fewer on resumes).
-MAX_STATES_BEFORE_KILL = {"harvest": 2, "generic": 4}
+MAX_STATES_BEFORE_KILL = {"harvest": 2, "generic": 4, "quickbooks_time": 2}  # QuickBooks Time: as Harvest
 GENERIC_PAGE_SIZE = 20
 
 

@@ -27,17 +27,27 @@ from source_time_tracking.connector_config import parse_config
 from source_time_tracking.generic import GenericTimeEntries
 from source_time_tracking.harvest import HarvestTimeEntries
 from source_time_tracking.cursors import parse_datetime
+from source_time_tracking.provider import Provider
 from source_time_tracking.providers import PROVIDERS
 from source_time_tracking.deletions import DeletionWindow
 
 # Each registered provider's time entries in the sandbox: dataset, emulator path, work-date field.
-DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries", "clockify": "clockify_time_entries"}
+DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries", "clockify": "clockify_time_entries",
+           "quickbooks_time": "qbtime_timesheets"}
 ENTRIES_PATH = {"harvest": "/v2/time_entries", "generic": "/v1/entries",  # clockify: the first technician's list
-                "clockify": "/api/v1/workspaces/64a687e29ae1f428e7ebe303/user/5a0ab5ac0000000001782001/time-entries"}
-WORK_DATE = {"harvest": "spent_date", "generic": "date"}  # clockify: the local date of `start` (test_clockify_sandbox)
-# Incremental on `updated_at` with a stored work date; Clockify reads a rolling work-date window instead and
-# dates entries in each user's time zone: its own suite (test_clockify_sandbox.py) tests both.
-BY_MODIFICATION = [provider for provider in PROVIDERS if provider in WORK_DATE]
+                "clockify": "/api/v1/workspaces/64a687e29ae1f428e7ebe303/user/5a0ab5ac0000000001782001/time-entries",
+                "quickbooks_time": "/quickbooks_time/api/v1/timesheets"}
+WORK_DATE = {"harvest": "spent_date", "generic": "date", "quickbooks_time": "date"}  # clockify: the local date of
+# `start` (test_clockify_sandbox)
+# The cursor (record field and dataset column) and the field holding the time worked, of each provider's entries.
+CURSOR = {"harvest": "updated_at", "generic": "updated_at", "quickbooks_time": "last_modified"}
+HOURS = {"harvest": "hours", "generic": "hours", "quickbooks_time": "duration"}
+# Incremental on a modification cursor with a stored work date; Clockify reads a rolling window of work dates
+# instead and dates entries in each user's time zone: its own suite (test_clockify_sandbox.py) tests both.
+BY_MODIFICATION = [provider for provider in PROVIDERS if provider in CURSOR]
+# Of those, the providers whose `deleted_time_entries` re-reads a window of work dates (the others list deletes).
+WINDOWED = [name for name, provider in PROVIDERS.items()
+            if name in BY_MODIFICATION and type(provider).deleted_time_entries is Provider.deleted_time_entries]
 
 
 @pytest.fixture(autouse=True)
@@ -100,10 +110,10 @@ def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: A
     config = sandbox.credentials[provider]
     first = run_read(config, ["time_entries"], SyncMode.incremental)
     state = final_state(first, "time_entries")
-    cursor = parse_datetime(state["updated_at"])
+    cursor = parse_datetime(state[CURSOR[provider]])
     # The cursor is inclusive: rows stamped exactly at the cursor are read again (and deduplicated downstream).
     on_boundary = {str(row["id"]) for row in sandbox.control.truth(DATASET[provider], rows=True)["rows"]
-                   if parse_datetime(row["updated_at"]) >= cursor}
+                   if parse_datetime(row[CURSOR[provider]]) >= cursor}
 
     updated = sandbox.control.mutate(DATASET[provider], "update", count=4)
     inserted = sandbox.control.mutate(DATASET[provider], "insert", count=3)
@@ -113,7 +123,7 @@ def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: A
     assert len(on_boundary) <= 2
 
 
-@pytest.mark.parametrize("provider", BY_MODIFICATION)
+@pytest.mark.parametrize("provider", WINDOWED)
 def test_deletes_within_the_window_appear_in_deleted_time_entries(sandbox: Any, provider: str) -> None:
     config = sandbox.credentials[provider]
     first = run_read(config, ["deleted_time_entries"], SyncMode.incremental)

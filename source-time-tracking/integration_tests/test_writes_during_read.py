@@ -16,7 +16,8 @@ from typing import Any, Iterable
 import pytest
 from airbyte_cdk.models import SyncMode
 
-from integration_tests.test_sandbox_reads import BY_MODIFICATION, DATASET, ENTRIES_PATH, WORK_DATE, final_state, run_read
+from integration_tests.test_sandbox_reads import (BY_MODIFICATION, CURSOR, DATASET, ENTRIES_PATH, HOURS, WINDOWED,
+                                                  WORK_DATE, final_state, run_read)
 from source_time_tracking.cursors import parse_datetime, utc_today
 from source_time_tracking.deletions import DeletionWindow
 
@@ -60,12 +61,12 @@ def latest_by_id(deliveries: Iterable[list[tuple[str, dict]]], stream: str) -> d
 
 
 def same_values(provider: str, record: dict, row: dict) -> bool:
-    """The emitted entry carries the row's final values: work date, hours (exact), notes and `updated_at`."""
-    work_date = WORK_DATE[provider]
+    """The emitted entry carries the row's final values: work date, hours (exact), notes and its cursor."""
+    work_date, hours, cursor = WORK_DATE[provider], HOURS[provider], CURSOR[provider]
     return (str(record[work_date])[:10] == row[work_date]
-            and Decimal(str(record["hours"])) == Decimal(row["hours"])
-            and record.get("notes") == row["notes"]
-            and parse_datetime(record["updated_at"]) == parse_datetime(row["updated_at"]))
+            and Decimal(str(record[hours])) == Decimal(str(row[hours]))
+            and (record.get("notes") or None) == (row["notes"] or None)
+            and parse_datetime(record[cursor]) == parse_datetime(row[cursor]))
 
 
 def assert_union_equals_truth(control: Any, provider: str, deliveries: list, deleted_ids: Iterable) -> dict:
@@ -103,8 +104,9 @@ def _writes(control: Any, provider: str, stream: str, baseline: list[tuple[str, 
             (later, {"dataset": dataset, "op": "delete", "ids": deleted[2:]})]
 
 
-@pytest.mark.parametrize("stream", STREAMS)
-@pytest.mark.parametrize("provider", BY_MODIFICATION)  # entries with `updated_at`, `notes` and a stored work date
+# `deleted_time_entries` read alone pages through the window where it re-reads one (a listed delete is one page).
+@pytest.mark.parametrize("provider, stream", [(provider, stream) for provider in BY_MODIFICATION for stream in STREAMS
+                                              if stream == "time_entries" or provider in WINDOWED])
 def test_writes_between_pages_lose_no_entry(paged_sandbox: Any, provider: str, stream: str) -> None:
     control = paged_sandbox.control
     control.reset()

@@ -57,7 +57,8 @@ def json_body(response: requests.Response) -> Any:
 
 
 def vendor_message(response: requests.Response) -> str:
-    """The vendor's own explanation from an error body (Harvest: `error_description`/`message`)."""
+    """The vendor's own explanation from an error body (Harvest: `error_description`/`message`; QuickBooks
+    Time: `error.description`)."""
     try:
         body = json_body(response)
     except ValueError:
@@ -65,6 +66,8 @@ def vendor_message(response: requests.Response) -> str:
     if isinstance(body, dict):
         for key in ("error_description", "message", "error", "detail", "errors"):
             value = body.get(key)
+            if isinstance(value, dict) and isinstance(value.get("description") or value.get("message"), str):
+                value = value.get("description") or value.get("message")
             if value:
                 return value if isinstance(value, str) else json.dumps(value, default=str)
     return json.dumps(body, default=str)[:300]  # default: decimals are Decimal

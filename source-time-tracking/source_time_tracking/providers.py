@@ -10,6 +10,7 @@ from source_time_tracking.clockify import Clockify
 from source_time_tracking.generic import GenericTimeApi
 from source_time_tracking.harvest import Harvest
 from source_time_tracking.provider import Provider
+from source_time_tracking.quickbooks_time import QuickBooksTime
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
@@ -17,5 +18,6 @@ PROVIDERS: dict[str, Provider] = {
         GenericTimeApi(),
         Harvest(),
         Clockify(),
+        QuickBooksTime(),
     )
 }

@@ -141,7 +141,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         stream_slice: Optional[Mapping[str, Any]] = None,
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
-        records = self.new_records(extract_records(response, self._records_path), response)
+        records = self.new_records(self.page_records(response), response)
         records = [self.shape_record(record, stream_slice, response) for record in records]
         page = self.describe_page(response, self.progress.list_pages + 1)
         self._loop_guard.check_page(response.request.url, [record.get(self.primary_key) for record in records],
@@ -174,5 +174,9 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         """What the progress log says about this page (its position, the API's total when given)."""
 
+    def page_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
+        """The page's records as the API lists them (QuickBooks Time overrides: an object keyed by id)."""
+        return extract_records(response, self._records_path)
+
     def records_on_page(self, response: requests.Response) -> int:
-        return len(extract_records(response, self._records_path))
+        return len(self.page_records(response))
