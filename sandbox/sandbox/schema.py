@@ -239,6 +239,8 @@ CLOCKIFY = (
         ("billable", "boolean"), ("start", "timestamp"), ("hours", "decimal"), ("hourly_rate", "decimal"),
         ("cost_rate", "decimal"), ("is_locked", "boolean"), ("created_at", "timestamp"),
         ("updated_at", "timestamp"))),
+)
+
 # QuickBooks Time (TSheets): the same technicians' time as Harvest's (see `company.quickbooks_time`).
 # `start`/`end` are the vendor's local ISO 8601 times with offset; `duration` is whole seconds.
 _TIMESHEET = (("id", "integer"), ("user_id", "integer"), ("jobcode_id", "integer"), ("start", "text"),
