@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterable, TextIO
 
 from destination_mappings.apply import BUILDS_TABLE
 from sandbox import running_sandbox
 
-from .connections import CONNECTIONS, Connection, time_tracking_providers
+from .connections import CONNECTIONS, Connection
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
 from .report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances, monthly_labour,
@@ -27,6 +27,10 @@ from .summary import format_table
 START_DATE = "2026-01-01T00:00:00Z"  # the sandbox's calendar runs from 2026-01-01 to 2026-10-31
 MAX_DELETION_WINDOW_DAYS = 366  # source-time-tracking's maximum
 LABOUR_ACCOUNT = "5000 Direct Labour"  # the account the shipped labour_cost_vs_gl mapping reads in the GL
+# The time-tracking crews whose labour the sandbox's GL payroll posts: Harvest's technicians and the generic
+# API's crew. The other providers' emulators serve Harvest's technicians again (each reconciles on its own,
+# in place of Harvest); syncing them too would count that labour twice against the GL.
+DEMO_TIME_PROVIDERS = ("harvest", "generic")
 # A few edits as the company's users would make them, between the two syncs.
 CHANGES = (
     ("glbatch", "insert", 2),  # new journal entries (balanced lines)
@@ -41,9 +45,11 @@ CHANGES = (
 )
 
 
-def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict[Connection, dict[str, Any]]:
-    """Every connection's config from the sandbox's credentials (its `info` line; each time-tracking
-    provider's under its `provider_type`).
+def demo_configs(credentials: dict[str, Any], today: date | None = None,
+                 time_providers: Iterable[str] = DEMO_TIME_PROVIDERS) -> dict[Connection, dict[str, Any]]:
+    """The configs of the GL connection and of the time-tracking providers named, from the sandbox's
+    credentials (its `info` line; each provider's under its `provider_type`; every registered provider has
+    one, see `connections.time_tracking_providers()`).
 
     The time-tracking deletion window reaches back to the calendar's first day (as far as the source
     allows), so deleting any sandbox time entry shows up in `deleted_time_entries`.
@@ -54,7 +60,7 @@ def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict
     return {
         CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
         **{CONNECTIONS[f"time_{provider}"]: {**credentials[provider], **time_tracking}
-           for provider in time_tracking_providers()},
+           for provider in time_providers},
     }
 
 
