@@ -23,6 +23,7 @@ _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 # DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
+RECENT_TIMESTAMPS = 4096  # converted timestamp texts kept (a few pages' worth), then forgotten at once
 
 
 class IntacctValueError(ValueError):
@@ -50,18 +51,28 @@ class IntacctClock:
     def __init__(self, zone: tzinfo, formats: UserFormats = UserFormats()):
         self.zone = zone
         self.formats = formats
+        self._recent_timestamps: Dict[str, str] = {}  # wire text → UTC text, at most RECENT_TIMESTAMPS
 
     def to_wire(self, moment: datetime) -> str:
         """A UTC moment as a filter value: the user's timestamp format, in the user's time zone."""
         return self.formats.timestamp_text(moment.astimezone(self.zone))
 
     def timestamp(self, text: str) -> str:
-        """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
-        try:
-            local = self.formats.read_timestamp(text)
-        except ValueError as error:
-            raise IntacctValueError(str(error)) from None
-        return local.replace(tzinfo=self.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+
+        The lines of one journal entry share its timestamps, so the last texts read are remembered."""
+        utc = self._recent_timestamps.get(text)
+        if utc is None:
+            try:
+                local = self.formats.read_timestamp(text)
+            except ValueError as error:
+                raise IntacctValueError(str(error)) from None
+            # `isoformat` of a whole-second UTC time is `YYYY-MM-DDTHH:MM:SS+00:00`: a C call, unlike `strftime`.
+            utc = local.replace(tzinfo=self.zone).astimezone(UTC).isoformat()[:19] + "Z"
+            if len(self._recent_timestamps) >= RECENT_TIMESTAMPS:
+                self._recent_timestamps.clear()
+            self._recent_timestamps[text] = utc
+        return utc
 
     def date(self, text: str) -> str:
         """A date in the user's format → `YYYY-MM-DD`."""
@@ -86,6 +97,8 @@ def is_decimal(schema: Mapping[str, Any]) -> bool:
 def fits_decimal_38_9(value: Decimal) -> bool:
     """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
     _, digits, exponent = value.as_tuple()
+    if -DECIMAL_DIGITS[1] <= exponent <= 0 and len(digits) + exponent <= DECIMAL_DIGITS[0]:
+        return True  # fits even with its trailing zeros: the usual case, decided without looking at the digits
     significant = "".join(map(str, digits)).rstrip("0")
     if not significant:
         return True  # zero
@@ -144,8 +157,9 @@ class RecordParser:
 
     def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock,
                  primary_key: Optional[str] = None):
-        self._converters: Dict[str, Callable[[str], Any]] = {
-            name: converter_for(schema, clock) for name, schema in properties.items()
+        self._converters: Dict[str, Callable[[str], Any]] = {  # text fields have none: their text is the value
+            name: converter for name, schema in properties.items()
+            if (converter := converter_for(schema, clock)) is not str
         }
         self._template: Dict[str, Optional[Any]] = {name: None for name in properties}
         self._primary_key = primary_key
@@ -153,15 +167,23 @@ class RecordParser:
     def parse(self, element, position: int = 1) -> Dict[str, Any]:
         """One record; `position` (1-based, on its page) names it when its key is missing."""
         record = dict(self._template)
+        converters = self._converters
         for child in element:
             text = child.text
-            if text is None or not text.strip():
+            if text is None:
+                continue
+            text = text.strip()
+            if not text:
                 continue  # Intacct writes a missing value as an empty element
-            converter = self._converters.get(child.tag, str)
+            tag = child.tag
+            converter = converters.get(tag)
+            if converter is None:  # a string, or a field the schema does not declare: the text as it is
+                record[tag] = text
+                continue
             try:
-                record[child.tag] = converter(text.strip())
+                record[tag] = converter(text)
             except IntacctValueError as error:
-                raise IntacctValueError(f"{self._describe(element, position)}, field {child.tag}: {error}") from None
+                raise IntacctValueError(f"{self._describe(element, position)}, field {tag}: {error}") from None
         if self._primary_key and record.get(self._primary_key) is None:
             raise IntacctValueError(f"{self._describe(element, position)} has no {self._primary_key} (its primary key)")
         return record
