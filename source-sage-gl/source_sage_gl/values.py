@@ -23,7 +23,7 @@ _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 # DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
-RECENT_TIMESTAMPS = 4096  # converted timestamp texts kept (a few pages' worth), then forgotten at once
+REMEMBERED_TEXTS = 4096  # converted date or timestamp texts kept per kind (a few pages' worth)
 
 
 class IntacctValueError(ValueError):
@@ -51,35 +51,44 @@ class IntacctClock:
     def __init__(self, zone: tzinfo, formats: UserFormats = UserFormats()):
         self.zone = zone
         self.formats = formats
-        self._recent_timestamps: Dict[str, str] = {}  # wire text → UTC text, at most RECENT_TIMESTAMPS
+        # The lines of one journal entry share its dates and timestamps: converted texts are remembered.
+        self._timestamps: Dict[str, str] = {}
+        self._dates: Dict[str, str] = {}
 
     def to_wire(self, moment: datetime) -> str:
         """A UTC moment as a filter value: the user's timestamp format, in the user's time zone."""
         return self.formats.timestamp_text(moment.astimezone(self.zone))
 
     def timestamp(self, text: str) -> str:
-        """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-
-        The lines of one journal entry share its timestamps, so the last texts read are remembered."""
-        utc = self._recent_timestamps.get(text)
-        if utc is None:
-            try:
-                local = self.formats.read_timestamp(text)
-            except ValueError as error:
-                raise IntacctValueError(str(error)) from None
-            # `isoformat` of a whole-second UTC time is `YYYY-MM-DDTHH:MM:SS+00:00`: a C call, unlike `strftime`.
-            utc = local.replace(tzinfo=self.zone).astimezone(UTC).isoformat()[:19] + "Z"
-            if len(self._recent_timestamps) >= RECENT_TIMESTAMPS:
-                self._recent_timestamps.clear()
-            self._recent_timestamps[text] = utc
-        return utc
+        """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
+        utc = self._timestamps.get(text)
+        return utc if utc is not None else _remember(self._timestamps, text, self._utc_text(text))
 
     def date(self, text: str) -> str:
         """A date in the user's format → `YYYY-MM-DD`."""
+        day = self._dates.get(text)
+        if day is not None:
+            return day
         try:
-            return self.formats.read_date(text).isoformat()
+            return _remember(self._dates, text, self.formats.read_date(text).isoformat())
         except ValueError as error:
             raise IntacctValueError(str(error)) from None
+
+    def _utc_text(self, text: str) -> str:
+        try:
+            local = self.formats.read_timestamp(text)
+        except ValueError as error:
+            raise IntacctValueError(str(error)) from None
+        # `isoformat` of a whole-second UTC time is `YYYY-MM-DDTHH:MM:SS+00:00`: one C call, unlike `strftime`.
+        return local.replace(tzinfo=self.zone).astimezone(UTC).isoformat()[:19] + "Z"
+
+
+def _remember(memo: Dict[str, str], text: str, value: str) -> str:
+    """Keep `value` as `text`'s conversion; a full memo is emptied at once (it holds a few pages' texts)."""
+    if len(memo) >= REMEMBERED_TEXTS:
+        memo.clear()
+    memo[text] = value
+    return value
 
 
 def _integer(text: str) -> int:
