@@ -44,12 +44,15 @@ def fits_decimal_38_9(value: Decimal) -> bool:
 
 def exact_decimal(value: Any) -> str:
     """A JSON number, or a string holding one, as its exact plain decimal text; never NaN or infinite."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+    if type(value) is Decimal:  # the usual case: a JSON number with a fraction (`errors.json_body`)
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueTypeError("not a decimal number")
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueTypeError("not a decimal number") from None
+    else:
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
     if not fits_decimal_38_9(number):
