@@ -9,6 +9,6 @@ setup(
     packages=find_packages(include=["source_time_tracking", "source_time_tracking.*"]),
     package_data={"source_time_tracking": ["spec.yaml", "schemas/*.json"]},
     python_requires=">=3.11,<3.12",
-    install_requires=["airbyte-cdk==7.39.1", "dpath", "pendulum", "pydantic>=2,<3", "requests"],
+    install_requires=["airbyte-cdk==7.39.1", "pendulum", "pydantic>=2,<3", "requests"],
     entry_points={"console_scripts": ["source-time-tracking=source_time_tracking.run:run"]},
 )

@@ -105,10 +105,16 @@ class UserFormats:
         match = self._timestamp.fullmatch(text)
         if not match:
             raise ValueError(f"'{text}' is not a timestamp in the user's format {self.description}")
+        year, month, day_of_month, hour, minute, second = match.group("Y", "m", "d", "H", "M", "S")
+        if hour is not None and self.clock == "24":
+            try:  # the usual case, one constructor; a value it refuses gets its precise message below
+                return datetime(int(year), int(month), int(day_of_month), int(hour), int(minute), int(second))
+            except ValueError:
+                pass
         day = _date_of(match, text, self.dateformat)
-        if match.group("H") is None:
+        if hour is None:
             return datetime.combine(day, time())
-        hour, minute, second = int(match.group("H")), int(match.group("M")), int(match.group("S"))
+        hour, minute, second = int(hour), int(minute), int(second)
         if self.clock == "12":
             if not 1 <= hour <= 12:
                 raise ValueError(f"'{text}' has the hour {hour}, which a 12-hour clock does not have")

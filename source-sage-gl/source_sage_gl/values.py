@@ -23,6 +23,7 @@ _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 # DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
+REMEMBERED_TEXTS = 4096  # converted date or timestamp texts kept per kind (a few pages' worth)
 
 
 class IntacctValueError(ValueError):
@@ -50,6 +51,9 @@ class IntacctClock:
     def __init__(self, zone: tzinfo, formats: UserFormats = UserFormats()):
         self.zone = zone
         self.formats = formats
+        # The lines of one journal entry share its dates and timestamps: converted texts are remembered.
+        self._timestamps: Dict[str, str] = {}
+        self._dates: Dict[str, str] = {}
 
     def to_wire(self, moment: datetime) -> str:
         """A UTC moment as a filter value: the user's timestamp format, in the user's time zone."""
@@ -57,18 +61,34 @@ class IntacctClock:
 
     def timestamp(self, text: str) -> str:
         """A timestamp in the user's format and time zone → `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
+        utc = self._timestamps.get(text)
+        return utc if utc is not None else _remember(self._timestamps, text, self._utc_text(text))
+
+    def date(self, text: str) -> str:
+        """A date in the user's format → `YYYY-MM-DD`."""
+        day = self._dates.get(text)
+        if day is not None:
+            return day
+        try:
+            return _remember(self._dates, text, self.formats.read_date(text).isoformat())
+        except ValueError as error:
+            raise IntacctValueError(str(error)) from None
+
+    def _utc_text(self, text: str) -> str:
         try:
             local = self.formats.read_timestamp(text)
         except ValueError as error:
             raise IntacctValueError(str(error)) from None
-        return local.replace(tzinfo=self.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # `isoformat` of a whole-second UTC time is `YYYY-MM-DDTHH:MM:SS+00:00`: one C call, unlike `strftime`.
+        return local.replace(tzinfo=self.zone).astimezone(UTC).isoformat()[:19] + "Z"
 
-    def date(self, text: str) -> str:
-        """A date in the user's format → `YYYY-MM-DD`."""
-        try:
-            return self.formats.read_date(text).isoformat()
-        except ValueError as error:
-            raise IntacctValueError(str(error)) from None
+
+def _remember(memo: Dict[str, str], text: str, value: str) -> str:
+    """Keep `value` as `text`'s conversion; a full memo is emptied at once (it holds a few pages' texts)."""
+    if len(memo) >= REMEMBERED_TEXTS:
+        memo.clear()
+    memo[text] = value
+    return value
 
 
 def _integer(text: str) -> int:
@@ -86,6 +106,8 @@ def is_decimal(schema: Mapping[str, Any]) -> bool:
 def fits_decimal_38_9(value: Decimal) -> bool:
     """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
     _, digits, exponent = value.as_tuple()
+    if -DECIMAL_DIGITS[1] <= exponent <= 0 and len(digits) + exponent <= DECIMAL_DIGITS[0]:
+        return True  # fits even with its trailing zeros: the usual case, decided without looking at the digits
     significant = "".join(map(str, digits)).rstrip("0")
     if not significant:
         return True  # zero
@@ -144,8 +166,9 @@ class RecordParser:
 
     def __init__(self, properties: Mapping[str, Mapping[str, Any]], clock: IntacctClock,
                  primary_key: Optional[str] = None):
-        self._converters: Dict[str, Callable[[str], Any]] = {
-            name: converter_for(schema, clock) for name, schema in properties.items()
+        self._converters: Dict[str, Callable[[str], Any]] = {  # text fields have none: their text is the value
+            name: converter for name, schema in properties.items()
+            if (converter := converter_for(schema, clock)) is not str
         }
         self._template: Dict[str, Optional[Any]] = {name: None for name in properties}
         self._primary_key = primary_key
@@ -153,15 +176,23 @@ class RecordParser:
     def parse(self, element, position: int = 1) -> Dict[str, Any]:
         """One record; `position` (1-based, on its page) names it when its key is missing."""
         record = dict(self._template)
+        converters = self._converters
         for child in element:
             text = child.text
-            if text is None or not text.strip():
+            if text is None:
+                continue
+            text = text.strip()
+            if not text:
                 continue  # Intacct writes a missing value as an empty element
-            converter = self._converters.get(child.tag, str)
+            tag = child.tag
+            converter = converters.get(tag)
+            if converter is None:  # a string, or a field the schema does not declare: the text as it is
+                record[tag] = text
+                continue
             try:
-                record[child.tag] = converter(text.strip())
+                record[tag] = converter(text)
             except IntacctValueError as error:
-                raise IntacctValueError(f"{self._describe(element, position)}, field {child.tag}: {error}") from None
+                raise IntacctValueError(f"{self._describe(element, position)}, field {tag}: {error}") from None
         if self._primary_key and record.get(self._primary_key) is None:
             raise IntacctValueError(f"{self._describe(element, position)} has no {self._primary_key} (its primary key)")
         return record

@@ -36,6 +36,18 @@ def test_clock_round_trips_and_handles_daylight_saving():
     assert clock.to_wire(datetime(2026, 7, 1, 12, tzinfo=timezone.utc)) == "07/01/2026 05:00:00"
 
 
+def test_clock_answers_a_text_read_again_alike_and_keeps_refusing_a_bad_one():
+    clock = IntacctClock(ZoneInfo("America/Los_Angeles"))
+    for _ in range(2):  # the second answer comes from what the clock remembers
+        assert clock.timestamp("07/01/2026 05:00:00") == "2026-07-01T12:00:00Z"
+        assert clock.timestamp("07/01/2026") == "2026-07-01T07:00:00Z"  # a date alone: local midnight
+        assert clock.date("07/01/2026") == "2026-07-01"
+        with pytest.raises(IntacctValueError, match="'13/01/2026 05:00:00' is not a calendar date"):
+            clock.timestamp("13/01/2026 05:00:00")
+        with pytest.raises(IntacctValueError, match="'07/01/2026 25:00:00' is not a time of day"):
+            clock.timestamp("07/01/2026 25:00:00")
+
+
 def test_record_parser_types_values_from_the_schema():
     parser = RecordParser({
         "N": {"type": ["null", "integer"]}, "A": DECIMAL_SCHEMA, "B": {"type": ["null", "boolean"]},

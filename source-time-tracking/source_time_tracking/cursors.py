@@ -17,12 +17,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Mapping, MutableMapping, Optional
 
 import pendulum
 
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 _UNIX_SECONDS = re.compile(r"\d+(\.\d+)?")
+ISO_PARSES_REMEMBERED = 8192  # parsed cursor texts kept: a few pages' worth, about 1.5 MB
 
 
 def parse_datetime(value: Any, style: str = "iso8601") -> Optional[datetime]:
@@ -44,8 +46,22 @@ def parse_datetime(value: Any, style: str = "iso8601") -> Optional[datetime]:
 
 
 def _from_iso(value: Any) -> Optional[datetime]:
-    if not isinstance(value, str):
-        return None
+    return _iso_text_as_utc(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=ISO_PARSES_REMEMBERED)
+def _iso_text_as_utc(value: str) -> Optional[datetime]:
+    """`datetime.fromisoformat` first (a C parser; it reads what the APIs send), pendulum for the ISO 8601
+    forms it does not read (`2026-03`, ordinal dates such as `2026-064`); both read the other forms alike.
+
+    Remembered: a record's cursor is parsed once to check its type (`values.py`), then looked up here when
+    the cursor observes it and when Harvest asks whether it changed during the read."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
     try:
         parsed = pendulum.parse(value, exact=True)
     except ValueError:

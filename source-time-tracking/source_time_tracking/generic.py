@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -148,8 +149,11 @@ class GenericTimeEntries(TimeTrackingStream):
     ) -> Mapping[str, Any]:
         return self._normaliser.normalise(record, response.url)
 
+    @lru_cache(maxsize=None)
     def get_json_schema(self) -> Mapping[str, Any]:
-        """The design example's fields plus the configured key, cursor and work date; other fields pass as sent."""
+        """The design example's fields plus the configured key, cursor and work date; other fields pass as sent.
+
+        Built once per stream (as the CDK's own `Stream.get_json_schema`): the CDK asks for it with every record."""
         schema = copy.deepcopy(ResourceSchemaLoader("source_time_tracking").get_schema("generic_time_entries"))
         schema["properties"].update(self._normaliser.declared_properties())
         schema["properties"].setdefault(self.work_date_field, {"type": ["null", "string"], "format": "date"})

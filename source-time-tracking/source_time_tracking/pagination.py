@@ -9,18 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-import dpath
-
 from source_time_tracking.errors import shape_error
 from source_time_tracking.origin import same_origin
 
 
 def get_path(body: Any, path: str, default: Any = None) -> Any:
-    """The value at a `/`-separated dpath (`data`, `result/items`); `default` when it is absent."""
-    try:
-        return dpath.get(body, path, separator="/")
-    except (KeyError, ValueError, TypeError):
-        return default
+    """The value at a `/`-separated path of keys (`data`, `result/items`; a number indexes a list); `default`
+    when it is absent. Plain lookups, one per key: a page is never walked (dpath globbed all of it)."""
+    value = body
+    for key in path.split("/"):
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return default
+    return value
 
 
 @dataclass(frozen=True)

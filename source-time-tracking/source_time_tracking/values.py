@@ -33,6 +33,8 @@ class ValueTypeError(ValueError):
 def fits_decimal_38_9(value: Decimal) -> bool:
     """Whether DECIMAL(38,9) holds the value without rounding (trailing zeros after the point do not count)."""
     _, digits, exponent = value.as_tuple()
+    if -DECIMAL_DIGITS[1] <= exponent <= 0 and len(digits) + exponent <= DECIMAL_DIGITS[0]:
+        return True  # fits even with its trailing zeros: the usual case, decided without looking at the digits
     significant = "".join(map(str, digits)).rstrip("0")
     if not significant:
         return True  # zero
@@ -42,12 +44,15 @@ def fits_decimal_38_9(value: Decimal) -> bool:
 
 def exact_decimal(value: Any) -> str:
     """A JSON number, or a string holding one, as its exact plain decimal text; never NaN or infinite."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+    if type(value) is Decimal:  # the usual case: a JSON number with a fraction (`errors.json_body`)
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueTypeError("not a decimal number")
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueTypeError("not a decimal number") from None
+    else:
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
     if not fits_decimal_38_9(number):
@@ -105,15 +110,23 @@ def _array(value: Any) -> list:
     raise ValueTypeError("not a JSON array")
 
 
+_UNCHANGED = frozenset({str, int, bool, type(None)})  # leaves that pass as they are
+
+
 def plain_json(value: Any) -> Any:
     """A value whose decimals the schema does not declare, with those decimals as JSON numbers (floats)."""
+    if type(value) in _UNCHANGED:
+        return value
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict):
-        return {key: plain_json(item) for key, item in value.items()}
+        return {key: item if type(item) in _UNCHANGED else plain_json(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [plain_json(item) for item in value]
+        return [item if type(item) in _UNCHANGED else plain_json(item) for item in value]
     return value
+
+
+_AS_IS = {_string: str, _integer: int, _boolean: bool}  # the type each converter returns its value unchanged in
 
 
 def converter_for(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
@@ -138,13 +151,19 @@ class RecordTypes:
         self._stream = stream_name
         self._primary_key = primary_key
         self._converters = {name: converter_for(prop) for name, prop in properties.items()}
+        # Fields whose value passes unchanged when it has exactly this type (most of a record): no call at all.
+        self._as_is = {name: _AS_IS[converter] for name, converter in self._converters.items() if converter in _AS_IS}
         # Declared non-null besides the key (a missing or null key has its own message).
         self._required = {name for name, prop in properties.items() if not _allows_null(prop)} - {primary_key}
 
     def typed(self, record: Mapping[str, Any], position: int, url: str) -> dict[str, Any]:
         """The record with every declared field checked (decimals as text); fails naming record and field."""
         typed: dict[str, Any] = {}
+        as_is = self._as_is
         for field, value in record.items():
+            if type(value) is as_is.get(field):
+                typed[field] = value
+                continue
             converter = self._converters.get(field)
             if value is None:
                 if field in self._required:

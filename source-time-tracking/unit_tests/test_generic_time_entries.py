@@ -101,6 +101,20 @@ class FullRefreshTest(TestCase):
         assert output.is_in_logs("page 3 at offset 2: 1 rows, 4 rows so far of 4 in total")
 
     @HttpMocker()
+    def test_given_a_nested_total_path_when_offset_reaches_total_then_no_further_request(self, http_mocker: HttpMocker) -> None:
+        config = ConfigBuilder.generic().with_provider(pagination={"page_size": 2, "total_path": "meta/total"}).build()
+        entries = [{"id": f"te_{number}", "updated_at": "2026-10-05T10:00:00Z"} for number in (1, 2, 3)]
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).build(),
+                        raw_response({"data": entries[:2], "meta": {"total": 3}}))
+        http_mocker.get(GenericRequestBuilder.entries().with_limit(2).with_offset(1).build(),
+                        raw_response({"data": entries[1:], "meta": {"total": 3}}))
+
+        output = read_stream(config, _STREAM)
+
+        assert [record["id"] for record in record_data(output)] == ["te_1", "te_2", "te_3"]  # a third request: no mock
+        assert output.is_in_logs("page 2 at offset 1: 1 rows, 3 rows so far of 3 in total")
+
+    @HttpMocker()
     def test_given_custom_parameter_names_and_headers_when_read_then_sent(self, http_mocker: HttpMocker) -> None:
         config = ConfigBuilder.generic().with_provider(
             entries_path="/api/time", headers={"X-Tenant": "northwind"},
@@ -281,6 +295,19 @@ class NormalisationTest(TestCase):
         from_unix_config = record_data(read_stream(unix_config, _STREAM))[0]
 
         assert from_iso_config["updated_at"] == from_unix_config["updated_at"] == "2026-09-21T14:13:20Z"
+
+    @HttpMocker()
+    def test_given_iso_week_and_ordinal_dates_when_read_then_utc(self, http_mocker: HttpMocker) -> None:
+        """ISO 8601 forms Python's own parser reads and forms only pendulum reads (ordinal dates, a year-month)."""
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response({"data": [
+            {"id": "te_1", "created_at": "2026-278", "updated_at": "2026-W41-1T12:00:00+02:00"},
+            {"id": "te_2", "created_at": "2026-10", "updated_at": "2026-10-05T10:00:00.1234567Z"},
+        ]}))
+
+        records = record_data(read_stream(ConfigBuilder.generic().build(), _STREAM))
+
+        assert [(record["created_at"], record["updated_at"]) for record in records] == [
+            ("2026-10-05T00:00:00Z", "2026-10-05T10:00:00Z"), ("2026-10-01T00:00:00Z", "2026-10-05T10:00:00.123456Z")]
 
     @HttpMocker()
     def test_given_a_string_of_digits_when_read_then_incremental_format_decides(self, http_mocker: HttpMocker) -> None:
