@@ -28,6 +28,7 @@ from .connections import Connection, PipelineError
 from .defaults import DEFAULT_CATALOG_DIR
 from .postgres_copy import StreamLoad, copy_into_postgres, scratch_cache, scratch_row_counts, seed_state
 from .run_history import latest_extraction, rows_written_after, stream_states
+from .spec_store import load_spec
 from .staging import Staging
 from .summary import StreamSummary, SyncSummary
 
@@ -39,14 +40,17 @@ class PreparedSource:
     connection: Connection
     source: ab.Source
     catalog_path: Path
+    spec: dict[str, Any]  # the config spec (connectionSpecification), saved or read by `spec` (spec_store)
 
 
 def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
-    """Validate the config against the source's spec, discover, and save the catalog for the mappings."""
+    """Validate the config against the source's spec (the saved one while the connector is unchanged), discover,
+    and save the catalog for the mappings."""
     source = ab.get_source(connection.source, local_executable=connection.executable())
-    check_config(connection, config, source.config_spec)
+    spec = load_spec(connection, catalog_dir, lambda: source.config_spec)
+    check_config(connection, config, spec)
     source.set_config(config, validate=False)
-    return PreparedSource(connection, source, save_catalog(connection, source, catalog_dir))
+    return PreparedSource(connection, source, save_catalog(connection, source, catalog_dir), spec)
 
 
 def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: list[str] | None = None,
