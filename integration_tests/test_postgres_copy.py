@@ -24,7 +24,7 @@ from pipeline.staging import Staging
 
 PREFIX = "conn__"
 COLUMNS = ("id BIGINT, code VARCHAR, amount DECIMAL(38, 9), detail JSON, posted DATE, active BOOLEAN, "
-           "_airbyte_raw_id VARCHAR, _airbyte_extracted_at TIMESTAMP WITH TIME ZONE, _airbyte_meta JSON")
+           "_airbyte_raw_id VARCHAR, _airbyte_extracted_at TIMESTAMP, _airbyte_meta JSON")  # PyAirbyte's DuckDB types
 STATE = "CREATE TABLE staging._airbyte_state (source_name VARCHAR, stream_name VARCHAR, table_name VARCHAR PRIMARY KEY, " \
         "state_json VARCHAR, last_updated TIMESTAMP WITH TIME ZONE)"
 
@@ -35,6 +35,7 @@ def staging(postgres_dsn, request) -> Staging:
     with psycopg.connect(postgres_dsn, autocommit=True) as db:
         db.execute(f"DROP DATABASE IF EXISTS {name}")
         db.execute(f"CREATE DATABASE {name}")
+        db.execute(f"ALTER DATABASE {name} SET timezone TO 'America/New_York'")  # not UTC, as many servers
     return Staging(dsn=urlunsplit(urlsplit(postgres_dsn)._replace(path=f"/{name}")))
 
 
@@ -55,7 +56,7 @@ def _scratch(path: Path, tables: dict[str, list[tuple]], states: dict[str, str],
 
 def _row(id_: int, code: str | None, amount: str, at: str, **extra) -> tuple:
     detail = json.dumps(extra.get("detail", {"tags": ["a", "b"], "n": 1}))
-    return (id_, code, amount, detail, "2026-01-31", True, f"raw-{id_}-{at}", f"2026-02-01 {at}+00", "{}")
+    return (id_, code, amount, detail, "2026-01-31", True, f"raw-{id_}-{at}", f"2026-02-01 {at}", "{}")  # UTC
 
 
 def _query(staging: Staging, sql: str) -> list[tuple]:

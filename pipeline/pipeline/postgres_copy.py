@@ -16,7 +16,8 @@ so a sync into PostgreSQL runs in three steps:
    rows are written in the same transaction. A failure anywhere leaves every table and the state as they were.
 
 Tables are typed from the catalog as PyAirbyte types them in DuckDB: numeric(38,9) for `airbyte_type`
-number, text for strings, jsonb for objects and arrays, timestamptz, date and time as declared.
+number, text for strings, jsonb for objects and arrays, timestamptz (UTC; PyAirbyte's DuckDB tables hold
+zone-less UTC timestamps), date and time as declared.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ _POSTGRES_TYPES = {
     "DATE": "date",
     "TIME": "time",
     "TIME WITH TIME ZONE": "timetz",
-    "TIMESTAMP": "timestamp",
+    "TIMESTAMP": "timestamptz",  # PyAirbyte's DuckDB DDL drops the zone it asks for; the values are UTC
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
     "JSON": "jsonb",
 }
@@ -103,6 +104,7 @@ def copy_into_postgres(staging: Staging, scratch_path: Path, table_prefix: str, 
         scratch.execute("SET TimeZone = 'UTC'")
         tables = _scratch_tables(scratch, schema)
         with db.transaction():
+            db.execute("SET LOCAL TIME ZONE 'UTC'")  # DuckDB's zone-less timestamps are UTC
             db.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             for load in loads:
                 table = table_prefix + load.stream
