@@ -15,9 +15,10 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 import airbyte as ab
 from airbyte.logs import get_global_file_logger
@@ -94,10 +95,11 @@ def _mode(full_refresh: bool, resumed: bool, reloaded: list[str]) -> str:
 def _read(source: ab.Source, staging: Staging, connection: Connection, full_refresh: bool) -> dict[str, StreamSummary]:
     selected = source.get_selected_streams()
     started = time.monotonic()
-    if staging.dsn is None:
-        rows = _read_into_duckdb(source, staging, connection.table_prefix, selected, full_refresh)
-    else:
-        rows = _read_into_postgres(source, staging, connection.table_prefix, selected, full_refresh)
+    with _connector_progress(source, connection, selected):
+        if staging.dsn is None:
+            rows = _read_into_duckdb(source, staging, connection.table_prefix, selected, full_refresh)
+        else:
+            rows = _read_into_postgres(source, staging, connection.table_prefix, selected, full_refresh)
     seconds = time.monotonic() - started
     print(f"{connection.name}: {sum(rows.values()):,} rows read in {seconds:.1f}s "
           f"({_per_second(sum(rows.values()), seconds)} rows/s)", file=sys.stderr, flush=True)
@@ -190,6 +192,38 @@ def _show_progress_lines() -> None:
     handler = _ProgressLines(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     logger.addHandler(handler)
+
+
+@contextmanager
+def _connector_progress(source: ab.Source, connection: Connection, streams: list[str]) -> Iterator[None]:
+    """Without a terminal, echo the connector's own lines about the streams read (its page lines with rows so
+    far, its per-stream summary) to stderr, prefixed with the connection, while it reads. PyAirbyte hands the
+    connector's log messages to the logger `airbyte.<source name>` (its log file)."""
+    if sys.stderr.isatty():
+        yield
+        return
+    handler = _StreamLines(sys.stderr, connection.name, streams)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger = logging.getLogger(f"airbyte.{source.name}")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+class _StreamLines(logging.StreamHandler):
+    """The connector's lines that start with a stream's name ("journal_entry_lines: page 3: …"), not the CDK's."""
+
+    def __init__(self, stream: TextIO, connection: str, streams: list[str]):
+        super().__init__(stream)
+        self.connection, self.prefixes = connection, tuple(f"{name}: " for name in streams)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return str(record.msg).startswith(self.prefixes) and super().filter(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.formatter.formatTime(record, self.formatter.datefmt)} {self.connection}: {record.getMessage()}"
 
 
 class _ProgressLines(logging.StreamHandler):
