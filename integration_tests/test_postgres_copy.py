@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from pipeline.connections import PipelineError
-from pipeline.postgres_copy import StreamLoad, copy_into_postgres
+from pipeline.postgres_copy import StreamLoad, copy_into_postgres, scratch_cache, seed_state
 from pipeline.staging import Staging
 
 PREFIX = "conn__"
@@ -133,3 +133,20 @@ def test_a_primary_key_missing_from_the_table_is_named(staging, tmp_path):
     scratch = _scratch(tmp_path / "s.duckdb", {"lines": [_row(1, "a", "1", "10:00:00")]}, {})
     with pytest.raises(PipelineError, match="conn__lines: primary key column.s. recordno not in the loaded table"):
         copy_into_postgres(staging, scratch, PREFIX, [StreamLoad("lines", "merge", ("recordno",))])
+
+
+def test_the_saved_state_seeds_the_scratch_cache_for_the_connection_only(staging, tmp_path):
+    def state(stream: str, cursor: str) -> str:
+        return json.dumps({"type": "STREAM", "stream": {"stream_descriptor": {"name": stream},
+                                                        "stream_state": {"cursor": cursor}}})
+
+    with psycopg.connect(staging.dsn) as db:
+        db.execute("CREATE SCHEMA staging")
+        db.execute(STATE.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"))
+        db.execute("INSERT INTO staging._airbyte_state VALUES ('source-x', 'lines', 'conn__lines', %s, now()), "
+                   "('source-x', 'lines', 'connx_lines', %s, now())", [state("lines", "saved"), state("lines", "other")])
+    with scratch_cache(tmp_path / "scratch.duckdb", "staging", PREFIX) as scratch:
+        seed_state(staging, scratch, "source-x", PREFIX)
+        provider = scratch.get_state_provider("source-x")
+        assert provider.known_stream_names == {"lines"}
+        assert json.loads(provider.to_state_input_file_text())[0]["stream"]["stream_state"] == {"cursor": "saved"}

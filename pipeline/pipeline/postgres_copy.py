@@ -77,7 +77,7 @@ def scratch_cache(path: Path, schema: str, table_prefix: str) -> "DuckDBCache":
 
 def seed_state(staging: Staging, scratch: "DuckDBCache", source_name: str, table_prefix: str) -> None:
     """Give the scratch cache the connection's saved state, so the read resumes from it."""
-    from airbyte_cdk.models import AirbyteStateMessage
+    from airbyte_protocol.models import AirbyteStateMessage  # the pydantic models PyAirbyte writes state with
 
     with psycopg.connect(staging.dsn) as db:
         if not table_exists(db, staging.schema, STATE_TABLE):
