@@ -38,6 +38,11 @@ def test_sync_from_the_command_line_resumes_from_saved_state_and_never_prints_se
         assert first.returncode == 0, first.stderr[-3000:]
         assert _rows_read(first.stdout) == {"gl_accounts": sandbox.control.truth("glaccount")["count"],
                                             "journal_entries": glbatch_count}
+        # Progress while reading: the connector's own page lines, then one line for the connection.
+        assert re.search(r"^\d\d:\d\d:\d\d sage_gl: journal_entries: .*page 1", first.stderr, re.M), first.stderr[-3000:]
+        assert re.search(rf"^sage_gl: {glbatch_count + _rows_read(first.stdout)['gl_accounts']:,} rows read in [\d.]+s "
+                         r"\([\d,-]+ rows/s\)$", first.stderr, re.M), first.stderr[-3000:]
+        assert (tmp_path / "catalogs" / "sage_gl.spec.json").is_file()  # the second sync runs no `spec`
 
         inserted = sandbox.control.mutate("glbatch", "insert", count=1)
         second = _sync(config, tmp_path)

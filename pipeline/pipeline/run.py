@@ -192,7 +192,7 @@ def _finish(staging: Staging, run: PipelineRun, stopped: dict[str, str], webhook
 
 def _secrets(configs: dict[Connection, dict[str, Any]], prepared: list[PreparedSource]) -> list[str]:
     """Secret values of the configs; every string value of a config whose spec is not known yet."""
-    specs = {source.connection: source.source.config_spec for source in prepared}
+    specs = {source.connection: source.spec for source in prepared}
     secrets: list[str] = []
     for connection, config in configs.items():
         if connection in specs:

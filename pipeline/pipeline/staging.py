@@ -13,7 +13,7 @@ from .connections import PipelineError
 from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA, TARGET_SCHEMA
 
 if TYPE_CHECKING:
-    from airbyte.caches import CacheBase
+    from airbyte.caches import DuckDBCache
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -39,19 +39,15 @@ class Staging:
     def from_args(cls, duckdb_path: Path | None, dsn: str | None) -> "Staging":
         return cls(dsn=dsn) if dsn else cls(duckdb_path=duckdb_path or DEFAULT_DUCKDB_PATH)
 
-    def cache(self, table_prefix: str) -> "CacheBase":
-        """The PyAirbyte cache that writes this connection's tables (and its state) with `table_prefix`."""
-        from airbyte.caches import DuckDBCache, PostgresCache  # PyAirbyte takes seconds to import
+    def cache(self, table_prefix: str) -> "DuckDBCache":
+        """The PyAirbyte cache that writes this connection's tables (and its state) with `table_prefix` into the
+        DuckDB staging. PostgreSQL staging is loaded through a scratch DuckDB cache instead (postgres_copy)."""
+        from airbyte.caches import DuckDBCache  # PyAirbyte takes seconds to import
 
-        if self.duckdb_path is not None:
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return DuckDBCache(
-                db_path=self.duckdb_path,
-                schema_name=self.schema,
-                table_prefix=table_prefix,
-            )
-        params = postgres_params(self.dsn)
-        return PostgresCache(schema_name=self.schema, table_prefix=table_prefix, **params)
+        if self.duckdb_path is None:
+            raise PipelineError("PostgreSQL staging is loaded through postgres_copy, not a PyAirbyte cache")
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        return DuckDBCache(db_path=self.duckdb_path, schema_name=self.schema, table_prefix=table_prefix)
 
     def verify(self) -> None:
         """Reach PostgreSQL now, before any spec or discover: a wrong `--dsn` is one line naming the host and
@@ -84,7 +80,7 @@ class Staging:
 
 
 def postgres_params(dsn: str) -> dict:
-    """PostgresCache's fields from a libpq DSN (URI or key=value form)."""
+    """The connection fields of a libpq DSN (URI or key=value form)."""
     scheme = urlsplit(dsn).scheme if "://" in dsn else ""
     if scheme and scheme not in ("postgresql", "postgres"):
         where = urlsplit(dsn)

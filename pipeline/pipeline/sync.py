@@ -1,7 +1,10 @@
-"""One connection's sync: the installed source run by PyAirbyte into the staging cache.
+"""One connection's sync: the installed source run by PyAirbyte into staging.
 
-PyAirbyte keeps the incremental state in the cache (`_airbyte_state`, keyed by table prefix + stream), so
-a second sync resumes from where the first stopped. Streams with a primary key are merged on it.
+PyAirbyte keeps the incremental state in staging (`_airbyte_state`, keyed by table prefix + stream), so
+a second sync resumes from where the first stopped. Streams with a primary key are merged on it. DuckDB
+staging is PyAirbyte's DuckDB cache itself; PostgreSQL staging is loaded exactly through a scratch DuckDB
+cache and COPY (postgres_copy). The rows of each stream are counted in the tables the read wrote (no private
+PyAirbyte attribute), and a line per connection says rows and rows/s when its read is done.
 """
 
 from __future__ import annotations
@@ -10,16 +13,23 @@ import importlib
 import logging
 import os
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 import airbyte as ab
 from airbyte.logs import get_global_file_logger
+from airbyte.shared.catalog_providers import CatalogProvider
+from airbyte.strategies import WriteStrategy
 
 from .connections import Connection, PipelineError
 from .defaults import DEFAULT_CATALOG_DIR
+from .postgres_copy import StreamLoad, copy_into_postgres, scratch_cache, scratch_row_counts, seed_state
+from .run_history import latest_extraction, rows_written_after, stream_states
+from .spec_store import load_spec
 from .staging import Staging
 from .summary import StreamSummary, SyncSummary
 
@@ -31,14 +41,17 @@ class PreparedSource:
     connection: Connection
     source: ab.Source
     catalog_path: Path
+    spec: dict[str, Any]  # the config spec (connectionSpecification), saved or read by `spec` (spec_store)
 
 
 def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
-    """Validate the config against the source's spec, discover, and save the catalog for the mappings."""
+    """Validate the config against the source's spec (the saved one while the connector is unchanged), discover,
+    and save the catalog for the mappings."""
     source = ab.get_source(connection.source, local_executable=connection.executable())
-    check_config(connection, config, source.config_spec)
+    spec = load_spec(connection, catalog_dir, lambda: source.config_spec)
+    check_config(connection, config, spec)
     source.set_config(config, validate=False)
-    return PreparedSource(connection, source, save_catalog(connection, source, catalog_dir))
+    return PreparedSource(connection, source, save_catalog(connection, source, catalog_dir), spec)
 
 
 def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: list[str] | None = None,
@@ -56,8 +69,7 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
     selected = source.get_selected_streams()
     reloaded = [] if full_refresh else [stream for stream in selected if stream in full_refresh_streams]
     _show_progress_lines()
-    with staging.cache(connection.table_prefix) as cache:
-        resumed = not full_refresh and bool(cache.get_state_provider(source.name).known_stream_names)
+    resumed = not full_refresh and bool(stream_states(staging, connection.table_prefix))
     summaries: dict[str, StreamSummary] = {}
     for part, replace in ((reloaded, True), ([stream for stream in selected if stream not in reloaded], full_refresh)):
         if part:
@@ -81,15 +93,53 @@ def _mode(full_refresh: bool, resumed: bool, reloaded: list[str]) -> str:
 
 
 def _read(source: ab.Source, staging: Staging, connection: Connection, full_refresh: bool) -> dict[str, StreamSummary]:
+    selected = source.get_selected_streams()
+    started = time.monotonic()
+    with _connector_progress(source, connection, selected):
+        if staging.dsn is None:
+            rows = _read_into_duckdb(source, staging, connection.table_prefix, selected, full_refresh)
+        else:
+            rows = _read_into_postgres(source, staging, connection.table_prefix, selected, full_refresh)
+    seconds = time.monotonic() - started
+    print(f"{connection.name}: {sum(rows.values()):,} rows read in {seconds:.1f}s "
+          f"({_per_second(sum(rows.values()), seconds)} rows/s)", file=sys.stderr, flush=True)
+    return {stream: StreamSummary(stream, rows.get(stream, 0), None) for stream in selected}
+
+
+def _read_into_duckdb(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
+                      full_refresh: bool) -> dict[str, int]:
+    """PyAirbyte writes the DuckDB staging tables itself (exact); the rows of each stream extracted by this
+    read are counted in its table afterwards."""
+    before = {} if full_refresh else latest_extraction(staging, table_prefix, selected)
     # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
-    with staging.cache(connection.table_prefix) as cache:
-        result = source.read(
+    with staging.cache(table_prefix) as cache:
+        source.read(
             cache,
             write_strategy="replace" if full_refresh else "auto",
             force_full_refresh=full_refresh,
             skip_validation=True,  # done by check_config, which never echoes a value
         )
-    return {summary.stream: summary for summary in _stream_summaries(result, source.get_selected_streams())}
+    return rows_written_after(staging, table_prefix, selected, before)
+
+
+def _read_into_postgres(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
+                        full_refresh: bool) -> dict[str, int]:
+    """Through a scratch DuckDB file, then COPY into PostgreSQL in one transaction (see postgres_copy)."""
+    catalog = CatalogProvider(source.get_configured_catalog())
+    loads = [StreamLoad(stream, "replace" if full_refresh else catalog.resolve_write_method(stream, WriteStrategy.AUTO).value,
+                        tuple(catalog.get_primary_keys(stream))) for stream in selected]
+    with tempfile.TemporaryDirectory(prefix="pipeline-sync-") as workdir:
+        scratch_path = Path(workdir) / "sync.duckdb"
+        with scratch_cache(scratch_path, staging.schema, table_prefix) as scratch:
+            seed_state(staging, scratch, source.name, table_prefix)
+            source.read(scratch, write_strategy="append", force_full_refresh=full_refresh, skip_validation=True)
+        rows = scratch_row_counts(scratch_path, staging.schema, table_prefix, selected)
+        copy_into_postgres(staging, scratch_path, table_prefix, loads)
+    return rows
+
+
+def _per_second(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
 
 
 def sync_connection(connection: Connection, config: dict[str, Any], staging: Staging, *,
@@ -144,20 +194,40 @@ def _show_progress_lines() -> None:
     logger.addHandler(handler)
 
 
+@contextmanager
+def _connector_progress(source: ab.Source, connection: Connection, streams: list[str]) -> Iterator[None]:
+    """Without a terminal, echo the connector's own lines about the streams read (its page lines with rows so
+    far, its per-stream summary) to stderr, prefixed with the connection, while it reads. PyAirbyte hands the
+    connector's log messages to the logger `airbyte.<source name>` (its log file)."""
+    if sys.stderr.isatty():
+        yield
+        return
+    handler = _StreamLines(sys.stderr, connection.name, streams)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger = logging.getLogger(f"airbyte.{source.name}")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+class _StreamLines(logging.StreamHandler):
+    """The connector's lines that start with a stream's name ("journal_entry_lines: page 3: …"), not the CDK's."""
+
+    def __init__(self, stream: TextIO, connection: str, streams: list[str]):
+        super().__init__(stream)
+        self.connection, self.prefixes = connection, tuple(f"{name}: " for name in streams)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return str(record.msg).startswith(self.prefixes) and super().filter(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.formatter.formatTime(record, self.formatter.datefmt)} {self.connection}: {record.getMessage()}"
+
+
 class _ProgressLines(logging.StreamHandler):
     """PyAirbyte's progress messages, without its JSON metrics records (the summary shows them)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("{") and super().filter(record)
-
-
-def _stream_summaries(result: ab.ReadResult, selected: list[str]) -> tuple[StreamSummary, ...]:
-    # PyAirbyte exposes per-stream counts and times only on the read's progress tracker.
-    tracker = result._progress_tracker  # noqa: SLF001
-    summaries = []
-    for stream in selected:
-        start = tracker.stream_read_start_times.get(stream)
-        end = tracker.stream_read_end_times.get(stream)
-        seconds = end - start if start is not None and end is not None else None
-        summaries.append(StreamSummary(stream, tracker.stream_read_counts.get(stream, 0), seconds))
-    return tuple(summaries)
