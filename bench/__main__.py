@@ -17,6 +17,7 @@ import platform
 import shlex
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerHarvest
@@ -52,6 +53,7 @@ class Bench:
         self.configs = {"sage": sage, "harvest": harvest, "generic": generic}
         self.commands: dict[str, list[str]] = {}
         self.environments: dict[str, dict] = {}
+        self.compared_with: dict[str, str] = {}  # pipeline sync → the source read it is compared with
         self.cases: list[Case] = []
         self._source("sage", "source-sage-gl: journal_entry_lines", "source-sage-gl", sage, "journal_entry_lines")
         self._parse_only("sage_limit", "parse-only limit: Intacct query + lxml + orjson", "sage", sage)
@@ -72,8 +74,8 @@ class Bench:
                      "source-time-tracking", generic, "time_entries")
         self._parse_only("generic_limit", "parse-only limit: generic GET + orjson", "generic", generic)
         if not args.skip_pipeline:
-            for key, _, connection, stream in PIPELINE_SYNCS:
-                self._pipeline_sync(key, connection, stream)
+            for key, source_key, connection, stream in PIPELINE_SYNCS:
+                self._pipeline_sync(key, source_key, connection, stream)
 
     def _read_args(self, key: str, config: dict, stream: str) -> list[str]:
         config_path, catalog_path = self.workdir / f"{key}-config.json", self.workdir / f"{key}-catalog.json"
@@ -93,8 +95,8 @@ class Bench:
         config_path.write_text(json.dumps(config))
         self._command(key, title, [sys.executable, "-m", "bench.parse_only", kind, str(config_path)])
 
-    def _pipeline_sync(self, key: str, connection: str, stream: str) -> None:
-        source_key = next(source for sync, source, _, _ in PIPELINE_SYNCS if sync == key)
+    def _pipeline_sync(self, key: str, source_key: str, connection: str, stream: str) -> None:
+        self.compared_with[key] = source_key
         config_path = self.workdir / f"{key}-config.json"
         config_path.write_text(json.dumps(self.configs[source_key]))
         self._command(key, f"python -m pipeline sync {connection} ({stream}) → DuckDB",
@@ -105,12 +107,11 @@ class Bench:
     def run(self) -> None:
         for repetition in range(1, self.args.repetitions + 1):
             for case in self.cases:
-                pipeline = case.key.startswith("sync_")
-                run = measure(self.commands[case.key], self.sandbox, count_records=not pipeline,
+                source = self.compared_with.get(case.key)
+                run = measure(self.commands[case.key], self.sandbox, count_records=source is None,
                               env=self.environments.get(case.key))
-                if pipeline:  # the rows it loaded are the rows its source read
-                    source = next(source for sync, source, _, _ in PIPELINE_SYNCS if sync == case.key)
-                    run = type(run)(**{**run.__dict__, "records": self.by_key[source].runs[-1].records})
+                if source is not None:  # a sync: the rows it loaded are the rows its source read
+                    run = replace(run, records=self.by_key[source].runs[-1].records)
                 case.runs.append(run)
                 print(f"bench: run {repetition}/{self.args.repetitions} {case.title}: {run.records:,} records in "
                       f"{run.seconds:.2f}s", file=sys.stderr)
@@ -138,6 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    load_before = os.getloadavg()[0]
     sandbox = SandboxProcess(args.scale, args.seed, Path(args.cache_dir))
     try:
         counts = {name: sandbox.control.truth(name)["count"]
@@ -147,13 +149,16 @@ def main(argv: list[str] | None = None) -> int:
             bench.run()
     finally:
         sandbox.stop()
+    load_after = os.getloadavg()[0]
     heading = (f"Scale {args.scale:g} (seed {args.seed}): {counts['glentry']:,} GL lines, "
                f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries. "
-               f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.")
-    command = "make bench" + (f" ARGS='{shlex.join(argv if argv is not None else sys.argv[1:])}'"
-                              if (argv if argv is not None else sys.argv[1:]) else "")
-    pairs = [(sync, source) for sync, source, _, _ in PIPELINE_SYNCS]
-    table = markdown(bench.cases, ratios(bench.by_key, pairs), heading, command)
+               f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average "
+               f"{load_before:.1f} at the start, {load_after:.1f} at the end"
+               + (" (above the core count: other work shared the machine, compare ratios rather than absolute "
+                  "figures)." if max(load_before, load_after) > (os.cpu_count() or 1) else "."))
+    given = sys.argv[1:] if argv is None else argv
+    command = "make bench" + (f" ARGS='{shlex.join(given)}'" if given else "")
+    table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items())), heading, command)
     print(table)
     Path(args.output).write_text(table)
     chart(bench.cases, Path(args.chart))

@@ -28,7 +28,8 @@ class Run:
     seconds: float
     cpu_seconds: float
     peak_rss_mb: float
-    requests: int | None = None
+    requests: int
+    sandbox_cpu_seconds: float  # what the emulator spent meanwhile: close to `seconds`, it was the bottleneck
 
 
 class SandboxProcess:
@@ -50,6 +51,11 @@ class SandboxProcess:
     def requests_served(self) -> int:
         return self.control.requests()["total"]
 
+    def cpu_seconds(self) -> float:
+        """The sandbox process's CPU time so far (all its threads), from /proc."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         self._process.terminate()
         self._process.wait(timeout=60)
@@ -60,7 +66,7 @@ def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool 
     """Run `command` to its end: the RECORD lines it prints (when `count_records`), its wall time, its own CPU
     seconds and peak RSS, and the vendor requests the sandbox served meanwhile (`env`: its whole environment,
     by default this one's). A failure stops the bench."""
-    requests_before = sandbox.requests_served()
+    requests_before, sandbox_cpu_before = sandbox.requests_served(), sandbox.cpu_seconds()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
@@ -75,4 +81,5 @@ def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool 
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited with {process.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
     return Run(records=records, seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
-               peak_rss_mb=usage.ru_maxrss / 1024, requests=sandbox.requests_served() - requests_before)
+               peak_rss_mb=usage.ru_maxrss / 1024, requests=sandbox.requests_served() - requests_before,
+               sandbox_cpu_seconds=sandbox.cpu_seconds() - sandbox_cpu_before)
