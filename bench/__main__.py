@@ -1,9 +1,11 @@
-"""`make bench`: how fast each part moves the sandbox's data, at a chosen scale.
+"""`make bench`: each source against Airbyte's own Harvest source and against its parse-only limit, and the
+pipeline's sync against the source's own read, on the sandbox's data, in one run.
 
-The sandbox runs in its own process (`python -m sandbox serve`), so the emulators do not share the
-interpreter with what is measured. Each source runs as its console script, exactly as PyAirbyte and the
-Airbyte platform run it, with its stdout read and counted here. Results are printed as a Markdown table and
-written to `bench/results.md`; the README quotes them. Nothing here asserts a timing.
+The sandbox runs in its own process with its data generated (or taken from `--cache-dir`) before anything is
+timed. Every program measured is a subprocess run as Airbyte runs it (`<source> read --config --catalog`,
+`python -m pipeline sync ...`); the repetitions are interleaved (case A, B, C, A, B, C, ...) so a slow moment
+of the machine does not fall on one case only, and the tables give medians. Results go to `bench/results.md`
+and a bar chart `bench/results.png`; the README quotes them. Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -12,148 +14,154 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import subprocess
+import shlex
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from sandbox import SandboxControl
+from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerHarvest
+from bench.processes import SandboxProcess, measure
+from bench.report import Case, chart, markdown, ratios
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+START_DATE = "2026-01-01T00:00:00Z"
+GENERIC_PAGE_SIZE = 1000
+PEER_PAGE_SIZE = 2000
+# (pipeline case, the source case it is compared with, connection, stream)
+PIPELINE_SYNCS = [("sync_sage", "sage", "sage_gl", "journal_entry_lines"),
+                  ("sync_harvest", "harvest", "time_harvest", "time_entries"),
+                  ("sync_generic", "generic", "time_generic", "time_entries")]
 
 
-@dataclass
-class Measurement:
-    name: str
-    records: int
-    seconds: float
-    requests: int | None = None
-    peak_rss_mb: float | None = None
+def catalog_for(stream: str) -> dict:
+    return {"streams": [{"stream": {"name": stream, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                         "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}
+
+
+class Bench:
+    """The cases of one run: each knows the command that measures it once."""
+
+    def __init__(self, args: argparse.Namespace, sandbox: SandboxProcess, workdir: Path):
+        self.args, self.sandbox, self.workdir = args, sandbox, workdir
+        credentials = sandbox.info["credentials"]
+        harvest = {**credentials["harvest"], "start_date": START_DATE}
+        generic_provider = {**credentials["generic"]["provider"], "pagination": {"page_size": GENERIC_PAGE_SIZE}}
+        generic = {"provider": generic_provider, "start_date": START_DATE}
+        sage = {**credentials["intacct"], "start_date": START_DATE, "page_size": args.page_size}
+        self.configs = {"sage": sage, "harvest": harvest, "generic": generic}
+        self.commands: dict[str, list[str]] = {}
+        self.environments: dict[str, dict] = {}
+        self.compared_with: dict[str, str] = {}  # pipeline sync → the source read it is compared with
+        self.cases: list[Case] = []
+        self._source("sage", "source-sage-gl: journal_entry_lines", "source-sage-gl", sage, "journal_entry_lines")
+        self._parse_only("sage_limit", "parse-only limit: Intacct query + lxml + orjson", "sage", sage)
+        self._source("harvest", "source-time-tracking (Harvest): time_entries", "source-time-tracking", harvest,
+                     "time_entries")
+        if not args.skip_peer:
+            peer = PeerHarvest(Path(args.peer_dir))
+            peer.ensure()
+            for key, page_size, how in (("peer_published", PUBLISHED_PAGE_SIZE, "as published"),
+                                        ("peer_2000", PEER_PAGE_SIZE, "page size raised")):
+                self.environments[key] = peer.environment
+                self._command(key, f"{PACKAGE} {VERSION} on CDK {CDK_VERSION}, {how} (per_page {page_size})",
+                              [*peer.command, *self._read_args(key, peer.config(credentials["harvest"]["provider"],
+                                                                                START_DATE, page_size),
+                                                               "time_entries")])
+        self._parse_only("harvest_limit", "parse-only limit: Harvest GET + orjson", "harvest", harvest)
+        self._source("generic", f"source-time-tracking (generic, page size {GENERIC_PAGE_SIZE}): time_entries",
+                     "source-time-tracking", generic, "time_entries")
+        self._parse_only("generic_limit", "parse-only limit: generic GET + orjson", "generic", generic)
+        if not args.skip_pipeline:
+            for key, source_key, connection, stream in PIPELINE_SYNCS:
+                self._pipeline_sync(key, source_key, connection, stream)
+
+    def _read_args(self, key: str, config: dict, stream: str) -> list[str]:
+        config_path, catalog_path = self.workdir / f"{key}-config.json", self.workdir / f"{key}-catalog.json"
+        config_path.write_text(json.dumps(config))
+        catalog_path.write_text(json.dumps(catalog_for(stream)))
+        return ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
+
+    def _command(self, key: str, title: str, command: list[str]) -> None:
+        self.commands[key] = command
+        self.cases.append(Case(key, title))
+
+    def _source(self, key: str, title: str, executable: str, config: dict, stream: str) -> None:
+        self._command(key, title, [str(BIN / executable), *self._read_args(key, config, stream)])
+
+    def _parse_only(self, key: str, title: str, kind: str, config: dict) -> None:
+        config_path = self.workdir / f"{key}-config.json"
+        config_path.write_text(json.dumps(config))
+        self._command(key, title, [sys.executable, "-m", "bench.parse_only", kind, str(config_path)])
+
+    def _pipeline_sync(self, key: str, source_key: str, connection: str, stream: str) -> None:
+        self.compared_with[key] = source_key
+        config_path = self.workdir / f"{key}-config.json"
+        config_path.write_text(json.dumps(self.configs[source_key]))
+        self._command(key, f"python -m pipeline sync {connection} ({stream}) → DuckDB",
+                      [sys.executable, "-m", "pipeline", "sync", "--connection", connection, "--config",
+                       str(config_path), "--streams", stream, "--full-refresh", "--duckdb",
+                       str(self.workdir / f"{key}.duckdb"), "--catalog-dir", str(self.workdir / "catalogs")])
+
+    def run(self) -> None:
+        for repetition in range(1, self.args.repetitions + 1):
+            for case in self.cases:
+                source = self.compared_with.get(case.key)
+                run = measure(self.commands[case.key], self.sandbox, count_records=source is None,
+                              env=self.environments.get(case.key))
+                if source is not None:  # a sync: the rows it loaded are the rows its source read
+                    run = replace(run, records=self.by_key[source].runs[-1].records)
+                case.runs.append(run)
+                print(f"bench: run {repetition}/{self.args.repetitions} {case.title}: {run.records:,} records in "
+                      f"{run.seconds:.2f}s", file=sys.stderr)
 
     @property
-    def per_second(self) -> float:
-        return self.records / self.seconds if self.seconds else 0.0
+    def by_key(self) -> dict[str, Case]:
+        return {case.key: case for case in self.cases}
 
 
-class SandboxProcess:
-    """`python -m sandbox serve` in a child process, stopped with SIGTERM."""
-
-    def __init__(self, scale: float, seed: int, cache_dir: Path, harvest_rate_limit: bool):
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--scale", str(scale), "--seed", str(seed),
-             "--cache-dir", str(cache_dir), *([] if harvest_rate_limit else ["--harvest-rate-limit", "off"])],
-            stdout=subprocess.PIPE, text=True)
-        line = self._process.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start (see its output above)")
-        self.info = json.loads(line)
-        self.control = SandboxControl(self.info["base_url"])
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=60)
-
-
-def catalog_for(streams: list[str]) -> dict:
-    return {"streams": [{"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-                         "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"} for name in streams]}
-
-
-def read_source(name: str, command: str, config: dict, streams: list[str], sandbox: SandboxProcess,
-                workdir: Path) -> Measurement:
-    """Run `<command> read` for a full refresh of `streams` and count the RECORD messages it prints."""
-    config_path, catalog_path = workdir / f"{name}-config.json", workdir / f"{name}-catalog.json"
-    config_path.write_text(json.dumps(config))
-    catalog_path.write_text(json.dumps(catalog_for(streams)))
-    requests_before = sandbox.control.requests()["total"]
-    started = time.perf_counter()
-    process = subprocess.Popen([str(BIN / command), "read", "--config", str(config_path), "--catalog",
-                                str(catalog_path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    records = sum(1 for line in process.stdout if line.startswith(b'{"type":"RECORD"'))
-    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{command} read exited with {process.returncode}")
-    requests = sandbox.control.requests()["total"] - requests_before
-    return Measurement(name, records, seconds, requests, usage.ru_maxrss / 1024)
-
-
-def load_and_map(sandbox: SandboxProcess, workdir: Path) -> list[Measurement]:
-    """The local pipeline: the three connections into DuckDB through PyAirbyte, then the mappings rebuilt."""
-    from pipeline.demo import demo_configs  # PyAirbyte takes seconds to import: only when it is measured
-    from pipeline.run import run_pipeline
-    from pipeline.staging import Staging
-
-    staging = Staging(duckdb_path=workdir / "bench.duckdb")
-    result = run_pipeline(demo_configs(sandbox.info["credentials"]), staging, out=sys.stderr,
-                          catalog_dir=workdir / "catalogs")
-    rows_built = sum(target.rows_written or 0 for target in result.mappings.targets)
-    return [
-        *(Measurement(f"pipeline: {sync.connection} → DuckDB (PyAirbyte)", sync.rows, sync.seconds)
-          for sync in result.syncs),
-        Measurement("destination-mappings: rebuild the three targets", rows_built, result.mappings.seconds),
-    ]
-
-
-def report(measurements: list[Measurement], args: argparse.Namespace, counts: dict) -> str:
-    lines = [
-        f"Scale {args.scale} (seed {args.seed}): {counts['glentry']:,} GL lines, "
-        f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries; "
-        f"Harvest rate limit {'on' if args.harvest_rate_limit else 'off'}. "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
-        "",
-        "| what | records | seconds | records/s | requests | peak RSS of the source (MB) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for m in measurements:
-        lines.append(f"| {m.name} | {m.records:,} | {m.seconds:.1f} | {m.per_second:,.0f} | "
-                     f"{'' if m.requests is None else m.requests} | "
-                     f"{'' if m.peak_rss_mb is None else f'{m.peak_rss_mb:.0f}'} |")
-    return "\n".join(lines) + "\n"
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=50.0, help="sandbox scale (500 ≈ 1,000,000 GL lines)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=30.0, help="sandbox scale (30 ≈ 60,000 Harvest entries)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--page-size", type=int, default=2000, help="Intacct page size")
-    parser.add_argument("--harvest-rate-limit", action="store_true",
-                        help="keep Harvest's 100 requests / 15 s limit on (off by default: it measures Harvest)")
+    parser.add_argument("--repetitions", type=int, default=3, help="interleaved runs of each case (median)")
+    parser.add_argument("--page-size", type=int, default=2000, help="source-sage-gl's page size")
+    parser.add_argument("--skip-peer", action="store_true", help=f"leave out {PACKAGE} (no install)")
     parser.add_argument("--skip-pipeline", action="store_true", help="measure the sources only")
-    parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "sandbox"))
+    parser.add_argument("--peer-dir", default=str(ROOT / "build" / "bench" / "peer"),
+                        help="where the peer's virtual environment and manifest are installed (once)")
+    parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "sandbox"), help="the sandbox's data cache")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
-    args = parser.parse_args()
+    parser.add_argument("--chart", default=str(ROOT / "bench" / "results.png"))
+    return parser.parse_args(argv)
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    sandbox = SandboxProcess(args.scale, args.seed, Path(args.cache_dir), args.harvest_rate_limit)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_before = os.getloadavg()[0]
+    sandbox = SandboxProcess(args.scale, args.seed, Path(args.cache_dir))
     try:
-        credentials = sandbox.info["credentials"]
         counts = {name: sandbox.control.truth(name)["count"]
                   for name in ("glentry", "harvest_time_entries", "generic_entries")}
-        sage = {**credentials["intacct"], "start_date": "2026-01-01T00:00:00Z", "page_size": args.page_size}
-        time_config = {"start_date": "2026-01-01T00:00:00Z"}
-        measurements = [
-            read_source("source-sage-gl: journal_entry_lines", "source-sage-gl", sage, ["journal_entry_lines"],
-                        sandbox, workdir),
-            read_source("source-sage-gl: gl_details", "source-sage-gl", sage, ["gl_details"], sandbox, workdir),
-            read_source("source-time-tracking (Harvest): time_entries", "source-time-tracking",
-                        {**credentials["harvest"], **time_config}, ["time_entries"], sandbox, workdir),
-            read_source("source-time-tracking (generic): time_entries", "source-time-tracking",
-                        {**credentials["generic"], **time_config}, ["time_entries"], sandbox, workdir),
-        ]
-        if not args.skip_pipeline:
-            measurements += load_and_map(sandbox, workdir)
+        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+            bench = Bench(args, sandbox, Path(workdir))
+            bench.run()
     finally:
         sandbox.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    table = report(measurements, args, counts)
+    load_after = os.getloadavg()[0]
+    heading = (f"Scale {args.scale:g} (seed {args.seed}): {counts['glentry']:,} GL lines, "
+               f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries. "
+               f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average "
+               f"{load_before:.1f} at the start, {load_after:.1f} at the end"
+               + (" (above the core count: other work shared the machine, compare ratios rather than absolute "
+                  "figures)." if max(load_before, load_after) > (os.cpu_count() or 1) else "."))
+    given = sys.argv[1:] if argv is None else argv
+    command = "make bench" + (f" ARGS='{shlex.join(given)}'" if given else "")
+    table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items())), heading, command)
     print(table)
     Path(args.output).write_text(table)
+    chart(bench.cases, Path(args.chart))
     return 0
 
 

@@ -214,7 +214,12 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One connection, with Nagle's algorithm off: written after the headers, the body would otherwise wait
+    ~40 ms for the client's delayed ACK of them on every keep-alive request, and the emulator, not the client,
+    would be measured. (Writes stay unbuffered: the `trickle` fault sends its headers at once.)"""
+
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections across pages
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def _serve(self) -> None:

@@ -1,0 +1,114 @@
+"""The bench's results: medians per case, the ratios the performance targets are stated in, a PNG chart."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.processes import Run
+
+
+@dataclass
+class Case:
+    """One thing measured, with its runs (one per repetition)."""
+
+    key: str
+    title: str
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attribute: str) -> float:
+        return statistics.median(getattr(run, attribute) for run in self.runs)
+
+    @property
+    def records(self) -> int:
+        return int(self.median("records"))
+
+    @property
+    def per_second(self) -> float:
+        seconds = self.median("seconds")
+        return self.records / seconds if seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`numerator / denominator` of one figure (records/s, requests or seconds), against a target."""
+
+    what: str
+    value: float
+    target: str
+    met: bool
+
+
+def ratios(cases: dict[str, Case], pipeline_pairs: list[tuple[str, str]]) -> list[Ratio]:
+    """The issue's targets, computed from the medians; a case not measured leaves its ratios out."""
+    found: list[Ratio] = []
+
+    def speed(numerator: str, denominator: str, what: str, at_least: float, target: str) -> None:
+        if numerator in cases and denominator in cases and cases[denominator].per_second:
+            value = cases[numerator].per_second / cases[denominator].per_second
+            found.append(Ratio(what, value, target, value >= at_least))
+
+    speed("harvest", "peer_2000", "Harvest time_entries records/s ÷ peer's at per_page 2000", 2.0, "≥ 2")
+    speed("harvest", "harvest_limit", "Harvest time_entries records/s ÷ its parse-only limit", 0.40, "≥ 0.40")
+    speed("generic", "generic_limit", "generic time_entries records/s ÷ its parse-only limit", 0.40, "≥ 0.40")
+    speed("sage", "sage_limit", "Sage journal_entry_lines records/s ÷ its parse-only limit", 0.65, "≥ 0.65")
+    if "harvest" in cases and "peer_published" in cases and cases["peer_published"].median("requests"):
+        value = cases["harvest"].median("requests") / cases["peer_published"].median("requests")
+        found.append(Ratio("Harvest requests ÷ published peer's requests", value, "≤ 1/35 (0.029)",
+                           value <= 1 / 35))
+    for sync, source in pipeline_pairs:
+        if sync in cases and source in cases:
+            value = cases[sync].median("seconds") / cases[source].median("seconds")
+            found.append(Ratio(f"{cases[sync].title}: wall time ÷ the source's own read", value, "≤ 1.5",
+                               value <= 1.5))
+    return found
+
+
+def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str) -> str:
+    repetitions = min(len(case.runs) for case in cases)
+    lines = [
+        heading, "",
+        f"Command: `{command}`. Medians of {repetitions} interleaved runs; every program is a subprocess, "
+        "measured alone (CPU seconds and peak RSS from the kernel's accounting of it and its children, requests "
+        "from the sandbox's counts; the sandbox's own CPU seconds meanwhile show how much of the wall time was the "
+        "emulator's).", "",
+        "| what | records | seconds | records/s | CPU s | peak RSS (MB) | requests | sandbox CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for case in cases:
+        lines.append(f"| {case.title} | {case.records:,} | {case.median('seconds'):.2f} | {case.per_second:,.0f} | "
+                     f"{case.median('cpu_seconds'):.2f} | {case.median('peak_rss_mb'):.0f} | "
+                     f"{case.median('requests'):,.0f} | {case.median('sandbox_cpu_seconds'):.2f} |")
+    if found:
+        lines += ["", "| ratio | value | target | met |", "|---|---:|---|---|"]
+        lines += [f"| {ratio.what} | {ratio.value:.3f} | {ratio.target} | {'yes' if ratio.met else 'no'} |"
+                  for ratio in found]
+    return "\n".join(lines) + "\n"
+
+
+def chart(cases: list[Case], path: Path) -> None:
+    """Records/s of every case as horizontal bars (log scale: the peer and the limits differ by 50×)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    shown = cases[::-1]
+    speeds = [max(case.per_second, 1.0) for case in shown]
+    figure, axes = pyplot.subplots(figsize=(11, 0.45 * len(cases) + 1.5))
+    bars = axes.barh([case.title for case in shown], speeds, color=[_colour(case.key) for case in shown])
+    axes.bar_label(bars, labels=[f"{value:,.0f}" for value in speeds], padding=3, fontsize=8)
+    axes.set_xscale("log")
+    axes.set_xlabel("records/s (median; log scale)")
+    axes.tick_params(axis="y", labelsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+
+
+def _colour(key: str) -> str:
+    """Ours blue, the peer orange, the parse-only limits grey, the pipeline green."""
+    if key.endswith("_limit"):
+        return "#999999"
+    return "#dd8452" if key.startswith("peer_") else "#55a868" if key.startswith("sync_") else "#4c72b0"

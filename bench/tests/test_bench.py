@@ -1,0 +1,70 @@
+"""`make bench` at the smallest scale, once: every case measured, every ratio and the chart written.
+
+Nothing here is about speed (no figure is compared with a bound): it proves the harness runs end to end
+on a fresh checkout, through `python -m bench` as `make bench` calls it, so the published figures can
+always be re-made. The peer's virtual environment is installed once under build/bench/peer and reused.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = [
+    "source-sage-gl: journal_entry_lines",
+    "parse-only limit: Intacct query + lxml + orjson",
+    "source-time-tracking (Harvest): time_entries",
+    "airbyte-source-harvest 1.0.19 on CDK 7.39.1, as published (per_page 50)",
+    "airbyte-source-harvest 1.0.19 on CDK 7.39.1, page size raised (per_page 2000)",
+    "parse-only limit: Harvest GET + orjson",
+    "source-time-tracking (generic, page size 1000): time_entries",
+    "parse-only limit: generic GET + orjson",
+    "python -m pipeline sync sage_gl (journal_entry_lines) → DuckDB",
+    "python -m pipeline sync time_harvest (time_entries) → DuckDB",
+    "python -m pipeline sync time_generic (time_entries) → DuckDB",
+]
+RATIOS = 8  # peer at 2000, three parse-only limits, the peer's requests, three pipeline syncs
+NUMBER = r"([\d,]+(?:\.\d+)?)"
+
+
+def table_rows(text: str, columns: int) -> dict[str, list[str]]:
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        header = cells[0] in {"what", "ratio"} or set(cells[-1]) <= set("-:")
+        if line.startswith("| ") and len(cells) == columns and not header:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_the_bench_measures_every_case_and_writes_the_table_and_the_chart(tmp_path):
+    results, chart = tmp_path / "results.md", tmp_path / "results.png"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "0.5", "--repetitions", "1", "--cache-dir",
+         str(tmp_path / "cache"), "--output", str(results), "--chart", str(chart)],
+        cwd=ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    text = results.read_text()
+    assert text in completed.stdout  # what it prints is what it writes
+
+    counts = dict(zip(("glentry", "harvest", "generic"),
+                      (int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:GL lines|Harvest|generic)", text))))
+    measured = table_rows(text, 8)
+    assert list(measured) == CASES
+    for title, cells in measured.items():
+        assert all(re.fullmatch(NUMBER, cell) for cell in cells), title
+        records, seconds, per_second, cpu, rss, requests, sandbox_cpu = cells
+        assert float(seconds) > 0 and float(cpu) > 0 and float(rss) > 0 and int(requests.replace(",", "")) > 0, title
+        expected = counts["glentry" if "sage" in title or "Intacct" in title else
+                          "generic" if "generic" in title else "harvest"]
+        assert int(records.replace(",", "")) == expected, title  # every program read every record
+
+    published = int(measured[CASES[3]][5].replace(",", ""))
+    raised = int(measured[CASES[4]][5].replace(",", ""))
+    assert published > raised  # the published page size of 50 really is what was run
+
+    ratios = table_rows(text, 4)
+    assert len(ratios) == RATIOS
+    assert all(re.fullmatch(r"\d+\.\d{3}", value) and met in {"yes", "no"} for value, _, met in ratios.values())
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and chart.stat().st_size > 10_000
