@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import schema
+from . import schema, toggl
 from .schema import DATASETS
 
 YEAR = 2026
@@ -155,6 +155,7 @@ EXTRA_INDEXES = {
     "harvest_time_entries": (("spent_date", "id"), ("user_id",), ("project_id",)),
     "harvest_cost_rates": (("user_id", "start_date"),),
     "generic_entries": (("date", "id"),),
+    "toggl_time_entries": (("start", "id"),),
 }
 GLDETAIL_VIEW = """
 CREATE VIEW gldetail AS
@@ -247,6 +248,7 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         writer = TableWriter(db)
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
+        toggl.derive(db)  # the technicians' time as Toggl holds it
         create_indexes(db)  # before the derived datasets: they read GL lines by batch
         LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
         writer.close()
@@ -264,7 +266,8 @@ def cached(cache_dir: str | Path, *, scale: float, seed: int) -> Path:
     serves stale data; the file is written under a temporary name and renamed, so concurrent users are safe.
     """
     cache_dir = Path(cache_dir)
-    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(schema.__file__).read_bytes()).hexdigest()[:12]
+    sources = (Path(__file__), Path(schema.__file__), Path(toggl.__file__))  # the derived datasets' too
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
     path = cache_dir / f"company-{digest}-seed{seed}-scale{scale:g}.sqlite"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)

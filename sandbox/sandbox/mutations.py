@@ -5,7 +5,7 @@ request changes nothing. Semantics:
 - every insert and update stamps the dataset's modified column with `now`;
 - rows are picked deterministically by `count` (evenly spread over the primary-key order), or named by `ids`;
 - deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH, APBILL or
-  ARINVOICE deletes (and audits) its lines too; Harvest and generic deletes leave no trace, as on the real APIs;
+  ARINVOICE deletes (and audits) its lines too; Harvest, generic and Toggl deletes leave no trace, as on the real APIs;
 - bills, invoices and budget items change on their own: the sandbox does not re-post their GL batch;
 - every GL batch stays balanced: inserted lines must balance per batch, generated batches balance, and an
   update or delete that changes a line's amount moves the difference onto another line of the same batch;
@@ -40,7 +40,8 @@ DEFAULT_EDIT = {"glaccount": "TITLE", "gljournal": "TITLE", "reportingperiod": "
                 "harvest_clients": "address", "harvest_projects": "notes", "harvest_tasks": "name",
                 "harvest_time_entries": "hours", "generic_entries": "hours", "apbill": "DESCRIPTION",
                 "apbillitem": "ENTRYDESCRIPTION", "arinvoice": "DESCRIPTION", "arinvoiceitem": "ENTRYDESCRIPTION",
-                "glbudgetitem": "NOTE"}
+                "glbudgetitem": "NOTE", "toggl_workspace_users": "name", "toggl_clients": "name",
+                "toggl_projects": "name", "toggl_tasks": "name", "toggl_time_entries": "hours"}
 # The creation-time columns an insert stamps (APBILL's and ARINVOICE's WHENCREATED is a date: AUWHENCREATED).
 CREATED_COLUMNS = ("WHENCREATED", "AUWHENCREATED", "created_at")
 # A document's lines: (line dataset, the line column holding the document's key); they go when it goes.
@@ -48,7 +49,7 @@ LINES = {"glbatch": ("glentry", "BATCHNO"), "apbill": ("apbillitem", "RECORDKEY"
          "arinvoice": ("arinvoiceitem", "RECORDKEY")}
 # Decimal columns of the time-tracking datasets that no real entry can hold below zero.
 NON_NEGATIVE = {"hours", "hours_without_timer", "rounded_hours", "cost_rate", "billable_rate", "bill_rate",
-                "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
+                "labor_cost", "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
 
 
 class MutationError(ValueError):
@@ -224,12 +225,13 @@ class Mutation:
         number = self.next_key_number()
         if self.table in ID_COLUMNS:
             row[ID_COLUMNS[self.table]] = f"{template[ID_COLUMNS[self.table]]}-N{number}"
-        if self.table in ("harvest_time_entries", "generic_entries"):
+        if self.table in ("harvest_time_entries", "generic_entries", "toggl_time_entries"):
             row["hours"] = cents_to_text(self.rng.randint(1, 16) * 25)
             for derived in ("hours_without_timer", "rounded_hours"):
                 if derived in row:
                     row[derived] = row["hours"]
-            row["notes"] = f"Added: {template['notes']}"
+            memo = "description" if self.table == "toggl_time_entries" else "notes"
+            row[memo] = f"Added: {template[memo]}"
         return row
 
     def complete(self, row: dict) -> None:

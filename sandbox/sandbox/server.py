@@ -36,6 +36,9 @@ from .generic import GenericEmulator
 from .harvest import ACCOUNT_ID as HARVEST_ACCOUNT_ID
 from .harvest import TOKEN as HARVEST_TOKEN
 from .harvest import HarvestEmulator
+from .toggl import TOKEN as TOGGL_TOKEN
+from .toggl import WORKSPACE_ID as TOGGL_WORKSPACE_ID
+from .toggl import TogglEmulator
 from .intacct import ENDPOINT as INTACCT_ENDPOINT
 from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
@@ -61,6 +64,7 @@ def sandbox_info(base_url: str) -> dict:
         "intacct": base_url + INTACCT_ENDPOINT,
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
+        "toggl": base_url,  # the API root: /api/v9/… and /reports/api/v3/…
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "credentials": {
             "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
@@ -72,6 +76,9 @@ def sandbox_info(base_url: str) -> dict:
             "generic": {"provider": {"provider_type": "generic", "base_url": base_url,
                                      "entries_path": GenericEmulator.prefix + "/entries", "records_path": "data",
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
+            "toggl": {"provider": {"provider_type": "toggl", "api_token": TOGGL_TOKEN,
+                                   "workspace_id": TOGGL_WORKSPACE_ID, "base_url": base_url},
+                      "start_date": "2026-01-01T00:00:00Z"},
             "airbyte_api": airbyte_api.credentials(base_url),
         },
     }
@@ -81,9 +88,10 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
                      intacct_formatting: IntacctUserFormatting = IntacctUserFormatting()) -> list[Emulator]:
     """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15,
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
+    toggl = TogglEmulator(store, faults)
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
             HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
-            AirbyteApiEmulator(store, faults)]
+            toggl, toggl.reports, AirbyteApiEmulator(store, faults)]
 
 
 class SandboxServer:
