@@ -4,6 +4,7 @@ deletes, and the generic faults with Toggl's own bodies."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import defaultdict
 from decimal import Decimal
@@ -14,7 +15,7 @@ import requests
 from sandbox import running_sandbox
 from sandbox.faults import Faults
 from sandbox.routing import Request
-from sandbox.toggl import ENTRY_OFFSET, TogglEmulator
+from sandbox.toggl import ENTRY_OFFSET, TOKEN, TogglEmulator
 
 from .helpers import FakeClock
 
@@ -234,7 +235,8 @@ def test_settings_change_the_quota_and_the_bucket_and_reset_restores_them(sb):
 
 # -- quota and bucket on a fake clock ----------------------------------------------------------------------
 def call(emulator: TogglEmulator, path: str = "/api/v9/me"):
-    return emulator.handle(Request.build("GET", path, {"Authorization": "Basic c2FuZGJveC10b2dnbC1hcGktdG9rZW46YXBpX3Rva2Vu"}))
+    login = base64.b64encode(f"{TOKEN}:api_token".encode()).decode()
+    return emulator.handle(Request.build("GET", path, {"Authorization": f"Basic {login}"}))
 
 
 def test_over_quota_is_402_with_the_seconds_until_it_resets(store):
