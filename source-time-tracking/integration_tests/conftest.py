@@ -17,6 +17,9 @@ from typing import Any, Iterator
 import pytest
 from sandbox import running_sandbox
 
+from source_time_tracking.provider import secret_paths
+from source_time_tracking.providers import PROVIDERS
+
 CONNECTOR_ROOT = Path(__file__).resolve().parent.parent
 TEST_CONFIGS = Path(tempfile.mkdtemp(prefix="source-time-tracking-test-configs-"))  # this session's, removed at its end
 SCALE = 0.2
@@ -24,21 +27,24 @@ SEED = 7
 PAGED_SCALE = 1.2  # ≈ 2,400 Harvest entries: two pages
 
 
-def _with_bad_secret(config: dict[str, Any]) -> dict[str, Any]:
+def with_wrong_secrets(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with each secret its provider's model declares (and the config holds) made wrong."""
     bad = copy.deepcopy(config)
-    provider = bad["provider"]
-    if provider["provider_type"] == "harvest":
-        provider["access_token"] = "wrong-token"
-    else:
-        provider["auth"]["token"] = "wrong-token"
+    for *parents, key in secret_paths(PROVIDERS[bad["provider"]["provider_type"]].config_model):
+        holder = bad["provider"]
+        for parent in parents:
+            holder = holder.get(parent, {})
+        if key in holder:
+            holder[key] = "wrong-token"
     return bad
 
 
 def write_configs(credentials: dict[str, dict[str, Any]]) -> None:
-    for provider in ("harvest", "generic"):
+    """`config_<provider>.json` and `invalid_config_<provider>.json` for every registered provider."""
+    for provider in PROVIDERS:
         config = {**credentials[provider], "start_date": "2026-01-01T00:00:00Z"}
         (TEST_CONFIGS / f"config_{provider}.json").write_text(json.dumps(config, indent=2))
-        (TEST_CONFIGS / f"invalid_config_{provider}.json").write_text(json.dumps(_with_bad_secret(config), indent=2))
+        (TEST_CONFIGS / f"invalid_config_{provider}.json").write_text(json.dumps(with_wrong_secrets(config), indent=2))
 
 
 def with_test_configs(acceptance_config: dict[str, Any]) -> dict[str, Any]:

@@ -21,15 +21,18 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 from sandbox import running_sandbox
 
-from integration_tests.conftest import CONNECTOR_ROOT, SEED
+from integration_tests.conftest import CONNECTOR_ROOT, SEED, with_wrong_secrets
 from source_time_tracking import SourceTimeTracking
-from source_time_tracking.config import parse_config
+from source_time_tracking.connector_config import parse_config
 from source_time_tracking.generic import GenericTimeEntries
 from source_time_tracking.harvest import HarvestTimeEntries
 from source_time_tracking.cursors import parse_datetime
+from source_time_tracking.providers import PROVIDERS
 from source_time_tracking.deletions import DeletionWindow
 
+# Each registered provider's time entries in the sandbox: dataset, emulator path, work-date field.
 DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries"}
+ENTRIES_PATH = {"harvest": "/v2/time_entries", "generic": "/v1/entries"}
 WORK_DATE = {"harvest": "spent_date", "generic": "date"}
 
 
@@ -65,7 +68,7 @@ def final_state(output: EntrypointOutput, stream: str) -> dict[str, Any]:
     return dict(states[-1].stream_state.__dict__)
 
 
-@pytest.mark.parametrize("provider", ["harvest", "generic"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
 def test_full_refresh_equals_the_vendors_rows(sandbox: Any, provider: str) -> None:
     output = run_read(sandbox.credentials[provider], ["time_entries"])
 
@@ -88,7 +91,7 @@ def test_harvest_entity_streams_equal_the_vendors_rows(sandbox: Any) -> None:
                for m in output.records if m.record.stream == "user_cost_rates")
 
 
-@pytest.mark.parametrize("provider", ["harvest", "generic"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
 def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: Any, provider: str) -> None:
     config = sandbox.credentials[provider]
     first = run_read(config, ["time_entries"], SyncMode.incremental)
@@ -106,7 +109,7 @@ def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: A
     assert len(on_boundary) <= 2
 
 
-@pytest.mark.parametrize("provider", ["harvest", "generic"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
 def test_deletes_within_the_window_appear_in_deleted_time_entries(sandbox: Any, provider: str) -> None:
     config = sandbox.credentials[provider]
     first = run_read(config, ["deleted_time_entries"], SyncMode.incremental)
@@ -212,7 +215,7 @@ def test_harvest_entry_deleted_between_pages_leaves_the_state_so_nothing_is_lost
     assert checksum(list(first_ids | second_ids)) == truth["checksum"]
 
 
-@pytest.mark.parametrize("provider, path", [("harvest", "/v2/time_entries"), ("generic", "/v1/entries")])
+@pytest.mark.parametrize("provider, path", [(provider, ENTRIES_PATH[provider]) for provider in PROVIDERS])
 @pytest.mark.parametrize("fault", [
     {"kind": "rate_limit", "count": 1, "seconds": 1},
     {"kind": "status", "status": 503, "count": 2},
@@ -228,13 +231,13 @@ def test_faults_are_recovered_without_losing_rows(sandbox: Any, provider: str, p
     assert sandbox.control.requests()["by_path"][path] > 1
 
 
-@pytest.mark.parametrize("provider", ["harvest", "generic"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
 def test_bad_credentials_fail_the_read_as_config_error(sandbox: Any, provider: str) -> None:
     config = json.loads(json.dumps(sandbox.credentials[provider]))
-    if provider == "harvest":
+    if provider == "harvest":  # Harvest's wrong account id: a 404, which is a config error too
         config["provider"]["account_id"] = "7654321"
     else:
-        config["provider"]["auth"]["token"] = "wrong-token"
+        config = with_wrong_secrets(config)
 
     output = read(SourceTimeTracking(), config, CatalogBuilder().with_stream("time_entries", SyncMode.full_refresh).build(),
                   expecting_exception=True)

@@ -25,11 +25,13 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_time_tracking.auth import authenticator
-from source_time_tracking.config import GenericProvider
 from source_time_tracking.cursors import PerPageCursor, format_filter, parse_datetime
 from source_time_tracking.errors import json_body, safe_url
+from source_time_tracking.generic_config import GenericProvider
+from source_time_tracking.masking import basic_credentials
 from source_time_tracking.normalise import RecordNormaliser
 from source_time_tracking.pagination import OffsetPaginator, Page
+from source_time_tracking.provider import Provider
 from source_time_tracking.streams import TimeTrackingStream, extract_records
 
 PROVIDER_LABEL = "Generic time API"
@@ -165,3 +167,29 @@ def check(provider: GenericProvider) -> int:
     one_row = provider.pagination.model_copy(update={"page_size": 1})
     stream = GenericCheckProbe(provider.model_copy(update={"pagination": one_row}), start_date=None)
     return len(list(itertools.islice(stream.read_records(SyncMode.full_refresh), 1)))
+
+
+class GenericTimeApi(Provider):
+    """The registry's generic provider: one configurable `time_entries` list; deletes from its window."""
+
+    name = "generic"
+    config_model = GenericProvider
+
+    def check(self, config: GenericProvider) -> str:
+        return f"{PROVIDER_LABEL} answered; first page holds {check(config)} entry(ies)"
+
+    def streams(self, config: GenericProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
+        return [self.time_entries(config, start_date)]
+
+    def time_entries(self, config: GenericProvider, start_date: Optional[datetime]) -> GenericTimeEntries:
+        return GenericTimeEntries(config, start_date)
+
+    def entry_id_field(self, config: GenericProvider) -> str:
+        return config.primary_key
+
+    def secrets(self, raw_provider: Mapping[str, Any]) -> list[str]:
+        """Also the basic-auth header a username and password make."""
+        auth = raw_provider.get("auth")
+        username, password = (auth.get("username"), auth.get("password")) if isinstance(auth, Mapping) else (None, None)
+        basic = basic_credentials(username, password) if isinstance(username, str) and isinstance(password, str) else []
+        return super().secrets(raw_provider) + basic

@@ -27,10 +27,11 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_time_tracking.auth import bearer
-from source_time_tracking.config import HarvestProvider
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
 from source_time_tracking.errors import TimeTrackingErrorHandler, config_errors, json_body
+from source_time_tracking.harvest_config import HarvestProvider
 from source_time_tracking.pagination import LinksNextPaginator, Page
+from source_time_tracking.provider import Provider
 from source_time_tracking.streams import TimeTrackingStream
 
 PER_PAGE = 2000
@@ -294,3 +295,19 @@ def check(provider: HarvestProvider) -> str:
     """A real request (`GET /v2/company`); returns the company's name, raises a config error otherwise."""
     company = next(iter(HarvestCompany(provider, None).read_records(SyncMode.full_refresh)))
     return str(company.get("name", ""))
+
+
+class Harvest(Provider):
+    """The registry's Harvest provider: time entries and the lists labour cost needs; deletes from the window."""
+
+    name = "harvest"
+    config_model = HarvestProvider
+
+    def check(self, config: HarvestProvider) -> str:
+        return f"{PROVIDER_LABEL} answered for company {check(config)!r}"
+
+    def streams(self, config: HarvestProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
+        return list(streams(config, start_date))
+
+    def time_entries(self, config: HarvestProvider, start_date: Optional[datetime]) -> HarvestTimeEntries:
+        return HarvestTimeEntries(config, start_date)

@@ -1,4 +1,4 @@
-"""SourceTimeTracking: picks the provider's streams from the config and proves the config in `check`."""
+"""SourceTimeTracking: the configured provider (from `providers.PROVIDERS`) gives the streams and the check."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_time_tracking import generic, harvest
 from source_time_tracking.cdk_logs import quiet_cdk_logs
-from source_time_tracking.config import GenericProvider, TimeTrackingConfig, parse_config
 from source_time_tracking.config_check import invalid_config, unknown_key_problems, unknown_stream_problems
+from source_time_tracking.connector_config import parse_config
 from source_time_tracking.deletions import DeletedTimeEntries
 from source_time_tracking.streams import TimeTrackingStream
 
@@ -36,13 +35,7 @@ class SourceTimeTracking(AbstractSource):
             return False, invalid_config(unknown).message
         try:
             parsed = parse_config(config)
-            provider = parsed.provider
-            if isinstance(provider, GenericProvider):
-                entries = generic.check(provider)
-                logger.info(f"Generic time API answered; first page holds {entries} entry(ies)")
-            else:
-                company = harvest.check(provider)
-                logger.info(f"Harvest answered for company {company!r}")
+            logger.info(parsed.registered_provider.check(parsed.provider))
         except AirbyteTracedException as error:
             return False, error.message
         return True, None
@@ -61,21 +54,9 @@ class SourceTimeTracking(AbstractSource):
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         parsed = parse_config(config)
-        provider = parsed.provider
-        if isinstance(provider, GenericProvider):
-            entries: list[TimeTrackingStream] = [generic.GenericTimeEntries(provider, parsed.start_date)]
-        else:
-            entries = harvest.streams(provider, parsed.start_date)
-        self._streams = [*entries, self._deleted_time_entries(parsed)]
+        provider = parsed.registered_provider
+        self._streams = [
+            *provider.streams(parsed.provider, parsed.start_date),
+            provider.deleted_time_entries(parsed.provider, parsed.start_date, parsed.deletion_window_days),
+        ]
         return list(self._streams)
-
-    @staticmethod
-    def _deleted_time_entries(parsed: TimeTrackingConfig) -> DeletedTimeEntries:
-        provider = parsed.provider
-        if isinstance(provider, GenericProvider):
-            probe = generic.GenericTimeEntries(provider, parsed.start_date)
-            id_field = provider.primary_key
-        else:
-            probe = harvest.HarvestTimeEntries(provider, parsed.start_date)
-            id_field = "id"
-        return DeletedTimeEntries(probe, probe.work_date_field, id_field, parsed.deletion_window_days)

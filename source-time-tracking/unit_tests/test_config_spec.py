@@ -8,24 +8,29 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from source_time_tracking import SourceTimeTracking
-from source_time_tracking.config import (ApiKeyHeaderAuth, BasicAuth, BearerAuth, GenericIncremental, GenericProvider,
-                                         HarvestProvider, OffsetPagination, TimeTrackingConfig)
+from source_time_tracking.config import ApiKeyHeaderAuth, BasicAuth, BearerAuth
+from source_time_tracking.generic_config import GenericIncremental, OffsetPagination
+from source_time_tracking.connector_config import TimeTrackingConfig
+from source_time_tracking.providers import PROVIDERS
 
 SPEC = SourceTimeTracking().spec(None).connectionSpecification
-PROVIDERS = {branch["properties"]["provider_type"]["const"]: branch for branch in SPEC["properties"]["provider"]["oneOf"]}
+BRANCHES = {branch["properties"]["provider_type"]["const"]: branch for branch in SPEC["properties"]["provider"]["oneOf"]}
 AUTHS = {branch["properties"]["auth_type"]["const"]: branch
-         for branch in PROVIDERS["generic"]["properties"]["auth"]["oneOf"]}
+         for branch in BRANCHES["generic"]["properties"]["auth"]["oneOf"]}
 
 PAIRS = {
     "config": (TimeTrackingConfig, SPEC),
-    "provider generic": (GenericProvider, PROVIDERS["generic"]),
-    "provider harvest": (HarvestProvider, PROVIDERS["harvest"]),
+    **{f"provider {name}": (provider.config_model, BRANCHES[name]) for name, provider in PROVIDERS.items()},
     "auth bearer": (BearerAuth, AUTHS["bearer"]),
     "auth api_key_header": (ApiKeyHeaderAuth, AUTHS["api_key_header"]),
     "auth basic": (BasicAuth, AUTHS["basic"]),
-    "pagination": (OffsetPagination, PROVIDERS["generic"]["properties"]["pagination"]),
-    "incremental": (GenericIncremental, PROVIDERS["generic"]["properties"]["incremental"]),
+    "pagination": (OffsetPagination, BRANCHES["generic"]["properties"]["pagination"]),
+    "incremental": (GenericIncremental, BRANCHES["generic"]["properties"]["incremental"]),
 }
+
+
+def test_the_spec_has_one_provider_branch_per_registered_provider_in_the_registry_order():
+    assert list(BRANCHES) == list(PROVIDERS)
 
 
 def _default(field) -> Any:

@@ -13,7 +13,8 @@ from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
 
 from source_time_tracking import SourceTimeTracking
-from source_time_tracking.config import SECRET_AUTH_FIELDS
+from source_time_tracking.provider import secret_paths
+from source_time_tracking.providers import PROVIDERS
 from unit_tests.config import GENERIC_BASE_URL, GENERIC_TOKEN, ConfigBuilder
 from unit_tests.helpers import read_stream
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
@@ -26,12 +27,24 @@ def _check(config):
     return SourceTimeTracking().check(logging.getLogger("airbyte"), config)
 
 
+def _spec_secret_paths(schema) -> set[tuple[str, ...]]:
+    """The property paths marked `airbyte_secret` under a schema, through nested objects and their oneOf branches."""
+    paths = set()
+    for name, described in schema.get("properties", {}).items():
+        if described.get("airbyte_secret"):
+            paths.add((name,))
+        for branch in [described, *described.get("oneOf", [])]:
+            paths |= {(name, *inner) for inner in _spec_secret_paths(branch)}
+    return paths
+
+
 def test_the_spec_marks_exactly_the_credentials_as_secret():
     spec = SourceTimeTracking().spec(logging.getLogger("airbyte")).connectionSpecification
+    branches = {branch["properties"]["provider_type"]["const"]: branch for branch in spec["properties"]["provider"]["oneOf"]}
 
-    secret_fields = {path[-1] for path in get_secret_paths(spec["properties"])}
-
-    assert secret_fields == {"access_token", *SECRET_AUTH_FIELDS} == {"access_token", "token", "api_key", "password"}
+    assert {path[-1] for path in get_secret_paths(spec["properties"])} >= {"access_token", "token", "api_key", "password"}
+    for name, provider in PROVIDERS.items():
+        assert _spec_secret_paths(branches[name]) == set(secret_paths(provider.config_model)), name
 
 
 @pytest.mark.parametrize("entries_path", [

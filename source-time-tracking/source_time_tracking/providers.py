@@ -1,0 +1,19 @@
+"""The registry of time-tracking providers: one line per provider, keyed by its `provider_type`.
+
+Everything provider-specific outside the provider's own module is found from here: the config's union
+(`connector_config`), the streams and check (`source`), the pipeline's `time_<name>` connections.
+"""
+
+from __future__ import annotations
+
+from source_time_tracking.generic import GenericTimeApi
+from source_time_tracking.harvest import Harvest
+from source_time_tracking.provider import Provider
+
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider
+    for provider in (
+        GenericTimeApi(),
+        Harvest(),
+    )
+}
