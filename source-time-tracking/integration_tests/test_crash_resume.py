@@ -22,11 +22,10 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 
 from integration_tests.conftest import CONNECTOR_ROOT
-from integration_tests.test_sandbox_reads import DATASET, run_read
+from integration_tests.test_sandbox_reads import DATASET, MODIFIED_SINCE, run_read
 from integration_tests.test_writes_during_read import (
     ENTRIES_PATH, STREAMS, assert_union_equals_truth, deletable_ids, emitted, final_states, resilience_config,
 )
-from source_time_tracking.providers import PROVIDERS
 
 CHAINS = 2  # sync attempts killed one after the other, each resuming from the previous one's last STATE
 KILLS_PER_CHAIN = 10
@@ -89,7 +88,7 @@ def _arm_writes(control: Any, provider: str) -> None:
         control.arm_trigger(path=path, nth=nth, mutation={"dataset": dataset, **mutation})
 
 
-@pytest.mark.parametrize("provider", list(PROVIDERS))
+@pytest.mark.parametrize("provider", MODIFIED_SINCE)
 def test_sigkill_after_seeded_states_with_writes_then_resume_loses_no_entry(
         paged_sandbox: Any, provider: str, tmp_path: Path) -> None:
     control = paged_sandbox.control

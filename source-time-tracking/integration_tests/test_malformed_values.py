@@ -15,9 +15,8 @@ from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 
-from integration_tests.test_sandbox_reads import DATASET, ENTRIES_PATH
+from integration_tests.test_sandbox_reads import DATASET, ENTRIES_PATH, MODIFIED_SINCE
 from source_time_tracking import SourceTimeTracking
-from source_time_tracking.providers import PROVIDERS
 
 BIG = "12345678901234567.89"
 
@@ -58,7 +57,7 @@ def test_a_malformed_value_fails_the_read_naming_stream_record_and_field(sandbox
     assert sandbox.control.faults()["fired"] == {"malformed_value": 1}
 
 
-@pytest.mark.parametrize("provider", list(PROVIDERS))
+@pytest.mark.parametrize("provider", MODIFIED_SINCE)  # Toggl sends integer cents (unit_tests/test_toggl_*)
 def test_decimals_arrive_with_every_digit(sandbox: Any, provider: str) -> None:
     [entry] = sandbox.control.mutate(DATASET[provider], "update", count=1, changes={"cost_rate": BIG, "hours": "0.30"})
 

@@ -31,9 +31,14 @@ from source_time_tracking.providers import PROVIDERS
 from source_time_tracking.deletions import DeletionWindow
 
 # Each registered provider's time entries in the sandbox: dataset, emulator path, work-date field.
-DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries"}
-ENTRIES_PATH = {"harvest": "/v2/time_entries", "generic": "/v1/entries"}
+DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries", "toggl": "toggl_time_entries"}
+ENTRIES_PATH = {"harvest": "/v2/time_entries", "generic": "/v1/entries",
+                "toggl": "/reports/api/v3/workspace/6676428/search/time_entries"}
 WORK_DATE = {"harvest": "spent_date", "generic": "date"}
+# The providers whose API filters time entries by modification, so every change (at any work date) comes
+# in an incremental sync; the suites that mutate rows anywhere loop over these. Toggl cannot: it re-reads a
+# window of work dates, and test_toggl_sandbox_reads.py tests its incremental sync and deletes within it.
+MODIFIED_SINCE = [provider for provider in PROVIDERS if provider != "toggl"]
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +96,7 @@ def test_harvest_entity_streams_equal_the_vendors_rows(sandbox: Any) -> None:
                for m in output.records if m.record.stream == "user_cost_rates")
 
 
-@pytest.mark.parametrize("provider", list(PROVIDERS))
+@pytest.mark.parametrize("provider", MODIFIED_SINCE)
 def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: Any, provider: str) -> None:
     config = sandbox.credentials[provider]
     first = run_read(config, ["time_entries"], SyncMode.incremental)
@@ -109,7 +114,7 @@ def test_incremental_after_mutations_returns_exactly_the_changed_rows(sandbox: A
     assert len(on_boundary) <= 2
 
 
-@pytest.mark.parametrize("provider", list(PROVIDERS))
+@pytest.mark.parametrize("provider", MODIFIED_SINCE)
 def test_deletes_within_the_window_appear_in_deleted_time_entries(sandbox: Any, provider: str) -> None:
     config = sandbox.credentials[provider]
     first = run_read(config, ["deleted_time_entries"], SyncMode.incremental)

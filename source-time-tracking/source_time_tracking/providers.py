@@ -9,11 +9,13 @@ from __future__ import annotations
 from source_time_tracking.generic import GenericTimeApi
 from source_time_tracking.harvest import Harvest
 from source_time_tracking.provider import Provider
+from source_time_tracking.toggl import Toggl
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
     for provider in (
         GenericTimeApi(),
         Harvest(),
+        Toggl(),
     )
 }
