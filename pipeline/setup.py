@@ -16,5 +16,6 @@ setup(
         "duckdb",  # left unpinned: PyAirbyte pins the version
         "psycopg[binary]>=3.1,<4",
         "matplotlib>=3.8",
+        "PyYAML>=6",  # source-time-tracking's spec names its providers (`connections.time_tracking_providers`)
     ],
 )

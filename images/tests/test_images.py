@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+import yaml
 from sandbox import running_sandbox
 
 from images import buildah
@@ -67,6 +68,15 @@ SCENARIOS = [
              _with_secret(("provider", "auth", "token"), "wrong-token"), frozenset(GENERIC_STREAMS),
              (("time_entries", "generic_entries", "id"),)),
 ]
+
+
+def test_every_time_tracking_provider_has_a_scenario():
+    """Each provider branch of source-time-tracking's spec (one per provider of its registry) runs in the image."""
+    spec = yaml.safe_load((TIME_TRACKING.folder / "source_time_tracking" / "spec.yaml").read_text())
+    providers = [branch["properties"]["provider_type"]["const"]
+                 for branch in spec["connectionSpecification"]["properties"]["provider"]["oneOf"]]
+    assert {scenario.id for scenario in SCENARIOS if scenario.connector == TIME_TRACKING} == {
+        f"time_{provider}" for provider in providers}
 
 
 def parse_messages(stdout: str) -> list[dict]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class PipelineError(Exception):
@@ -30,12 +33,26 @@ class Connection:
         return script
 
 
+TIME_TRACKING = "source-time-tracking"
+
+
+def time_tracking_providers() -> list[str]:
+    """The `provider_type` of each provider branch of source-time-tracking's spec, in its order. The
+    connector's tests keep those branches equal to its provider registry; reading the installed package's
+    spec.yaml (without importing the connector) keeps the pipeline apart from the connector's code."""
+    package = importlib.util.find_spec("source_time_tracking")
+    if package is None or package.origin is None:
+        raise PipelineError(f"{TIME_TRACKING} is not installed (run `make install`, or `pip install -e ./{TIME_TRACKING}`)")
+    spec = yaml.safe_load((Path(package.origin).parent / "spec.yaml").read_text(encoding="utf-8"))
+    branches = spec["connectionSpecification"]["properties"]["provider"]["oneOf"]
+    return [branch["properties"]["provider_type"]["const"] for branch in branches]
+
+
 CONNECTIONS: dict[str, Connection] = {
     connection.name: connection
     for connection in (
         Connection("sage_gl", "source-sage-gl", "sage_gl__"),
-        Connection("time_harvest", "source-time-tracking", "time_harvest__"),
-        Connection("time_generic", "source-time-tracking", "time_generic__"),
+        *(Connection(f"time_{provider}", TIME_TRACKING, f"time_{provider}__") for provider in time_tracking_providers()),
     )
 }
 

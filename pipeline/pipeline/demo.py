@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from destination_mappings.apply import BUILDS_TABLE
 from sandbox import running_sandbox
 
-from .connections import CONNECTIONS, Connection
+from .connections import CONNECTIONS, Connection, time_tracking_providers
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
 from .report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances, monthly_labour,
@@ -42,7 +42,8 @@ CHANGES = (
 
 
 def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict[Connection, dict[str, Any]]:
-    """The three connections' configs from the sandbox's credentials (its `info` line).
+    """Every connection's config from the sandbox's credentials (its `info` line; each time-tracking
+    provider's under its `provider_type`).
 
     The time-tracking deletion window reaches back to the calendar's first day (as far as the source
     allows), so deleting any sandbox time entry shows up in `deleted_time_entries`.
@@ -52,8 +53,8 @@ def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict
     time_tracking = {"start_date": START_DATE, "deletion_window_days": window}
     return {
         CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
-        CONNECTIONS["time_harvest"]: {**credentials["harvest"], **time_tracking},
-        CONNECTIONS["time_generic"]: {**credentials["generic"], **time_tracking},
+        **{CONNECTIONS[f"time_{provider}"]: {**credentials[provider], **time_tracking}
+           for provider in time_tracking_providers()},
     }
 
 

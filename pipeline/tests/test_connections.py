@@ -4,17 +4,32 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.connections import CONNECTIONS, Connection, PipelineError, configured_connections, get_connection, read_config
+from destination_mappings import load_mappings
+from source_time_tracking.providers import PROVIDERS
+
+from pipeline.connections import (CONNECTIONS, Connection, PipelineError, configured_connections, get_connection,
+                                  read_config, time_tracking_providers)
+
+
+def test_every_registered_time_tracking_provider_is_a_connection_in_the_registry_order():
+    assert time_tracking_providers() == list(PROVIDERS)
+
+
+def test_the_shipped_time_entries_mapping_reads_every_time_tracking_connection():
+    [time_entries] = [loaded.mapping for loaded in load_mappings()[0] if loaded.table == "time_entries"]
+
+    assert {source.connection for source in time_entries.sources} == {
+        name for name, connection in CONNECTIONS.items() if connection.source == "source-time-tracking"}
 
 
 def test_connections_have_distinct_prefixes_named_after_them():
     assert {name: c.table_prefix for name, c in CONNECTIONS.items()} == {
-        "sage_gl": "sage_gl__", "time_harvest": "time_harvest__", "time_generic": "time_generic__"}
-    assert CONNECTIONS["time_harvest"].source == CONNECTIONS["time_generic"].source == "source-time-tracking"
+        "sage_gl": "sage_gl__", **{f"time_{provider}": f"time_{provider}__" for provider in PROVIDERS}}
+    assert {c.source for name, c in CONNECTIONS.items() if name != "sage_gl"} == {"source-time-tracking"}
 
 
 def test_unknown_connection_lists_the_known_ones():
-    with pytest.raises(PipelineError, match="unknown connection 'sage'.*sage_gl, time_harvest, time_generic"):
+    with pytest.raises(PipelineError, match="unknown connection 'sage'.*sage_gl, time_generic, time_harvest"):
         get_connection("sage")
 
 
@@ -59,7 +74,7 @@ def test_configured_connections_are_those_with_a_config_file(tmp_path):
 
 
 def test_no_configured_connection_is_an_error(tmp_path):
-    with pytest.raises(PipelineError, match="no connection config in .*sage_gl.json, time_harvest.json, time_generic.json"):
+    with pytest.raises(PipelineError, match="no connection config in .*sage_gl.json, time_generic.json, time_harvest.json"):
         configured_connections(tmp_path)
     with pytest.raises(PipelineError, match="does not exist"):
         configured_connections(tmp_path / "absent")
