@@ -40,6 +40,8 @@ TIME_ENTRIES = [
     ("harvest", "1234567", "9003", dt.date(2026, 1, 21), Decimal("1.5"), True, Decimal("142.50"), Decimal("75.00"), "Ann Tech", "51", "P-2", "Install", "Acme Utilities", True),
     ("harvest", "1234567", "9004", dt.date(2026, 2, 3), Decimal("3"), True, Decimal("285.00"), Decimal("120.00"), "Ann Tech", "50", "P-1", "Install", "Acme Utilities", False),
     ("harvest", "1234567", "9006", dt.date(2026, 2, 5), Decimal("0.5"), True, Decimal("47.50"), Decimal("20.00"), "Ann Tech", "50", "P-1", "Install", "Acme Utilities", False),
+    ("toggl", "time_toggl", "3000000001", dt.date(2026, 2, 21), Decimal("2"), True, Decimal("160.00"), Decimal("60.00"), "Quinn Jones", "194307003", "P-3", "Repair", "Acme Utilities", False),
+    ("toggl", "time_toggl", "3000000002", dt.date(2026, 2, 22), Decimal("1"), False, Decimal("0.00"), Decimal("30.00"), "Quinn Jones", "194307003", "P-3", "Repair", "Acme Utilities", True),
 ]
 TE_COLUMNS = ("source_system, source_account_id, source_entry_id, work_date, hours, billable, billable_amount, "
               "cost_amount, user_name, project_id, project_code, task_name, client_name, is_deleted")
@@ -50,7 +52,7 @@ LABOUR_COST_VS_GL = [
     ("P-1", dt.date(2026, 1, 1), Decimal("5.75"), Decimal("230.00"), Decimal("350.00"), Decimal("-120.00")),
     ("P-1", dt.date(2026, 2, 1), Decimal("3"), Decimal("120.00"), Decimal("120.00"), Decimal("0.00")),
     ("P-2", dt.date(2026, 1, 1), Decimal("5.25"), Decimal("183.75"), Decimal("200.00"), Decimal("-16.25")),
-    ("P-3", dt.date(2026, 2, 1), Decimal("2"), Decimal("60.00"), Decimal("0.00"), Decimal("60.00")),
+    ("P-3", dt.date(2026, 2, 1), Decimal("4"), Decimal("120.00"), Decimal("0.00"), Decimal("120.00")),
 ]
 
 
@@ -73,10 +75,11 @@ def test_shipped_mappings_build_the_three_targets(database, catalogs, shape):
     assert database.rows('SELECT * FROM "analytics"."labour_cost_vs_gl" ORDER BY 1, 2') == LABOUR_COST_VS_GL
     excluded = 1 if shape == "platform" else 0  # line 108 and Harvest entry 9005 carry _airbyte_meta changes
     assert {(t.table, t.rows_written, t.rows_excluded) for t in report.targets} == {
-        ("financial_transactions", 8, excluded), ("time_entries", 8, excluded), ("labour_cost_vs_gl", 4, 0)}
+        ("financial_transactions", 8, excluded), ("time_entries", 10, excluded), ("labour_cost_vs_gl", 4, 0)}
     assert report.target("financial_transactions").excluded_by_source == {"sage_gl.journal_entry_lines": excluded}
     assert report.target("time_entries").excluded_by_source == {"time_harvest.time_entries": excluded,
-                                                                "time_generic.time_entries": 0}
+                                                                "time_generic.time_entries": 0,
+                                                                "time_toggl.time_entries": 0}
     missing_deletes = ["staging.time_generic__deleted_time_entries does not exist: 'is_deleted' is false for "
                        "source time_generic.time_entries"]
     assert report.target("time_entries").warnings == (missing_deletes if shape == "pyairbyte" else [])
@@ -110,6 +113,7 @@ def test_second_apply_refills_and_picks_up_staging_changes(database, catalogs):
     database.load("pyairbyte")
     apply_mappings(database.dsn, catalogs=catalogs)
     database.execute(f"""DELETE FROM {database.schema}."time_generic__time_entries" WHERE "id" = 'te_3'""")
+    database.execute(f'DELETE FROM {database.schema}."time_toggl__time_entries"')  # P-3's other time
     database.execute(f"""INSERT INTO {database.schema}."sage_gl__deleted_records" ("id", "objectkey", "accessmode")
                          VALUES ('a9', '100--GLENTRY', 'D')""")
 
@@ -138,7 +142,7 @@ def test_changed_definition_recreates_the_target(database, catalogs, tmp_path):
 
     assert [target.rebuilt for target in report.targets] == ["refilled", "refilled", "created"]
     assert database.rows('SELECT "hours" FROM "analytics"."labour_cost_vs_gl" ORDER BY "project_code", "month"') == [
-        (Decimal("5.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("2.0"),)]
+        (Decimal("5.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("4.0"),)]
 
 
 def test_check_only_writes_nothing(database, catalogs):
@@ -178,7 +182,7 @@ def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database
     assert '-- financial_transactions\nCREATE TABLE ' in out and '"analytics"."financial_transactions"' in out
     summary = [line.split() for line in out.splitlines() if line.startswith("  ") and "rows written" in line]
     assert [(words[0], words[3], words[-2]) for words in summary] == [
-        ("financial_transactions", "8", "1"), ("time_entries", "8", "1"), ("labour_cost_vs_gl", "4", "0")]
+        ("financial_transactions", "8", "1"), ("time_entries", "10", "1"), ("labour_cost_vs_gl", "4", "0")]
     assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
                          "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
 

@@ -9,7 +9,7 @@ the shared reference §3.3.
 - Errors are plain text (a JSON string for 400s of the Reports API), as Toggl answers them.
 - Reports v3: the body's `start_date` (required) and `end_date` (default: a year on) are dates in the
   workspace's time zone, at most 366 days apart; `user_ids`, `project_ids`, `time_entry_ids`, `page_size`
-  (1–50, default 50).
+  (1–50, default 50); `enrich_response: true` adds `project_name`, `client_name` and `task_name` to each row.
   Rows are ungrouped (one entry each), ordered by (`start`, `id`); a page that has more answers the headers
   `X-Next-ID`, `X-Next-Row-Number` and `X-Next-Timestamp`, which the next request sends back as
   `first_id`, `first_row_number`, `first_timestamp`. No modified-since filter, and a deleted entry is
@@ -139,6 +139,12 @@ _ROW = json_record({
     "currency": "currency",
     "time_entries": "json_array(json_object('id', id, 'seconds', " + _SECONDS + ", 'start', " + _local("start")
                     + ", 'stop', " + _local(_STOP) + ", 'at', " + _local("at") + "))",
+})
+_ENRICHED = json_record({  # `enrich_response: true` adds the names of the row's project, client and task
+    "project_name": "(SELECT name FROM toggl_projects p WHERE p.id = toggl_time_entries.project_id)",
+    "client_name": "(SELECT c.name FROM toggl_projects p JOIN toggl_clients c ON c.id = p.client_id "
+                   "WHERE p.id = toggl_time_entries.project_id)",
+    "task_name": "(SELECT name FROM toggl_tasks t WHERE t.id = toggl_time_entries.task_id)",
 })
 _WORKSPACE_USER = json_record({
     "id": "id", "user_id": "user_id", "uid": "user_id", "workspace_id": "workspace_id", "wid": "workspace_id",
@@ -340,8 +346,9 @@ class TogglEmulator:
         self.store.count_request("toggl", "search/time_entries")
         version = self.store.version
         with self.store.read() as db:
+            record = f"json_patch({_ROW}, {_ENRICHED})" if body.get("enrich_response") is True else _ROW
             rows = read_slice(db, self._boundaries, version, "toggl_time_entries",
-                              f"{_ROW}, id, CAST(strftime('%s', start) AS INTEGER)", where, _ENTRY_ORDER, 0,
+                              f"{record}, id, CAST(strftime('%s', start) AS INTEGER)", where, _ENTRY_ORDER, 0,
                               size + 1)
         page = rows[:size]
         records = [json.loads(row[0]) | {"row_number": first_row + n} for n, row in enumerate(page)]

@@ -4,6 +4,7 @@ entries from Reports API v3 (`/api/v9/me/time_entries` holds only the token owne
 - Auth: HTTP Basic, the API token as user name and the literal `api_token` as password. Toggl answers a
   wrong token (and a workspace the token cannot see) with 403: a config error naming both settings.
 - Time entries: `POST /reports/api/v3/workspace/{wid}/search/time_entries`, ungrouped, 50 rows a page,
+  `enrich_response` (the project, client and task names with each row),
   paged by the header cursor `X-Next-ID`/`X-Next-Row-Number`/`X-Next-Timestamp` (sent back as `first_id`,
   `first_row_number`, `first_timestamp`). The API filters by work date only (at most 366 days a request),
   never by modification, so a sync re-reads a rolling window of work dates: from `incremental_window_days`
@@ -263,7 +264,7 @@ class TogglTimeEntries(TogglStream):
     ) -> Optional[Mapping[str, Any]]:
         window = stream_slice or {}
         body: dict[str, Any] = {"start_date": window["work_date_from"], "end_date": window["work_date_to"],
-                                "page_size": SEARCH_PAGE_SIZE}
+                                "page_size": SEARCH_PAGE_SIZE, "enrich_response": True}
         if window.get("time_entry_ids"):
             body["time_entry_ids"] = list(window["time_entry_ids"])
         return {**body, **(next_page_token or {})}
@@ -358,6 +359,9 @@ def _entry_record(workspace_id: int, row: Mapping[str, Any], entry: Mapping[str,
         "task_id": row.get("task_id"),
         "billable": row.get("billable"),
         "description": row.get("description"),
+        "project_name": row.get("project_name"),
+        "client_name": row.get("client_name"),
+        "task_name": row.get("task_name"),
         "tag_ids": row.get("tag_ids"),
         "currency": row.get("currency"),
         "start": start,

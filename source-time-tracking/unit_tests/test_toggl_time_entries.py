@@ -38,6 +38,7 @@ class TimeEntriesTest(TestCase):
         assert (first["hourly_rate"], first["billable_amount"], first["labor_cost_rate"], first["labor_cost"]) == (
             "154.00", "192.50", "41.00", "51.25")
         assert "time_entries" not in first and first["currency"] == "USD"
+        assert (first["project_name"], first["task_name"]) == ("P-1001 Maple School District Hvac 1001", "Repair")
 
     def test_more_than_366_days_are_read_in_requests_of_366_days(self) -> None:
         with HttpMocker() as http_mocker:

@@ -41,7 +41,7 @@ class SearchRequestBuilder:
     """`POST /reports/api/v3/workspace/{wid}/search/time_entries` with its JSON body."""
 
     def __init__(self, first: str, last: str) -> None:
-        self._body: dict[str, Any] = {"start_date": first, "end_date": last, "page_size": 50}
+        self._body: dict[str, Any] = {"start_date": first, "end_date": last, "page_size": 50, "enrich_response": True}
 
     @classmethod
     def work_dates(cls, first: str, last: str) -> "SearchRequestBuilder":

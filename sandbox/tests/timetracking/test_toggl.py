@@ -126,6 +126,17 @@ def test_start_is_in_the_workspace_zone_on_harvests_work_date(sb):
         assert "2026-03-01" <= entry["start"][:10] <= "2026-03-31"
 
 
+def test_enrich_response_adds_the_project_client_and_task_names(sb):
+    plain = session(sb).post(search_url(sb), json={**YEAR, "page_size": 1}, timeout=30).json()[0]
+    enriched = session(sb).post(search_url(sb), json={**YEAR, "page_size": 1, "enrich_response": True}, timeout=30
+                                ).json()[0]
+    assert "project_name" not in plain and enriched == {**plain, **{key: enriched[key] for key in (
+        "project_name", "client_name", "task_name")}}
+    project = next(p for p in sb.control.truth("toggl_projects", rows=True)["rows"] if p["id"] == plain["project_id"])
+    assert enriched["project_name"] == project["name"] and enriched["project_name"].startswith("P-")
+    assert enriched["client_name"] and enriched["task_name"]
+
+
 def test_user_and_project_filters(sb):
     rows, _ = search_all(sb, YEAR)
     user, project = rows[0]["user_id"], rows[0]["project_id"]
