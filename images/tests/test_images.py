@@ -32,6 +32,7 @@ SAGE_GL_STREAMS = {
 }
 HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "user_cost_rates", "deleted_time_entries"}
 GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}
+TOGGL_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "deleted_time_entries"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ SCENARIOS = [
     Scenario("time_generic", TIME_TRACKING, lambda credentials: {**credentials["generic"], "start_date": START_DATE},
              _with_secret(("provider", "auth", "token"), "wrong-token"), frozenset(GENERIC_STREAMS),
              (("time_entries", "generic_entries", "id"),)),
+    Scenario("time_toggl", TIME_TRACKING, lambda credentials: {**credentials["toggl"], "start_date": START_DATE},
+             _with_secret(("provider", "api_token"), "wrong-token"), frozenset(TOGGL_STREAMS),
+             (("users", "toggl_workspace_users", "id"), ("time_entries", "toggl_time_entries", "id"))),
 ]
 
 
