@@ -51,10 +51,13 @@ def demo_configs(credentials: dict[str, Any], today: date | None = None) -> dict
     today = today or datetime.now(timezone.utc).date()
     window = max(1, min(MAX_DELETION_WINDOW_DAYS, (today - date.fromisoformat(START_DATE[:10])).days + 1))
     time_tracking = {"start_date": START_DATE, "deletion_window_days": window}
+    # A provider the sandbox fills with another's time (`same_time_as`) would count those hours twice in
+    # labour_cost_vs_gl: the demo loads the original only.
+    mirrors = credentials.get("same_time_as", {})
     return {
         CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
         **{CONNECTIONS[f"time_{provider}"]: {**credentials[provider], **time_tracking}
-           for provider in time_tracking_providers()},
+           for provider in time_tracking_providers() if provider not in mirrors},
     }
 
 

@@ -79,6 +79,9 @@ def sandbox_info(base_url: str) -> dict:
             "toggl": {"provider": {"provider_type": "toggl", "api_token": TOGGL_TOKEN,
                                    "workspace_id": TOGGL_WORKSPACE_ID, "base_url": base_url},
                       "start_date": "2026-01-01T00:00:00Z"},
+            # Providers whose data is another's time seen through their API (Toggl holds Harvest's
+            # technicians): a labour reconciliation loads one of the two, never both.
+            "same_time_as": {"toggl": "harvest"},
             "airbyte_api": airbyte_api.credentials(base_url),
         },
     }
