@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sandbox.postgres import throwaway_postgres  # noqa: E402
 from staging_fixtures import catalog, load_staging  # noqa: E402
 
-CONNECTIONS = ("sage_gl", "time_harvest", "time_generic", "time_clockify", "time_quickbooks_time")
+CONNECTIONS = ("sage_gl", "time_harvest", "time_generic", "time_clockify", "time_quickbooks_time", "time_toggl")
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ T = {"type": ["null", "string"], "format": "date-time"}
 REF = {"type": ["null", "object"], "properties": {"id": I, "name": S}}
 PROJECT = {"type": ["null", "object"], "properties": {"id": I, "name": S, "code": S}}
 INVOICE = {"type": ["null", "object"], "properties": {"id": I, "number": S}}
+DEC = {"type": ["null", "string"], "airbyte_type": "number"}  # an exact decimal as text (Toggl's amounts)
 
 _AUDIT = {"WHENCREATED": T, "WHENMODIFIED": T, "CREATEDBY": I, "MODIFIEDBY": I}
 STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
@@ -67,6 +68,14 @@ STREAMS: dict[str, dict[str, tuple[dict, list[str]]]] = {
             "user": {"type": ["null", "object"], "properties": {"id": I, "name": S}},
             "jobcode": {"type": ["null", "object"], "properties": {"id": I, "name": S, "short_code": S}},
             "created": T, "last_modified": T}, ["id"]),
+        "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
+    },
+    "time_toggl": {
+        "time_entries": ({
+            "id": I, "workspace_id": I, "user_id": I, "username": S, "project_id": I, "task_id": I, "billable": B,
+            "description": S, "project_name": S, "client_name": S, "task_name": S, "currency": S, "start": T,
+            "stop": T, "at": T, "work_date": D, "seconds": I, "hourly_rate": DEC, "billable_amount": DEC,
+            "labor_cost_rate": DEC, "labor_cost": DEC}, ["id"]),
         "deleted_time_entries": ({"id": S, "work_date": D, "deleted_at": T}, ["id"]),
     },
 }
@@ -117,6 +126,15 @@ def _timesheet(sheet_id, date, seconds, cost_rate, **extra):
             "cost_rate": cost_rate, "user": {"id": 2, "name": "Bo Field"},
             "jobcode": {"id": 60, "name": "Pump Four", "short_code": "P-4"}, "created": f"{date}T15:00:00+00:00",
             "last_modified": f"{date}T15:00:00+00:00", **extra}
+
+
+def _toggl(entry_id, date, seconds, labor_cost, billable_amount, **extra):
+    return {"id": entry_id, "workspace_id": 6676428, "user_id": 8782001, "username": "Quinn Jones",
+            "project_id": 194307003, "task_id": 90000003, "billable": billable_amount is not None,
+            "description": f"entry {entry_id}", "project_name": "P-3 Storm Repairs", "client_name": "Acme Utilities",
+            "task_name": "Repair", "currency": "USD", "start": f"{date}T13:00:00Z", "stop": f"{date}T15:00:00Z",
+            "at": f"{date}T20:00:00Z", "work_date": date, "seconds": seconds, "hourly_rate": "80.00",
+            "billable_amount": billable_amount, "labor_cost_rate": "30.00", "labor_cost": labor_cost, **extra}
 
 
 P1, P2 = ("P-1", "Substation One", 50), ("P-2", "Feeder Two", 51)
@@ -196,6 +214,13 @@ ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
     ("time_quickbooks_time", "deleted_time_entries"): [
         {"id": "7003", "work_date": "2026-03-12", "deleted_at": "2026-03-13T00:00:00Z"},
+    ],
+    ("time_toggl", "time_entries"): [
+        _toggl(3000000001, "2026-02-21", 7200, "60.00", "160.00"),
+        _toggl(3000000002, "2026-02-22", 3600, "30.00", None),  # deleted
+    ],
+    ("time_toggl", "deleted_time_entries"): [
+        {"id": "3000000002", "work_date": "2026-02-22", "deleted_at": "2026-03-04T00:00:00Z"},
     ],
     # ("time_generic", "deleted_time_entries"): no table in the PyAirbyte shape (nothing deleted yet); an
     # empty one in the platform shape.

@@ -46,17 +46,19 @@ TIME_ENTRIES = [
     ("quickbooks_time", "time_quickbooks_time", "7001", dt.date(2026, 3, 10), Decimal("1.5"), None, None, Decimal("63.00"), "Bo Field", "60", "P-4", None, None, False),
     ("quickbooks_time", "time_quickbooks_time", "7002", dt.date(2026, 3, 11), Decimal("0.2778"), None, None, Decimal("10.00"), "Bo Field", "60", "P-4", None, None, False),
     ("quickbooks_time", "time_quickbooks_time", "7003", dt.date(2026, 3, 12), Decimal("1"), None, None, Decimal("36.00"), "Bo Field", "60", "P-4", None, None, True),
+    ("toggl", "time_toggl", "3000000001", dt.date(2026, 2, 21), Decimal("2"), True, Decimal("160.00"), Decimal("60.00"), "Quinn Jones", "194307003", "P-3", "Repair", "Acme Utilities", False),
+    ("toggl", "time_toggl", "3000000002", dt.date(2026, 2, 22), Decimal("1"), False, Decimal("0.00"), Decimal("30.00"), "Quinn Jones", "194307003", "P-3", "Repair", "Acme Utilities", True),
 ]
 TE_COLUMNS = ("source_system, source_account_id, source_entry_id, work_date, hours, billable, billable_amount, "
               "cost_amount, user_name, project_id, project_code, task_name, client_name, is_deleted")
 
 # P-1 Jan: time 100 + 130 (Harvest) + 80 (Clockify c-1), GL 350. P-2 Jan: time 140 + 43.75 (9003 deleted), GL 200. P-1 Feb: 120 vs 120
-# (line 103's latest version; 9006 is still running). P-2 Feb: GL lines 106/107 deleted, line 108 excluded, no time. P-3 Feb: no GL.
+# (line 103's latest version; 9006 is still running). P-2 Feb: GL lines 106/107 deleted, line 108 excluded, no time. P-3 Feb: generic te_3 and Toggl 3000000001, no GL. P-4 Mar: QuickBooks Time 7001-7002, no GL.
 LABOUR_COST_VS_GL = [
     ("P-1", dt.date(2026, 1, 1), Decimal("7.75"), Decimal("310.00"), Decimal("350.00"), Decimal("-40.00")),
     ("P-1", dt.date(2026, 2, 1), Decimal("3"), Decimal("120.00"), Decimal("120.00"), Decimal("0.00")),
     ("P-2", dt.date(2026, 1, 1), Decimal("5.25"), Decimal("183.75"), Decimal("200.00"), Decimal("-16.25")),
-    ("P-3", dt.date(2026, 2, 1), Decimal("2"), Decimal("60.00"), Decimal("0.00"), Decimal("60.00")),
+    ("P-3", dt.date(2026, 2, 1), Decimal("4"), Decimal("120.00"), Decimal("0.00"), Decimal("120.00")),
     ("P-4", dt.date(2026, 3, 1), Decimal("1.7778"), Decimal("73.00"), Decimal("0.00"), Decimal("73.00")),
 ]
 
@@ -80,12 +82,13 @@ def test_shipped_mappings_build_the_three_targets(database, catalogs, shape):
     assert database.rows('SELECT * FROM "analytics"."labour_cost_vs_gl" ORDER BY 1, 2') == LABOUR_COST_VS_GL
     excluded = 1 if shape == "platform" else 0  # line 108 and Harvest entry 9005 carry _airbyte_meta changes
     assert {(t.table, t.rows_written, t.rows_excluded) for t in report.targets} == {
-        ("financial_transactions", 8, excluded), ("time_entries", 14, excluded), ("labour_cost_vs_gl", 5, 0)}
+        ("financial_transactions", 8, excluded), ("time_entries", 16, excluded), ("labour_cost_vs_gl", 5, 0)}
     assert report.target("financial_transactions").excluded_by_source == {"sage_gl.journal_entry_lines": excluded}
     assert report.target("time_entries").excluded_by_source == {"time_harvest.time_entries": excluded,
                                                                 "time_generic.time_entries": 0,
                                                                 "time_clockify.time_entries": 0,
-                                                                "time_quickbooks_time.time_entries": 0}
+                                                                "time_quickbooks_time.time_entries": 0,
+                                                                "time_toggl.time_entries": 0}
     missing_deletes = ["staging.time_generic__deleted_time_entries does not exist: 'is_deleted' is false for "
                        "source time_generic.time_entries"]
     assert report.target("time_entries").warnings == (missing_deletes if shape == "pyairbyte" else [])
@@ -119,13 +122,14 @@ def test_second_apply_refills_and_picks_up_staging_changes(database, catalogs):
     database.load("pyairbyte")
     apply_mappings(database.dsn, catalogs=catalogs)
     database.execute(f"""DELETE FROM {database.schema}."time_generic__time_entries" WHERE "id" = 'te_3'""")
+    database.execute(f'DELETE FROM {database.schema}."time_toggl__time_entries"')  # P-3's other time
     database.execute(f"""INSERT INTO {database.schema}."sage_gl__deleted_records" ("id", "objectkey", "accessmode")
                          VALUES ('a9', '100--GLENTRY', 'D')""")
 
     report = apply_mappings(database.dsn, catalogs=catalogs)
 
     assert [target.rebuilt for target in report.targets] == ["refilled"] * 3
-    assert report.target("time_entries").rows_written == 13
+    assert report.target("time_entries").rows_written == 15
     assert database.rows('SELECT "is_deleted" FROM "analytics"."financial_transactions" WHERE "line_id" = 100') == [(True,)]
     assert database.rows('SELECT "project_code", "month", "gl_labour_expense" FROM "analytics"."labour_cost_vs_gl" '
                          "WHERE \"project_code\" IN ('P-1', 'P-3') ORDER BY 1, 2") == [
@@ -147,7 +151,7 @@ def test_changed_definition_recreates_the_target(database, catalogs, tmp_path):
 
     assert [target.rebuilt for target in report.targets] == ["refilled", "refilled", "created"]
     assert database.rows('SELECT "hours" FROM "analytics"."labour_cost_vs_gl" ORDER BY "project_code", "month"') == [
-        (Decimal("7.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("2.0"),), (Decimal("1.8"),)]
+        (Decimal("7.8"),), (Decimal("3.0"),), (Decimal("5.3"),), (Decimal("4.0"),), (Decimal("1.8"),)]
 
 
 def test_check_only_writes_nothing(database, catalogs):
@@ -187,7 +191,7 @@ def test_cli_apply_checks_then_builds_with_variables_and_prints_the_sql(database
     assert '-- financial_transactions\nCREATE TABLE ' in out and '"analytics"."financial_transactions"' in out
     summary = [line.split() for line in out.splitlines() if line.startswith("  ") and "rows written" in line]
     assert [(words[0], words[3], words[-2]) for words in summary] == [
-        ("financial_transactions", "8", "1"), ("time_entries", "14", "1"), ("labour_cost_vs_gl", "5", "0")]
+        ("financial_transactions", "8", "1"), ("time_entries", "16", "1"), ("labour_cost_vs_gl", "5", "0")]
     assert database.rows('SELECT DISTINCT "source_account_id" FROM "analytics"."time_entries" '
                          "WHERE \"source_system\" = 'harvest'") == [("1234567",)]
 

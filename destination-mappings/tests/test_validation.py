@@ -147,4 +147,4 @@ def test_cli_check_exits_non_zero_and_lists_every_error(tmp_path, capsys, catalo
     assert main(["check", "--catalog", f"sage_gl={tmp_path / 'sage_gl.json'}"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "3 mapping(s) valid: financial_transactions, time_entries, labour_cost_vs_gl",
-        "no catalog given for time_clockify, time_generic, time_harvest, time_quickbooks_time: fields not checked"]
+        "no catalog given for time_clockify, time_generic, time_harvest, time_quickbooks_time, time_toggl: fields not checked"]

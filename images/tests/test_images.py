@@ -34,6 +34,7 @@ HARVEST_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "use
 GENERIC_STREAMS = {"time_entries", "deleted_time_entries"}
 CLOCKIFY_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "deleted_time_entries"}
 QUICKBOOKS_TIME_STREAMS = {"time_entries", "users", "jobcodes", "deleted_time_entries"}
+TOGGL_STREAMS = {"time_entries", "users", "projects", "clients", "tasks", "deleted_time_entries"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ SCENARIOS = [
              lambda credentials: {**credentials["quickbooks_time"], "start_date": START_DATE},
              _with_secret(("provider", "access_token"), "wrong-token"), frozenset(QUICKBOOKS_TIME_STREAMS),
              (("users", "qbtime_users", "id"), ("time_entries", "qbtime_timesheets", "id"))),
+    Scenario("time_toggl", TIME_TRACKING, lambda credentials: {**credentials["toggl"], "start_date": START_DATE},
+             _with_secret(("provider", "api_token"), "wrong-token"), frozenset(TOGGL_STREAMS),
+             (("users", "toggl_workspace_users", "id"), ("time_entries", "toggl_time_entries", "id"))),
 ]
 
 

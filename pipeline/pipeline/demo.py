@@ -15,7 +15,7 @@ from typing import Any, Iterable, TextIO
 from destination_mappings.apply import BUILDS_TABLE
 from sandbox import running_sandbox
 
-from .connections import CONNECTIONS, Connection
+from .connections import CONNECTIONS, Connection, time_tracking_providers
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
 from .report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances, monthly_labour,
@@ -27,10 +27,6 @@ from .summary import format_table
 START_DATE = "2026-01-01T00:00:00Z"  # the sandbox's calendar runs from 2026-01-01 to 2026-10-31
 MAX_DELETION_WINDOW_DAYS = 366  # source-time-tracking's maximum
 LABOUR_ACCOUNT = "5000 Direct Labour"  # the account the shipped labour_cost_vs_gl mapping reads in the GL
-# The time-tracking crews whose labour the sandbox's GL payroll posts: Harvest's technicians and the generic
-# API's crew. The other providers' emulators serve Harvest's technicians again (each reconciles on its own,
-# in place of Harvest); syncing them too would count that labour twice against the GL.
-DEMO_TIME_PROVIDERS = ("harvest", "generic")
 # A few edits as the company's users would make them, between the two syncs.
 CHANGES = (
     ("glbatch", "insert", 2),  # new journal entries (balanced lines)
@@ -46,10 +42,12 @@ CHANGES = (
 
 
 def demo_configs(credentials: dict[str, Any], today: date | None = None,
-                 time_providers: Iterable[str] = DEMO_TIME_PROVIDERS) -> dict[Connection, dict[str, Any]]:
+                 time_providers: Iterable[str] | None = None) -> dict[Connection, dict[str, Any]]:
     """The configs of the GL connection and of the time-tracking providers named, from the sandbox's
-    credentials (its `info` line; each provider's under its `provider_type`; every registered provider has
-    one, see `connections.time_tracking_providers()`).
+    credentials (its `info` line; each provider's under its `provider_type`). By default every registered
+    provider but those the sandbox fills with another's time (`same_time_as`: Clockify, QuickBooks Time and
+    Toggl hold Harvest's technicians), which would count those hours twice in labour_cost_vs_gl; name
+    `time_providers` to sync one of them in the original's place.
 
     The time-tracking deletion window reaches back to the calendar's first day (as far as the source
     allows), so deleting any sandbox time entry shows up in `deleted_time_entries`.
@@ -57,6 +55,9 @@ def demo_configs(credentials: dict[str, Any], today: date | None = None,
     today = today or datetime.now(timezone.utc).date()
     window = max(1, min(MAX_DELETION_WINDOW_DAYS, (today - date.fromisoformat(START_DATE[:10])).days + 1))
     time_tracking = {"start_date": START_DATE, "deletion_window_days": window}
+    if time_providers is None:
+        mirrors = credentials.get("same_time_as", {})
+        time_providers = [provider for provider in time_tracking_providers() if provider not in mirrors]
     return {
         CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
         **{CONNECTIONS[f"time_{provider}"]: {**credentials[provider], **time_tracking}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import clockify_data, schema
+from . import clockify_data, schema, toggl
 from .schema import DATASETS
 
 YEAR = 2026
@@ -159,6 +159,7 @@ EXTRA_INDEXES = {
     "clockify_time_entries": (("user_id", "start", "id"),),
     "qbtime_timesheets": (("date", "id"), ("user_id",), ("jobcode_id",)),
     "qbtime_timesheets_deleted": (("date", "id"),),
+    "toggl_time_entries": (("start", "id"),),
 }
 GLDETAIL_VIEW = """
 CREATE VIEW gldetail AS
@@ -252,6 +253,7 @@ def generate(path: str | Path, *, scale: float = 1.0, seed: int = 7) -> dict[str
         CompanyGenerator(random.Random(seed), scale, writer).run()
         writer.close()
         quickbooks_time(db)
+        toggl.derive(db)  # the technicians' time as Toggl holds it
         create_indexes(db)  # before the derived datasets: they read GL lines by batch
         clockify_data.derive(db)
         LedgerDocuments(db, random.Random(f"ledger-documents:{seed}"), writer).run()
@@ -271,7 +273,7 @@ def cached(cache_dir: str | Path, *, scale: float, seed: int) -> Path:
     """
     cache_dir = Path(cache_dir)
     digest = hashlib.sha256(b"".join(Path(module.__file__).read_bytes()
-                                     for module in (sys.modules[__name__], schema, clockify_data))).hexdigest()[:12]
+                                     for module in (sys.modules[__name__], schema, clockify_data, toggl))).hexdigest()[:12]
     path = cache_dir / f"company-{digest}-seed{seed}-scale{scale:g}.sqlite"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,8 @@ from .triggers import TriggerError
 
 MUTATE_KEYS = {"dataset", "op", "rows", "ids", "count", "changes"}
 FAULT_KEYS = {"kind", "rate", "count", "paths", "status", "seconds", "megabytes", "location", "field", "value"}
-SETTINGS_KEYS = {"harvest_rate_limit", "clockify_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset"}
+SETTINGS_KEYS = {"harvest_rate_limit", "clockify_rate_limit", "intacct_dateformat", "intacct_clock", "intacct_gmtoffset",
+                 "toggl_quota", "toggl_rate_limit"}
 TRIGGER_KEYS = {"on", "nth", "mutation"}
 
 

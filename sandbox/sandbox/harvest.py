@@ -135,6 +135,16 @@ class HarvestRateLimit:
     def settings(self) -> dict:
         return {"requests": self.requests, "seconds": self.seconds}
 
+    def remaining(self, account: str) -> tuple[int | None, int]:
+        """(requests left in the window or None when off, seconds until the oldest one leaves it)."""
+        with self._lock:
+            if self.requests is None:
+                return None, 0
+            now = self._clock()
+            admitted = [moment for moment in self._admitted.get(account, ()) if moment > now - self.seconds]
+            resets_in = math.ceil(admitted[0] + self.seconds - now) if admitted else math.ceil(self.seconds)
+            return max(0, self.requests - len(admitted)), resets_in
+
     def retry_after(self, account: str) -> int | None:
         """None when a request of `account` is admitted now (and counted), else the seconds to wait."""
         with self._lock:

@@ -5,8 +5,8 @@ request changes nothing. Semantics:
 - every insert and update stamps the dataset's modified column with `now`;
 - rows are picked deterministically by `count` (evenly spread over the primary-key order), or named by `ids`;
 - deleting an Intacct record writes an AUDITHISTORY row with ACCESSMODE 'D'; deleting a GLBATCH, APBILL or
-  ARINVOICE deletes (and audits) its lines too; Harvest, Clockify and generic deletes leave no trace, as on the real APIs;
-  a deleted QuickBooks Time timesheet moves to `qbtime_timesheets_deleted` (what `/timesheets_deleted` lists);
+  ARINVOICE deletes (and audits) its lines too; Harvest, Clockify, generic and Toggl deletes leave no trace, as on the
+  real APIs; a deleted QuickBooks Time timesheet moves to `qbtime_timesheets_deleted` (what `/timesheets_deleted` lists);
 - bills, invoices and budget items change on their own: the sandbox does not re-post their GL batch;
 - every GL batch stays balanced: inserted lines must balance per batch, generated batches balance, and an
   update or delete that changes a line's amount moves the difference onto another line of the same batch;
@@ -45,13 +45,16 @@ DEFAULT_EDIT = {"glaccount": "TITLE", "gljournal": "TITLE", "reportingperiod": "
                 "glbudgetitem": "NOTE", "clockify_users": "name", "clockify_clients": "address",
                 "clockify_projects": "name", "clockify_tasks": "name", "clockify_time_entries": "hours",
                 "qbtime_users": "email", "qbtime_jobcodes": "name", "qbtime_timesheets": "duration",
-                "qbtime_timesheets_deleted": "notes"}
+                "qbtime_timesheets_deleted": "notes", "toggl_workspace_users": "name", "toggl_clients": "name",
+                "toggl_projects": "name", "toggl_tasks": "name", "toggl_time_entries": "hours"}
 # Text keys with a number inside: (prefix, zero-padded width of the number; 0: not padded).
 TEXT_KEYS = {"generic_entries": ("te_", 0), "clockify_users": (clockify_data.USER_PREFIX, 16),
              "clockify_clients": (clockify_data.CLIENT_PREFIX, 16),
              "clockify_projects": (clockify_data.PROJECT_PREFIX, 16), "clockify_tasks": (clockify_data.TASK_PREFIX, 16),
              "clockify_time_entries": (clockify_data.ENTRY_PREFIX, 16)}
-TIME_ENTRIES = ("harvest_time_entries", "generic_entries", "clockify_time_entries")
+TIME_ENTRIES = ("harvest_time_entries", "generic_entries", "clockify_time_entries", "toggl_time_entries")
+# The memo column of each dataset of time entries (the others': `notes`).
+MEMO = {"clockify_time_entries": "description", "toggl_time_entries": "description"}
 # The creation-time columns an insert stamps (APBILL's and ARINVOICE's WHENCREATED is a date: AUWHENCREATED).
 CREATED_COLUMNS = ("WHENCREATED", "AUWHENCREATED", "created_at")
 # A document's lines: (line dataset, the line column holding the document's key); they go when it goes.
@@ -59,7 +62,7 @@ LINES = {"glbatch": ("glentry", "BATCHNO"), "apbill": ("apbillitem", "RECORDKEY"
          "arinvoice": ("arinvoiceitem", "RECORDKEY")}
 # Decimal columns of the time-tracking datasets that no real entry can hold below zero.
 NON_NEGATIVE = {"hours", "hours_without_timer", "rounded_hours", "cost_rate", "billable_rate", "bill_rate",
-                "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
+                "labor_cost", "default_hourly_rate", "hourly_rate", "amount", "budget", "cost_budget"}
 
 
 def timesheet_end(start: str | None, duration: int | None) -> str | None:
@@ -256,8 +259,8 @@ class Mutation:
             for derived in ("hours_without_timer", "rounded_hours"):
                 if derived in row:
                     row[derived] = row["hours"]
-            text = "description" if self.table == "clockify_time_entries" else "notes"
-            row[text] = f"Added: {template[text]}"
+            memo = MEMO.get(self.table, "notes")
+            row[memo] = f"Added: {template[memo]}"
         if self.table == "qbtime_timesheets":
             row["duration"] = self.rng.randint(1, 16) * 900
             row["end"] = None

@@ -31,7 +31,7 @@ class Column:
 @dataclass(frozen=True)
 class Dataset:
     name: str  # the SQLite table name and the name used by the control endpoints
-    vendor: Literal["intacct", "harvest", "generic", "clockify", "quickbooks_time"]
+    vendor: Literal["intacct", "harvest", "generic", "clockify", "quickbooks_time", "toggl"]
     primary_key: str
     modified: str | None  # the column that moves on every change (None: the dataset is not mutable by time)
     columns: tuple[Column, ...] = field(default_factory=tuple)
@@ -265,6 +265,38 @@ QUICKBOOKS_TIME = (
     Dataset("qbtime_timesheets_deleted", "quickbooks_time", "id", "last_modified", columns=_cols(*_TIMESHEET)),
 )
 
+# Toggl Track (v9 + Reports v3): the Harvest technicians' time seen through Toggl (derived by `toggl.derive`,
+# so every project-month holds the same hours and labour cost as Harvest's dataset).
+TOGGL = (
+    Dataset("toggl_workspace_users", "toggl", "id", "at", columns=_cols(
+        ("id", "integer"), ("user_id", "integer"), ("workspace_id", "integer"), ("name", "text"),
+        ("email", "text"), ("active", "boolean"), ("admin", "boolean"), ("role", "text"),
+        ("rate", "decimal"),  # billable hourly rate
+        ("labour_cost", "decimal"),  # the current hourly labour cost
+        ("employee_id", "text"),  # the matching Intacct EMPLOYEEID (sandbox-only link)
+        ("at", "timestamp"))),
+    Dataset("toggl_clients", "toggl", "id", "at", columns=_cols(
+        ("id", "integer"), ("wid", "integer"), ("name", "text"), ("archived", "boolean"), ("notes", "text"),
+        ("customer_id", "text"),  # the matching Intacct CUSTOMERID (sandbox-only link)
+        ("at", "timestamp"))),
+    Dataset("toggl_projects", "toggl", "id", "at", columns=_cols(
+        ("id", "integer"), ("workspace_id", "integer"), ("client_id", "integer"),
+        ("name", "text"),  # starts with the Intacct PROJECTID ("P-1001 …"), as firms name their jobs
+        ("active", "boolean"), ("billable", "boolean"), ("is_private", "boolean"), ("rate", "decimal"),
+        ("currency", "text"), ("created_at", "timestamp"), ("at", "timestamp"))),
+    Dataset("toggl_tasks", "toggl", "id", "at", columns=_cols(
+        ("id", "integer"), ("name", "text"), ("project_id", "integer"), ("workspace_id", "integer"),
+        ("active", "boolean"), ("estimated_seconds", "integer"), ("at", "timestamp"))),
+    # `start` is stored in UTC; the API renders it in the workspace's time zone. `hours` is the duration
+    # (`seconds` on the wire); `hourly_rate` (billable; NULL when not billable) and `labor_cost` are per hour.
+    Dataset("toggl_time_entries", "toggl", "id", "at", columns=_cols(
+        ("id", "integer"), ("workspace_id", "integer"), ("user_id", "integer"), ("project_id", "integer"),
+        ("task_id", "integer"), ("description", "text"), ("billable", "boolean"), ("start", "timestamp"),
+        ("hours", "decimal"), ("hourly_rate", "decimal"), ("labor_cost", "decimal"), ("currency", "text"),
+        ("tag_ids", "text"),  # JSON array text
+        ("at", "timestamp"))),
+)
+
 # The subledger documents behind the AP and AR batches, and the budget. Field names follow recorded
 # answers of APBILL/APBILLITEM/ARINVOICE/ARINVOICEITEM queries (see intacct/README.md "More of the ledger").
 # On APBILL and ARINVOICE, WHENCREATED is the document *date* and AUWHENCREATED the creation time; their
@@ -321,5 +353,5 @@ LEDGER_DOCUMENTS = (
 
 DATASETS: dict[str, Dataset] = {dataset.name: dataset
                                 for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC, *CLOCKIFY,
-                                                *QUICKBOOKS_TIME)}
+                                                *QUICKBOOKS_TIME, *TOGGL)}
 INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in (*INTACCT, *LEDGER_DOCUMENTS)}

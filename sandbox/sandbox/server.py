@@ -40,6 +40,9 @@ from .generic import GenericEmulator
 from .harvest import ACCOUNT_ID as HARVEST_ACCOUNT_ID
 from .harvest import TOKEN as HARVEST_TOKEN
 from .harvest import HarvestEmulator
+from .toggl import TOKEN as TOGGL_TOKEN
+from .toggl import WORKSPACE_ID as TOGGL_WORKSPACE_ID
+from .toggl import TogglEmulator
 from .intacct import ENDPOINT as INTACCT_ENDPOINT
 from .intacct import Credentials as IntacctCredentials
 from .intacct import IntacctEmulator
@@ -68,6 +71,7 @@ def sandbox_info(base_url: str) -> dict:
         "harvest": base_url + HarvestEmulator.prefix,
         "generic": base_url + GenericEmulator.prefix,
         "quickbooks_time": base_url + QuickBooksTimeEmulator.prefix,
+        "toggl": base_url,  # the API root: /api/v9/… and /reports/api/v3/…
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "clockify": base_url + CLOCKIFY_API_ROOT,
         "credentials": {
@@ -82,6 +86,12 @@ def sandbox_info(base_url: str) -> dict:
                                      "auth": {"auth_type": "bearer", "token": GENERIC_TOKEN}}},
             "quickbooks_time": {"provider": {"provider_type": "quickbooks_time", "access_token": QUICKBOOKS_TIME_TOKEN,
                                              "base_url": base_url + QuickBooksTimeEmulator.prefix}},
+            "toggl": {"provider": {"provider_type": "toggl", "api_token": TOGGL_TOKEN,
+                                   "workspace_id": TOGGL_WORKSPACE_ID, "base_url": base_url},
+                      "start_date": "2026-01-01T00:00:00Z"},
+            # Providers whose data is another's time seen through their API (Clockify, QuickBooks Time and
+            # Toggl hold Harvest's technicians): a labour reconciliation loads one of the two, never both.
+            "same_time_as": {"clockify": "harvest", "quickbooks_time": "harvest", "toggl": "harvest"},
             "airbyte_api": airbyte_api.credentials(base_url),
             "clockify": {"provider": {"provider_type": "clockify", "api_key": CLOCKIFY_API_KEY,
                                       "workspace_id": CLOCKIFY_WORKSPACE_ID, "base_url": base_url + CLOCKIFY_API_ROOT},
@@ -94,9 +104,11 @@ def vendor_emulators(store: Store, faults: Faults, *, harvest_rate_limit: str | 
                      intacct_formatting: IntacctUserFormatting = IntacctUserFormatting()) -> list[Emulator]:
     """Every emulator; `harvest_rate_limit` (`"off"` or `"<requests>/<seconds>"`) overrides Harvest's 100/15,
     `intacct_formatting` is the Intacct user's date format, clock and GMT offset."""
+    toggl = TogglEmulator(store, faults)
     return [IntacctEmulator(store, faults, user_formatting=intacct_formatting),
             HarvestEmulator(store, faults, rate_limit=harvest_rate_limit), GenericEmulator(store, faults),
-            ClockifyEmulator(store, faults), QuickBooksTimeEmulator(store, faults), AirbyteApiEmulator(store, faults)]
+            ClockifyEmulator(store, faults), QuickBooksTimeEmulator(store, faults), toggl, toggl.reports,
+            AirbyteApiEmulator(store, faults)]
 
 
 class SandboxServer:

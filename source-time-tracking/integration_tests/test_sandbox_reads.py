@@ -33,17 +33,20 @@ from source_time_tracking.deletions import DeletionWindow
 
 # Each registered provider's time entries in the sandbox: dataset, emulator path, work-date field.
 DATASET = {"harvest": "harvest_time_entries", "generic": "generic_entries", "clockify": "clockify_time_entries",
-           "quickbooks_time": "qbtime_timesheets"}
+           "quickbooks_time": "qbtime_timesheets", "toggl": "toggl_time_entries"}
 ENTRIES_PATH = {"harvest": "/v2/time_entries", "generic": "/v1/entries",  # clockify: the first technician's list
                 "clockify": "/api/v1/workspaces/64a687e29ae1f428e7ebe303/user/5a0ab5ac0000000001782001/time-entries",
-                "quickbooks_time": "/quickbooks_time/api/v1/timesheets"}
+                "quickbooks_time": "/quickbooks_time/api/v1/timesheets",
+                "toggl": "/reports/api/v3/workspace/6676428/search/time_entries"}
 WORK_DATE = {"harvest": "spent_date", "generic": "date", "quickbooks_time": "date"}  # clockify: the local date of
 # `start` (test_clockify_sandbox)
 # The cursor (record field and dataset column) and the field holding the time worked, of each provider's entries.
 CURSOR = {"harvest": "updated_at", "generic": "updated_at", "quickbooks_time": "last_modified"}
 HOURS = {"harvest": "hours", "generic": "hours", "quickbooks_time": "duration"}
-# Incremental on a modification cursor with a stored work date; Clockify reads a rolling window of work dates
-# instead and dates entries in each user's time zone: its own suite (test_clockify_sandbox.py) tests both.
+# The providers whose API filters time entries by modification (with a stored work date), so every change at
+# any work date comes in an incremental sync; the suites that mutate rows anywhere loop over these. Clockify
+# and Toggl cannot: they re-read a rolling window of work dates, and their own suites
+# (test_clockify_sandbox.py, test_toggl_sandbox_reads.py) test incremental syncs and deletes within it.
 BY_MODIFICATION = [provider for provider in PROVIDERS if provider in CURSOR]
 # Of those, the providers whose `deleted_time_entries` re-reads a window of work dates (the others list deletes).
 WINDOWED = [name for name, provider in PROVIDERS.items()

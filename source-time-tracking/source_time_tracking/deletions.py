@@ -10,7 +10,8 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
-  `updated_since` read and is not reported. When rows moved while the window was paged (`pages_shifted`),
+  `updated_since` read and is not reported; where the API looks many entries up in one request (Toggl's
+  `time_entry_ids`), the gone ids are asked for instead, over every work date. When rows moved while the window was paged (`pages_shifted`),
   a missing id may only have been paged over: where the API can look one entry up (Harvest), each missing
   id is asked for (at most `MAX_LOOKUPS`; a 404 is a delete); otherwise nothing is reported and the next
   sync compares again.
@@ -131,7 +132,12 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
                 del gone[entry_id]
                 if work_date in window:
                     current.setdefault(work_date, set()).add(entry_id)
-        if gone:
+        if gone and self._entries.looks_up_many:  # asked for directly, wherever their work date is now
+            for entry_id, work_date in self._entries.present_ids(gone).items():
+                del gone[entry_id]
+                if work_date in window:
+                    current.setdefault(work_date, set()).add(entry_id)
+        elif gone:
             for entry_id in self._updated_since(parse_datetime(self._state.get("read_started_at"))):
                 gone.pop(entry_id, None)
         deleted_at = format_iso(started_at.replace(microsecond=0))

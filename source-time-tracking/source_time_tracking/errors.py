@@ -106,7 +106,8 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
         self._unreachable.reached()
         response = response_or_exception
         status = response.status_code
-        where = f"GET {safe_url(response.request.url)}" if response.request is not None else self._provider
+        where = f"{response.request.method} {safe_url(response.request.url)}" if response.request is not None \
+            else self._provider
         if 300 <= status < 400:
             return ErrorResolution(
                 ResponseAction.FAIL, FailureType.config_error, self._redirect_refused(response, where)

@@ -11,6 +11,7 @@ from source_time_tracking.generic import GenericTimeApi
 from source_time_tracking.harvest import Harvest
 from source_time_tracking.provider import Provider
 from source_time_tracking.quickbooks_time import QuickBooksTime
+from source_time_tracking.toggl import Toggl
 
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
@@ -19,5 +20,6 @@ PROVIDERS: dict[str, Provider] = {
         Harvest(),
         Clockify(),
         QuickBooksTime(),
+        Toggl(),
     )
 }

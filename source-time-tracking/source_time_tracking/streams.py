@@ -67,6 +67,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     extra_config_errors: Mapping[int, str] = {}
     pages_shifted = False  # set by a read that saw rows move between its pages (generic offset paging)
     retry_unreachable = True  # False for the streams `check` reads: an unreachable host fails at once
+    looks_up_many = False  # `present_ids` asks for many ids at once, over every work date (Toggl)
 
     def __init__(self, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
         self._cursor = cursor

@@ -12,7 +12,7 @@ from sandbox import company as generator
 from sandbox.company import text_to_cents
 from sandbox.faults import Faults
 from sandbox.intacct import IntacctEmulator
-from sandbox.schema import CLOCKIFY, DATASETS, LEDGER_DOCUMENTS, QUICKBOOKS_TIME
+from sandbox.schema import CLOCKIFY, DATASETS, LEDGER_DOCUMENTS, QUICKBOOKS_TIME, TOGGL
 from sandbox.store import Store
 
 DOCUMENTS = (("apbill", "apbillitem", "AP", "VENDORID", 1), ("arinvoice", "arinvoiceitem", "AR", "CUSTOMERID", -1))
@@ -97,7 +97,7 @@ def test_the_derived_datasets_leave_the_others_byte_identical_and_are_repeatable
         generator.CompanyGenerator(random.Random(3), 0.2, writer).run()
         writer.close()
     full, again, base = _tables(first), _tables(second), _tables(without)
-    derived = {dataset.name for dataset in (*LEDGER_DOCUMENTS, *CLOCKIFY, *QUICKBOOKS_TIME)}  # from the Harvest rows
+    derived = {dataset.name for dataset in (*LEDGER_DOCUMENTS, *CLOCKIFY, *QUICKBOOKS_TIME, *TOGGL)}  # from the Harvest rows
     assert full == again
     assert all(full[name] for name in derived - {"qbtime_timesheets_deleted"})  # nothing is deleted at the start
     assert {name: rows for name, rows in full.items() if name not in derived and name != "sqlite_stat1"} == \
