@@ -14,21 +14,18 @@ import pipeline  # noqa: F401  (sets PyAirbyte's offline mode before anything im
 from sandbox import running_sandbox
 from sandbox.company import QBTIME_TIMESHEET_OFFSET
 
-from pipeline.connections import CONNECTIONS
 from pipeline.demo import demo_configs
 from pipeline.run import run_pipeline
 from pipeline.staging import Staging
 
 SCALE = 0.1
 SEED = 11
-CONNECTION = CONNECTIONS["time_quickbooks_time"]
 
 
 def test_quickbooks_time_through_the_pipeline_reconciles_with_harvest_per_project_month(tmp_path):
     staging = Staging(duckdb_path=tmp_path / "warehouse.duckdb")
     with running_sandbox(scale=SCALE, seed=SEED) as sandbox:
-        everything = demo_configs(sandbox.credentials)
-        configs = {connection: everything[connection] for connection in (CONNECTIONS["sage_gl"], CONNECTION)}
+        configs = demo_configs(sandbox.credentials, time_providers=("quickbooks_time",))
         run_pipeline(configs, staging, out=io.StringIO(), catalog_dir=tmp_path / "catalogs")
         [deleted] = sandbox.control.mutate("qbtime_timesheets", "delete", count=1)
         run_pipeline(configs, staging, out=io.StringIO(), catalog_dir=tmp_path / "catalogs")

@@ -15,7 +15,6 @@ import pytest
 from conftest import CENT, SCALE, SEED, observe
 from sandbox import running_sandbox
 
-from pipeline.connections import CONNECTIONS
 from pipeline.demo import demo_configs
 from pipeline.run import run_pipeline
 from pipeline.staging import Staging
@@ -26,10 +25,7 @@ def toggl_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("toggl")
     staging = Staging(duckdb_path=workdir / "warehouse.duckdb")
     with running_sandbox(scale=SCALE, seed=SEED) as sandbox:
-        configs = demo_configs(sandbox.credentials)
-        time_tracking = configs.pop(CONNECTIONS["time_harvest"])
-        configs[CONNECTIONS["time_toggl"]] = {**sandbox.credentials["toggl"], "start_date": time_tracking["start_date"],
-                                              "deletion_window_days": time_tracking["deletion_window_days"]}
+        configs = demo_configs(sandbox.credentials, time_providers=("toggl", "generic"))  # Toggl in Harvest's place
         result = run_pipeline(configs, staging, out=io.StringIO(), catalog_dir=workdir / "catalogs")
         rows = sandbox.control.truth("toggl_time_entries", rows=True)["rows"]
     return result, observe(staging), rows
