@@ -39,7 +39,7 @@ $(DEV_STAMP): $(ORCHESTRATION_STAMP) requirements-dev.txt
 	@touch $@
 
 demo: install
-	$(BIN)/python -m pipeline demo
+	$(BIN)/python -m pipeline demo $(ARGS)
 
 test: install-dev
 	@bash scripts/run-tests

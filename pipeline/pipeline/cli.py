@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .connections import (CONNECTIONS, PipelineError, configured_connections, get_connection, pipeline_settings,
-                          read_config)
+                          read_config, time_tracking_providers)
 from .defaults import DEFAULT_CATALOG_DIR, DEFAULT_DUCKDB_PATH
 from .staging import Staging
 from .summary import format_sync_summary
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="sandbox seed (default: 7)")
     demo.add_argument("--workdir", type=Path, default=Path(".data/demo"),
                       help="where the DuckDB file, catalogs, report and plot go (default: .data/demo)")
+    demo.add_argument("--time-provider", choices=time_tracking_providers(),
+                      help="load this time-tracking provider, in the place of the one whose time the sandbox "
+                           "serves through it (its `same_time_as`); default: the providers that serve their own time")
     return parser
 
 
@@ -131,7 +134,8 @@ def _status(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    if run_demo(scale=args.scale, seed=args.seed, workdir=args.workdir, out=sys.stdout):
+    if run_demo(scale=args.scale, seed=args.seed, workdir=args.workdir, out=sys.stdout,
+                time_provider=args.time_provider):
         return 0
     print("error: the targets do not match the sandbox's data (see the checks above)", file=sys.stderr)
     return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -40,12 +41,23 @@ def time_tracking_providers() -> list[str]:
     """The `provider_type` of each provider branch of source-time-tracking's spec, in its order. The
     connector's tests keep those branches equal to its provider registry; reading the installed package's
     spec.yaml (without importing the connector) keeps the pipeline apart from the connector's code."""
+    return list(_provider_branches())
+
+
+def provider_window_settings(provider: str) -> list[str]:
+    """The settings of a provider's spec branch that say how many days of work dates before the last read a
+    sync re-reads (`*_window_days`: where its API cannot filter by modification)."""
+    return [name for name in _provider_branches()[provider]["properties"] if name.endswith("_window_days")]
+
+
+@functools.cache
+def _provider_branches() -> dict[str, dict[str, Any]]:
     package = importlib.util.find_spec("source_time_tracking")
     if package is None or package.origin is None:
         raise PipelineError(f"{TIME_TRACKING} is not installed (run `make install`, or `pip install -e ./{TIME_TRACKING}`)")
     spec = yaml.safe_load((Path(package.origin).parent / "spec.yaml").read_text(encoding="utf-8"))
     branches = spec["connectionSpecification"]["properties"]["provider"]["oneOf"]
-    return [branch["properties"]["provider_type"]["const"] for branch in branches]
+    return {branch["properties"]["provider_type"]["const"]: branch for branch in branches}
 
 
 CONNECTIONS: dict[str, Connection] = {

@@ -15,7 +15,7 @@ from typing import Any, Iterable, TextIO
 from destination_mappings.apply import BUILDS_TABLE
 from sandbox import running_sandbox
 
-from .connections import CONNECTIONS, Connection, time_tracking_providers
+from .connections import CONNECTIONS, Connection, provider_window_settings, time_tracking_providers
 from .defaults import TARGET_SCHEMA
 from .plot import plot_labour_vs_gl
 from .report import (checks_against_truth, format_checks, format_monthly_labour, largest_variances, monthly_labour,
@@ -27,71 +27,88 @@ from .summary import format_table
 START_DATE = "2026-01-01T00:00:00Z"  # the sandbox's calendar runs from 2026-01-01 to 2026-10-31
 MAX_DELETION_WINDOW_DAYS = 366  # source-time-tracking's maximum
 LABOUR_ACCOUNT = "5000 Direct Labour"  # the account the shipped labour_cost_vs_gl mapping reads in the GL
-# A few edits as the company's users would make them, between the two syncs.
-CHANGES = (
+# A few edits as the company's users would make them, between the two syncs: in the GL, and in the time
+# entries of each time-tracking provider the demo loads.
+GL_CHANGES = (
     ("glbatch", "insert", 2),  # new journal entries (balanced lines)
     ("glentry", "update", 3),  # edited memo lines
     ("glbatch", "delete", 1),  # a deleted journal entry (Intacct audits it, with its lines)
-    ("harvest_time_entries", "insert", 4),
-    ("harvest_time_entries", "update", 3),  # hours changed after payroll was posted
-    ("harvest_time_entries", "delete", 2),
-    ("generic_entries", "insert", 4),
-    ("generic_entries", "update", 3),
-    ("generic_entries", "delete", 2),
 )
+TIME_ENTRY_CHANGES = (("insert", 4), ("update", 3), ("delete", 2))  # an update changes the hours
+
+
+def demo_changes(time_entries: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(dataset, op, count) of every change the demo makes; `time_entries`: the loaded providers' datasets."""
+    return [*GL_CHANGES, *((dataset, op, count) for dataset in time_entries for op, count in TIME_ENTRY_CHANGES)]
+
+
+def demo_time_providers(credentials: dict[str, Any], chosen: str | None = None) -> list[str]:
+    """The time-tracking providers the demo loads: every registered provider but those the sandbox fills with
+    another's time (`same_time_as`: Clockify, QuickBooks Time and Toggl hold Harvest's technicians), which
+    would count those hours twice in labour_cost_vs_gl. A `chosen` one of those takes the place of the
+    provider whose time it holds (Clockify in Harvest's place)."""
+    mirrors = credentials.get("same_time_as", {})
+    providers = [chosen if provider == mirrors.get(chosen) else provider
+                 for provider in time_tracking_providers() if provider not in mirrors]
+    return providers if chosen is None or chosen in providers else [*providers, chosen]
 
 
 def demo_configs(credentials: dict[str, Any], today: date | None = None,
                  time_providers: Iterable[str] | None = None) -> dict[Connection, dict[str, Any]]:
-    """The configs of the GL connection and of the time-tracking providers named, from the sandbox's
-    credentials (its `info` line; each provider's under its `provider_type`). By default every registered
-    provider but those the sandbox fills with another's time (`same_time_as`: Clockify, QuickBooks Time and
-    Toggl hold Harvest's technicians), which would count those hours twice in labour_cost_vs_gl; name
-    `time_providers` to sync one of them in the original's place.
+    """The configs of the GL connection and of the time-tracking providers named (by default
+    `demo_time_providers`), from the sandbox's credentials (its `info` line; each provider's under its
+    `provider_type`).
 
-    The time-tracking deletion window reaches back to the calendar's first day (as far as the source
-    allows), so deleting any sandbox time entry shows up in `deleted_time_entries`.
+    The time-tracking deletion window, and the window of work dates a provider re-reads where its API cannot
+    filter by modification, reach back to the calendar's first day (as far as the source allows), so
+    deleting or editing any sandbox time entry shows up in the second sync.
     """
     today = today or datetime.now(timezone.utc).date()
     window = max(1, min(MAX_DELETION_WINDOW_DAYS, (today - date.fromisoformat(START_DATE[:10])).days + 1))
     time_tracking = {"start_date": START_DATE, "deletion_window_days": window}
     if time_providers is None:
-        mirrors = credentials.get("same_time_as", {})
-        time_providers = [provider for provider in time_tracking_providers() if provider not in mirrors]
+        time_providers = demo_time_providers(credentials)
     return {
         CONNECTIONS["sage_gl"]: {**credentials["intacct"], "start_date": START_DATE},
-        **{CONNECTIONS[f"time_{provider}"]: {**credentials[provider], **time_tracking}
+        **{CONNECTIONS[f"time_{provider}"]: {
+            **credentials[provider], **time_tracking,
+            "provider": {**credentials[provider]["provider"], **dict.fromkeys(provider_window_settings(provider), window)}}
            for provider in time_providers},
     }
 
 
-def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO) -> bool:
-    """Run the demo; False when the targets do not match the sandbox's data."""
+def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO, time_provider: str | None = None) -> bool:
+    """Run the demo (with `time_provider` as `demo_time_providers` places it); False when the targets do not
+    match the sandbox's data."""
     staging = Staging(duckdb_path=workdir / "warehouse.duckdb")
     catalog_dir = workdir / "catalogs"
     plot_path = workdir / "labour_cost_vs_gl.png"
     _start_clean(staging, catalog_dir, plot_path)
 
     with running_sandbox(scale=scale, seed=seed) as sandbox:
-        configs = demo_configs(sandbox.credentials)
-        _heading(out, f"1. First sync: sandbox (scale {scale:g}, seed {seed}) → {staging.describe()}; no saved state, so a full load")
+        providers = demo_time_providers(sandbox.credentials, time_provider)
+        time_entries = {provider: sandbox.info["time_entries"][provider] for provider in providers}
+        configs = demo_configs(sandbox.credentials, time_providers=providers)
+        _heading(out, f"1. First sync: sandbox (scale {scale:g}, seed {seed}) → {staging.describe()}; Sage Intacct GL and "
+                      f"time tracking from {', '.join(providers)}; no saved state, so a full load")
         first = run_pipeline(configs, staging, out=out, catalog_dir=catalog_dir)
         counts_after_first = _counts(staging)
         with staging.connect() as connection:
             months_after_first = monthly_labour(connection, TARGET_SCHEMA)
 
         _heading(out, "2. Changes in the sandbox")
-        for dataset, op, count in CHANGES:
+        for dataset, op, count in demo_changes(time_entries.values()):
             ids = sandbox.control.mutate(dataset, op, count=count)
             print(f"  {op} {count} {dataset}: ids {', '.join(map(str, ids[:8]))}{' …' if len(ids) > 8 else ''}", file=out)
 
         _heading(out, "3. Second sync: incremental, from the state the first sync saved in staging")
         second = run_pipeline(configs, staging, out=out, catalog_dir=catalog_dir)
         with staging.connect() as connection:
-            checks = checks_against_truth(connection, TARGET_SCHEMA, sandbox.control.truth)
+            checks = checks_against_truth(connection, TARGET_SCHEMA, sandbox.control.truth, time_entries)
 
     _heading(out, "4. Report")
-    print("Rows read per stream (the second sync reads only what changed):", file=out)
+    print("Rows read per stream (the second sync reads only what changed, plus the window of work dates a "
+          "provider without a modification filter re-reads):", file=out)
     print(_indent(_rows_read(first, second)), file=out)
     print("\nRows per table:", file=out)
     print(_indent(_counts_table(counts_after_first, _counts(staging))), file=out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
 from .plot import MonthlyLabour, ProjectMonthVariance
 from .summary import format_table
@@ -59,22 +59,32 @@ class Check:
         return self.ours == self.vendor
 
 
-def checks_against_truth(connection: Any, schema: str, truth: Any) -> list[Check]:
-    """The targets compared with what the sandbox holds (`truth(dataset)`: its count and decimal totals)."""
-    fin, time_entries = f"{_quoted(schema)}.financial_transactions", f"{_quoted(schema)}.time_entries"
+def checks_against_truth(connection: Any, schema: str, truth: Any, time_entries: Mapping[str, str]) -> list[Check]:
+    """The targets compared with what the sandbox holds (`truth(dataset)`: its count and decimal totals);
+    `time_entries`: each loaded provider (its `source_system`) → the sandbox dataset of its time entries."""
+    fin, entries = f"{_quoted(schema)}.financial_transactions", f"{_quoted(schema)}.time_entries"
     live_lines = connection.execute(f"SELECT COUNT(*) FROM {fin} WHERE NOT is_deleted").fetchone()[0]
     unbalanced = connection.execute(f"SELECT COUNT(*) FROM (SELECT batch_id FROM {fin} WHERE NOT is_deleted "
                                     "GROUP BY batch_id HAVING SUM(amount) <> 0) AS batches").fetchone()[0]
     checks = [Check("GL lines (financial_transactions, not deleted)", live_lines, truth("glentry")["count"]),
               Check("journal entries that do not balance", unbalanced, 0)]
-    for system, dataset in (("harvest", "harvest_time_entries"), ("generic", "generic_entries")):
+    for system, dataset in time_entries.items():
         count, hours = connection.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(hours), 0) FROM {time_entries} "
+            f"SELECT COUNT(*), COALESCE(SUM(hours), 0) FROM {entries} "
             f"WHERE NOT is_deleted AND source_system = '{_literal(system)}'").fetchone()
-        vendor = truth(dataset)
         checks.append(Check(f"{system} time entries (not deleted): rows, hours", (count, Decimal(hours)),
-                            (vendor["count"], Decimal(vendor["totals"]["hours"]))))
+                            _vendor_hours(truth, dataset)))
     return checks
+
+
+def _vendor_hours(truth: Any, dataset: str) -> tuple[int, Decimal]:
+    """The entries a vendor holds and their hours: its `hours` total, or its `duration` seconds / 3600 where it
+    keeps durations (QuickBooks Time)."""
+    vendor = truth(dataset)
+    if "hours" in vendor["totals"]:
+        return vendor["count"], Decimal(vendor["totals"]["hours"])
+    rows = truth(dataset, rows=True)["rows"]
+    return len(rows), sum((Decimal(row["duration"]) for row in rows), Decimal(0)) / 3600
 
 
 def format_checks(checks: list[Check]) -> str:

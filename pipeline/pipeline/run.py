@@ -210,9 +210,20 @@ def _strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+# The config keys that name the account or workspace a time-tracking provider reads (never a secret).
+ACCOUNT_KEYS = ("account_id", "workspace_id")
+
+
 def mapping_variables(configs: dict[Connection, dict[str, Any]]) -> dict[str, str]:
-    """Values the shipped mappings ask for: the Harvest account id becomes `time_entries.source_account_id`."""
-    for connection, config in configs.items():
-        if connection.name == "time_harvest" and config.get("provider", {}).get("account_id"):
-            return {"harvest_account_id": str(config["provider"]["account_id"])}
-    return {}
+    """Values the shipped mappings ask for: each time-tracking provider's account or workspace id becomes its
+    `time_entries.source_account_id`, as the variable `<provider_type>_<key>` (`harvest_account_id`,
+    `clockify_workspace_id`, `toggl_workspace_id`); a provider without one keeps the mapping's default."""
+    variables = {}
+    for config in configs.values():
+        provider = config.get("provider")
+        if not isinstance(provider, dict):
+            continue  # not a time-tracking config
+        for key in ACCOUNT_KEYS:
+            if provider.get(key):
+                variables[f"{provider['provider_type']}_{key}"] = str(provider[key])
+    return variables

@@ -62,14 +62,18 @@ def test_checks_compare_live_target_rows_with_the_sandbox_truth(db):
                "(2, 5, false), (2, -4, false), (3, 99, true)")
     db.execute("CREATE TABLE analytics.time_entries (source_system TEXT, hours NUMERIC(10,4), is_deleted BOOLEAN)")
     db.execute("INSERT INTO analytics.time_entries VALUES ('harvest', 1.5, false), ('harvest', 2, false), "
-               "('harvest', 8, true), ('generic', 3, false)")
+               "('harvest', 8, true), ('generic', 3, false), ('quickbooks_time', 0.25, false), ('toggl', 1, false)")
     truth = {"glentry": {"count": 4}, "harvest_time_entries": {"count": 2, "totals": {"hours": "3.50"}},
-             "generic_entries": {"count": 2, "totals": {"hours": "4.00"}}}
-    checks = checks_against_truth(db, "analytics", truth.__getitem__)
+             "generic_entries": {"count": 2, "totals": {"hours": "4.00"}},
+             "qbtime_timesheets": {"count": 1, "totals": {}, "rows": [{"duration": 900}]}}
+    time_entries = {"harvest": "harvest_time_entries", "generic": "generic_entries", "quickbooks_time": "qbtime_timesheets"}
+    checks = checks_against_truth(db, "analytics", lambda dataset, rows=False: truth[dataset], time_entries)
     assert [(c.ours, c.vendor, c.ok) for c in checks] == [
         (4, 4, True), (1, 0, False), ((2, Decimal("3.5")), (2, Decimal("3.50")), True),
-        ((1, Decimal("3")), (2, Decimal("4.00")), False)]
-    assert [line.split()[-1] for line in format_checks(checks).splitlines()[2:]] == ["ok", "MISMATCH", "ok", "MISMATCH"]
+        ((1, Decimal("3")), (2, Decimal("4.00")), False), ((1, Decimal("0.25")), (1, Decimal("0.25")), True)]
+    assert [line.split()[-1] for line in format_checks(checks).splitlines()[2:]] == ["ok", "MISMATCH", "ok", "MISMATCH",
+                                                                                     "ok"]
+    assert "toggl" not in format_checks(checks)  # only the providers loaded are checked
 
 
 def test_monthly_labour_shows_the_earlier_difference_next_to_the_current_one():

@@ -354,4 +354,9 @@ LEDGER_DOCUMENTS = (
 DATASETS: dict[str, Dataset] = {dataset.name: dataset
                                 for dataset in (*INTACCT, *LEDGER_DOCUMENTS, *HARVEST, *GENERIC, *CLOCKIFY,
                                                 *QUICKBOOKS_TIME, *TOGGL)}
+# Each time-tracking provider's time entries: what a delete, an edit or a new entry of its users changes (the
+# pipeline's demo mutates and checks these; the sandbox's JSON line names them as `time_entries`).
+PROVIDER_TIME_ENTRIES: dict[str, str] = {"harvest": "harvest_time_entries", "generic": "generic_entries",
+                                         "clockify": "clockify_time_entries", "quickbooks_time": "qbtime_timesheets",
+                                         "toggl": "toggl_time_entries"}
 INTACCT_OBJECTS: dict[str, Dataset] = {dataset.object_name: dataset for dataset in (*INTACCT, *LEDGER_DOCUMENTS)}

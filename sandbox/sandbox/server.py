@@ -51,6 +51,7 @@ from .malformed import inject as inject_malformed
 from .quickbooks_time import TOKEN as QUICKBOOKS_TIME_TOKEN
 from .quickbooks_time import QuickBooksTimeEmulator
 from .routing import Emulator, Request, Response
+from .schema import PROVIDER_TIME_ENTRIES
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def sandbox_info(base_url: str) -> dict:
         "toggl": base_url,  # the API root: /api/v9/… and /reports/api/v3/…
         "airbyte_api": base_url + airbyte_api.PUBLIC_PREFIX,
         "clockify": base_url + CLOCKIFY_API_ROOT,
+        "time_entries": dict(PROVIDER_TIME_ENTRIES),  # provider → the dataset of its time entries (control API)
         "credentials": {
             "intacct": {"company_id": intacct.company_id, "sender_id": intacct.sender_id,
                         "sender_password": intacct.sender_password, "user_id": intacct.user_id,

@@ -17,7 +17,7 @@ def test_serve_prints_the_json_line_and_stops_on_sigterm():
     try:
         info = json.loads(process.stdout.readline())
         assert set(info) == {"base_url", "intacct", "harvest", "generic", "clockify", "quickbooks_time", "toggl",
-                             "airbyte_api", "credentials"}
+                             "airbyte_api", "time_entries", "credentials"}
         assert info["base_url"].startswith("http://127.0.0.1:") and not info["base_url"].endswith(":0")
         assert set(info["credentials"]["intacct"]) == {"company_id", "sender_id", "sender_password", "user_id",
                                                        "user_password", "endpoint_url"}

@@ -15,6 +15,7 @@ from sandbox import SandboxServer, running_catcher, running_sandbox
 from sandbox.server import REQUEST_BODY_SECONDS
 from sandbox.faults import FaultError, Faults
 from sandbox.routing import Request, Response
+from sandbox.schema import DATASETS
 
 
 class EchoEmulator:
@@ -314,3 +315,15 @@ def test_a_redirect_fault_needs_a_3xx_status_and_an_origin(faults, settings, pro
 def test_location_only_applies_to_redirects(faults):
     with pytest.raises(FaultError, match="'location' only applies"):
         faults.set("status", location="http://127.0.0.1:9")
+
+
+def test_the_json_line_names_each_providers_time_entries_and_a_delete_there_is_one_entry_less():
+    with running_sandbox(scale=0.05, seed=3) as sb:
+        providers = {name for name, config in sb.credentials.items()
+                     if isinstance(config, dict) and "provider_type" in config.get("provider", {})}
+        assert set(sb.info["time_entries"]) == providers and len(providers) >= 5
+        for provider, dataset in sb.info["time_entries"].items():
+            assert DATASETS[dataset].vendor == provider
+            before = sb.control.truth(dataset)["count"]
+            sb.control.mutate(dataset, "delete", count=1)
+            assert sb.control.truth(dataset)["count"] == before - 1
