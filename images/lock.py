@@ -93,7 +93,8 @@ def lock_problems(name: str, setup_py: str, lock_text: str) -> list[str]:
     it allows; the pins pip-compile marked `via <name> (setup.py)` are those requirements and no others;
     every other pin is required by a pin of the lock (`# via`), reached from setup.py; every pin has hashes;
     the build backend is pinned. That each pinned version's own requirements are met is checked by `pip
-    check` in the image build, and that the lock is what PyPI resolves today by `make lock-check`.
+    check` in the built image (`make test-images`), and that the lock is what PyPI resolves today by
+    `make lock-check`.
     """
     pins, problems = read_lock(lock_text)
     required = {canonicalize_name(requirement.name): requirement for requirement in install_requires(setup_py)}
