@@ -21,6 +21,8 @@ from sandbox import running_sandbox
 from images import buildah
 from images.builder import build_images
 from images.connectors import Connector, connectors
+from images.local_base import REFERENCE as LOCAL_BASE
+from images.lock import LOCK_FILE, freeze_pins, read_lock
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -195,6 +197,34 @@ def test_image_runs_as_airbyte_with_a_writable_airbyte_folder(connector, runners
     completed = runners[connector.name].container.run(["sh", "-c", "id -un && touch /airbyte/probe && echo writable"],
                                                       user=None)
     assert completed.stdout.split() == ["airbyte", "writable"], completed.stderr
+
+
+INSTALLED = ["python", "-m", "pip", "list", "--format", "freeze"]
+
+
+@pytest.fixture(scope="session")
+def base_distributions(built_images) -> dict[str, str]:
+    """The Python distributions of the base image the images were built on (name -> version)."""
+    with buildah.Container(LOCAL_BASE) as base:
+        listed = base.run(INSTALLED, user=None)
+    assert listed.returncode == 0, listed.stderr
+    return freeze_pins(listed.stdout)
+
+
+@pytest.mark.parametrize("connector", connectors(), ids=lambda connector: connector.name)
+def test_image_holds_exactly_the_locked_distributions(connector, runners, base_distributions):
+    """What "two builds of one version are identical" means for the Python layer: the image holds the base
+    image's distributions, overridden by the lock's pins, and the connector; nothing resolved at build time.
+    `pip check` then finds every requirement of every pin met (the lock is complete)."""
+    listed = runners[connector.name].container.run(INSTALLED, user=None)
+    assert listed.returncode == 0, listed.stderr
+    pins, problems = read_lock((connector.folder / LOCK_FILE).read_text())
+    assert not problems
+    expected = {**base_distributions, **{name: pin.version for name, pin in pins.items()},
+                connector.name: connector.version}
+    assert freeze_pins(listed.stdout) == expected
+    checked = runners[connector.name].container.run(["python", "-m", "pip", "check"], user=None)
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_spec_matches_the_package_from_any_working_directory(scenario, runner, tmp_path):

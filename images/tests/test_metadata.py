@@ -4,6 +4,7 @@
 - acceptance-test-config.yml is accepted by both runners that read it: Airbyte's Docker-based
   acceptance tests (CAT, modelled in `images.acceptance_config_model`) and the CDK's in-process standard
   tests (their own collection code, `get_scenarios()`), and follows CAT's `high` strictness rules.
+- requirements.lock pins, with hashes, exactly what setup.py requires, and the Dockerfile installs it alone.
 """
 
 import json
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from images.acceptance_config_model import AcceptanceTestConfig
 from images.connectors import connectors
+from images.lock import LOCK_FILE, lock_problems
 from images.metadata_model import ConnectorMetadata
 
 CONNECTORS = connectors()
@@ -231,3 +233,53 @@ def test_build_context_leaves_out_secrets(connector):
     """The build stage copies the folder: its git-ignored secrets/ must never reach a build context."""
     ignored = (connector.folder / ".dockerignore").read_text().split()
     assert "secrets/" in ignored or "secrets" in ignored
+
+
+def lock_inputs(connector) -> tuple[str, str]:
+    return (connector.folder / "setup.py").read_text(), (connector.folder / LOCK_FILE).read_text()
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_lock_pins_exactly_what_setup_py_requires_with_hashes(connector):
+    setup_py, lock = lock_inputs(connector)
+    assert lock_problems(connector.name, setup_py, lock) == []
+
+
+def test_lock_check_rejects_a_lock_that_setup_py_has_outgrown():
+    """Not vacuous: a dependency setup.py gained, a version it moved to, a pin without hashes, a pin
+    nothing requires and an index option each make the check fail, naming the package."""
+    connector = CONNECTORS[0]
+    setup_py, lock = lock_inputs(connector)
+    gained = setup_py.replace("install_requires=[", 'install_requires=["tabulate>=0.9", ', 1)
+    drifted = re.sub(r"airbyte-cdk==[\d.]+", "airbyte-cdk==7.40.0", setup_py)
+    unhashed = re.sub(r"(lxml==[^ ]+) \\\n(    --hash=\S+ \\\n)*    --hash=\S+\n", r"\1\n", lock)
+    stray = lock + "tabulate==0.9.0 \\\n    --hash=sha256:" + "0" * 64 + "\n    # via nothing-here\n"
+    indexed = "--index-url https://mirror.example/simple\n" + lock
+    assert unhashed != lock and drifted != setup_py and gained != setup_py
+    cases = {"tabulate>=0.9": (gained, lock), "airbyte-cdk==7.40.0": (drifted, lock), "lxml": (setup_py, unhashed),
+             "tabulate==0.9.0": (setup_py, stray), "--index-url": (setup_py, indexed)}
+    for named, (setup_text, lock_text) in cases.items():
+        problems = lock_problems(connector.name, setup_text, lock_text)
+        assert problems and all(named in problem for problem in problems), (named, problems)
+
+
+def pip_installs(dockerfile: str) -> list[str]:
+    """Every `pip install` command of the Dockerfile's RUN instructions, in order."""
+    commands = []
+    for instruction in re.sub(r"\\\n", " ", dockerfile).splitlines():
+        if instruction.startswith("RUN "):
+            commands += [part.strip() for part in instruction[4:].split("&&") if "pip install" in part]
+    return commands
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda connector: connector.name)
+def test_dockerfile_installs_the_lock_and_resolves_nothing(connector):
+    """The lock with --require-hashes, then the connector itself; both with --no-deps, so pip resolves
+    nothing at build time, and nothing is built from source but the connector (with the locked setuptools)."""
+    dockerfile = (connector.folder / "Dockerfile").read_text()
+    lock_install, connector_install = pip_installs(dockerfile)
+    assert {"--require-hashes", "--no-deps", "--only-binary", ":all:"} <= set(lock_install.split())
+    assert f"-r {LOCK_FILE}" in lock_install
+    assert {"--no-deps", "--no-build-isolation"} <= set(connector_install.split())
+    assert connector_install.split()[-1] == "."
+    assert dockerfile.index(f"COPY {LOCK_FILE} ") < dockerfile.index(lock_install)
