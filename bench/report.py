@@ -111,10 +111,11 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
         lines += [f"| {ratio.what} | {ratio.value:.3f} | {_or_dash(ratio.steady, '.3f')} | {ratio.target} | "
                   f"{_yes_no(ratio.met)} | {_yes_no(ratio.steady_met)} | {ratio.bound or '—'} |" for ratio in found]
     if splits:
-        lines += ["", "Profile split (`--profile`: one more run of each under py-spy, CPU seconds estimated from its "
-                  "samples; *imports*: module bodies, the CDK's and its dependencies' above all; *HTTP*: requests and "
-                  "urllib3, which the parse-only limit pays too; *ours*: the connector's own code, with the parsing "
-                  "it calls; *CDK*: airbyte_cdk's record path):", "", "| profiled run | split |", "|---|---|"]
+        lines += ["", "Profile split (`--profile`: one more run of each under py-spy; *imports*: the CPU seconds of a "
+                  "process that only imports the source's entry point, measured, the CDK's module bodies and its "
+                  "dependencies' above all; the rest of the median CPU seconds shared as the samples are: *HTTP*: "
+                  "requests and urllib3, which the parse-only limit pays too; *ours*: the connector's own code, with "
+                  "the parsing it calls; *CDK*: airbyte_cdk's record path):", "", "| profiled run | split |", "|---|---|"]
         lines += [f"| {title} | {split} |" for title, split in splits.items()]
     return "\n".join(lines) + "\n"
 
