@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerHarvest
 from bench.processes import SandboxProcess, measure
+from bench.profile import describe, profile, py_spy, start_cpu_seconds
 from bench.report import Case, chart, markdown, ratios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,8 @@ START_DATE = "2026-01-01T00:00:00Z"
 GENERIC_PAGE_SIZE = 1000
 PEER_PAGE_SIZE = 2000
 # (pipeline case, the source case it is compared with, connection, stream)
+# The cases `--profile` splits (our sources), each with the module its entry point imports.
+PROFILED = {"sage": "source_sage_gl.run", "harvest": "source_time_tracking.run", "generic": "source_time_tracking.run"}
 PIPELINE_SYNCS = [("sync_sage", "sage", "sage_gl", "journal_entry_lines"),
                   ("sync_harvest", "harvest", "time_harvest", "time_entries"),
                   ("sync_generic", "generic", "time_generic", "time_entries")]
@@ -116,6 +119,16 @@ class Bench:
                 print(f"bench: run {repetition}/{self.args.repetitions} {case.title}: {run.records:,} records in "
                       f"{run.seconds:.2f}s", file=sys.stderr)
 
+    def profile_splits(self) -> dict[str, str]:
+        """One untimed run of each of our sources under py-spy: where its CPU went (`bench.profile`)."""
+        splits = {}
+        for key in PROFILED:
+            if key in self.commands:
+                splits[key] = describe(profile(self.commands[key], self.environments.get(key)),
+                                       self.by_key[key].median("cpu_seconds"), start_cpu_seconds(PROFILED[key]))
+                print(f"bench: profile of {self.by_key[key].title}: {splits[key]}", file=sys.stderr)
+        return splits
+
     @property
     def by_key(self) -> dict[str, Case]:
         return {case.key: case for case in self.cases}
@@ -132,6 +145,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peer-dir", default=str(ROOT / "build" / "bench" / "peer"),
                         help="where the peer's virtual environment and manifest are installed (once)")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "sandbox"), help="the sandbox's data cache")
+    parser.add_argument("--profile", action="store_true",
+                        help="also run each of our sources once under py-spy and split its CPU (imports, HTTP, "
+                             "ours, CDK)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument("--chart", default=str(ROOT / "bench" / "results.png"))
     return parser.parse_args(argv)
@@ -139,6 +155,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.profile and not py_spy():
+        raise SystemExit("--profile needs py-spy (make install-dev installs it)")
     load_before = os.getloadavg()[0]
     sandbox = SandboxProcess(args.scale, args.seed, Path(args.cache_dir))
     try:
@@ -147,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
             bench = Bench(args, sandbox, Path(workdir))
             bench.run()
+            splits = bench.profile_splits() if args.profile else {}
     finally:
         sandbox.stop()
     load_after = os.getloadavg()[0]
@@ -158,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                   "figures)." if max(load_before, load_after) > (os.cpu_count() or 1) else "."))
     given = sys.argv[1:] if argv is None else argv
     command = "make bench" + (f" ARGS='{shlex.join(given)}'" if given else "")
-    table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items())), heading, command)
+    table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items()), splits), heading, command,
+                     {bench.by_key[key].title: split for key, split in splits.items()})
     print(table)
     Path(args.output).write_text(table)
     chart(bench.cases, Path(args.chart))

@@ -30,6 +30,14 @@ class Run:
     peak_rss_mb: float
     requests: int
     sandbox_cpu_seconds: float  # what the emulator spent meanwhile: close to `seconds`, it was the bottleneck
+    first_record_seconds: float = 0.0  # from the start to the first RECORD line: process start and first page
+    record_span_seconds: float = 0.0  # from the first RECORD line to the last: the steady state
+
+    @property
+    def steady_per_second(self) -> float:
+        """Records/s from the first record to the last: what the source does once started, without the
+        process start (imports, spec and config, sign-in, first request) that a whole-process rate includes."""
+        return (self.records - 1) / self.record_span_seconds if self.records > 1 and self.record_span_seconds else 0.0
 
 
 class SandboxProcess:
@@ -70,9 +78,12 @@ def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool 
     started = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
-        records = 0
+        records, first, last = 0, 0.0, 0.0
         for line in process.stdout:
-            records += count_records and line.startswith(RECORD_PREFIX)
+            if count_records and line.startswith(RECORD_PREFIX):
+                last = time.perf_counter()
+                first = first or last
+                records += 1
         _, status, usage = os.wait4(process.pid, 0)
         stderr.seek(0)
         errors = stderr.read()
@@ -82,4 +93,5 @@ def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool 
         raise SystemExit(f"{' '.join(command)} exited with {process.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
     return Run(records=records, seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
                peak_rss_mb=usage.ru_maxrss / 1024, requests=sandbox.requests_served() - requests_before,
-               sandbox_cpu_seconds=sandbox.cpu_seconds() - sandbox_cpu_before)
+               sandbox_cpu_seconds=sandbox.cpu_seconds() - sandbox_cpu_before,
+               first_record_seconds=first - started if records else 0.0, record_span_seconds=last - first)

@@ -23,6 +23,9 @@ _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 # DECIMAL(38,9), the type destination-postgres gives numbers too; a value that type cannot hold fails here.
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9): digits before and after the point
+# A decimal already in the plain form `format(Decimal(text), "f")` writes (no commas, exponent, `+` or leading
+# zeros), with at most 29 digits before the point and 9 after: the usual amount, returned as it is.
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,28})(?:\.[0-9]{1,9})?")
 REMEMBERED_TEXTS = 4096  # converted date or timestamp texts kept per kind (a few pages' worth)
 
 
@@ -117,6 +120,8 @@ def fits_decimal_38_9(value: Decimal) -> bool:
 
 def exact_decimal(text: str) -> str:
     """A wire number (`1,234.50`, `-0.1`, `1E+3`) as its exact plain decimal text; never NaN or infinite."""
+    if _PLAIN_DECIMAL.fullmatch(text):
+        return text  # already its own plain text, and DECIMAL(38,9) holds it: what `Decimal` would give back
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:

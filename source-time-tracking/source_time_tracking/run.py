@@ -10,6 +10,7 @@ status and exit 0), never a Python traceback; so does any error the connector ra
 one such as an unreachable host, or a system error), whatever its type.
 """
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -48,6 +49,9 @@ def run() -> None:
         message = error.as_connection_status_message() if parsed_args.command == "check" else error.as_airbyte_message()
         print(AirbyteEntrypoint.airbyte_message_to_string(message))
         sys.exit(0 if parsed_args.command == "check" else 1)
+    # What the imports and the setup made lives as long as the process: out of the collector's generations, its
+    # full collections (one every few pages of records) no longer walk those objects again.
+    gc.freeze()
     error_emitted = False
     try:
         with PRINT_BUFFER:

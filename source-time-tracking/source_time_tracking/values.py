@@ -55,6 +55,13 @@ def exact_decimal(value: Any) -> str:
             raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
+    if -DECIMAL_DIGITS[1] <= number.adjusted() < DECIMAL_DIGITS[0]:  # its plain text is about as long as its digits
+        text = format(number, "f")
+        point = text.find(".")
+        # At most 29 characters before the point and 9 after: it fits, whatever its digits (the usual case).
+        if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
+                point <= DECIMAL_DIGITS[0] and len(text) - point - 1 <= DECIMAL_DIGITS[1]):
+            return text
     if not fits_decimal_38_9(number):
         raise ValueTypeError("more digits than DECIMAL(38,9), the type decimals load into, holds")
     return format(number, "f")
@@ -120,8 +127,12 @@ def plain_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict):
+        if _UNCHANGED.issuperset(map(type, value.values())):
+            return value  # the usual nested object (`{"id": 1, "name": "…"}`): checked in C, not copied
         return {key: item if type(item) in _UNCHANGED else plain_json(item) for key, item in value.items()}
     if isinstance(value, list):
+        if _UNCHANGED.issuperset(map(type, value)):
+            return value
         return [item if type(item) in _UNCHANGED else plain_json(item) for item in value]
     return value
 
