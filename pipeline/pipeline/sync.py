@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,30 @@ class PreparedSource:
 def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
     """Validate the config against the source's spec (the saved one while the connector is unchanged), discover,
     and save the catalog for the mappings."""
-    source = ab.get_source(connection.source, local_executable=connection.executable())
+    return _prepare(connection, config, _get_source(connection), catalog_dir)
+
+
+def prepare_sources(configs: dict[Connection, dict[str, Any]], catalog_dir: Path = DEFAULT_CATALOG_DIR,
+                    prepared: list[PreparedSource] | None = None) -> list[PreparedSource]:
+    """`prepare_source` of every connection, appended to `prepared` in the order of `configs`; the first
+    connection's error in that order is raised. Their `spec` and `discover` subprocesses run side by side
+    (each is mostly a connector starting up); the PyAirbyte sources are made one by one first, as each
+    sets up the log file of its connector's logger."""
+    prepared = [] if prepared is None else prepared
+    sources = {connection: _get_source(connection) for connection in configs}
+    with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
+        futures = [pool.submit(_prepare, connection, config, sources[connection], catalog_dir)
+                   for connection, config in configs.items()]
+        for future in futures:
+            prepared.append(future.result())
+    return prepared
+
+
+def _get_source(connection: Connection) -> ab.Source:
+    return ab.get_source(connection.source, local_executable=connection.executable())
+
+
+def _prepare(connection: Connection, config: dict[str, Any], source: ab.Source, catalog_dir: Path) -> PreparedSource:
     spec = load_spec(connection, catalog_dir, lambda: source.config_spec)
     check_config(connection, config, spec)
     source.set_config(config, validate=False)
