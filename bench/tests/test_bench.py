@@ -1,4 +1,5 @@
-"""`make bench` at the smallest scale, once: every case measured, every ratio and the chart written.
+"""`make bench` at the smallest scale, once: every case measured, every ratio, `make demo`'s phases and the chart
+written.
 
 Nothing here is about speed (no figure is compared with a bound): it proves the harness runs end to end
 on a fresh checkout, through `python -m bench` as `make bench` calls it, so the published figures can
@@ -24,6 +25,8 @@ CASES = [
     "python -m pipeline sync time_harvest (time_entries) → DuckDB",
     "python -m pipeline sync time_generic (time_entries) → DuckDB",
 ]
+DEMO_PHASES = ["start: imports, sandbox", "1. first sync + mappings", "2. changes in the sandbox",
+               "3. second sync + mappings", "4. report and plot"]
 RATIOS = 8  # peer at 2000, three parse-only limits, the peer's requests, three pipeline syncs
 NUMBER = r"([\d,]+(?:\.\d+)?)"
 
@@ -67,4 +70,8 @@ def test_the_bench_measures_every_case_and_writes_the_table_and_the_chart(tmp_pa
     ratios = table_rows(text, 4)
     assert len(ratios) == RATIOS
     assert all(re.fullmatch(r"\d+\.\d{3}", value) and met in {"yes", "no"} for value, _, met in ratios.values())
+    demo = {phase: cells for phase, cells in table_rows(text, 2).items() if phase != "`make demo` phase"}
+    assert list(demo) == [*DEMO_PHASES, "wall time"]
+    assert all(re.fullmatch(r"\d+\.\d", seconds) for seconds, in demo.values())
+    assert re.search(r"^Target: `make demo` under 45 s wall: (met|not met)\.$", text, re.M)
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and chart.stat().st_size > 10_000
