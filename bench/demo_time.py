@@ -60,7 +60,7 @@ def measure_demo(command: list[str] | None = None) -> DemoRun:
 def markdown(runs: list[DemoRun]) -> str:
     """The median of each phase and of the whole, and the wall time against the target."""
     wall = statistics.median(run.seconds for run in runs)
-    lines = ["", f"`make demo` (`python -m pipeline demo`, its default data, a new workdir each time): medians of "
+    lines = ["", f"`make demo` (`.venv/bin/python -m pipeline demo`, its default data, a new workdir each time): medians of "
              f"{len(runs)} runs, after the cases above.", "",
              "| `make demo` phase | seconds |", "|---|---:|"]
     lines += [f"| {phase} | {statistics.median(run.phases[index] for run in runs):.1f} |"
