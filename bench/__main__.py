@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from bench import demo_time
 from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerHarvest
 from bench.processes import SandboxProcess, measure
 from bench.profile import describe, profile, py_spy, start_cpu_seconds
@@ -142,6 +143,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--page-size", type=int, default=2000, help="source-sage-gl's page size")
     parser.add_argument("--skip-peer", action="store_true", help=f"leave out {PACKAGE} (no install)")
     parser.add_argument("--skip-pipeline", action="store_true", help="measure the sources only")
+    parser.add_argument("--skip-demo", action="store_true", help="leave out `make demo`'s wall time")
     parser.add_argument("--peer-dir", default=str(ROOT / "build" / "bench" / "peer"),
                         help="where the peer's virtual environment and manifest are installed (once)")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "sandbox"), help="the sandbox's data cache")
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             splits = bench.profile_splits() if args.profile else {}
     finally:
         sandbox.stop()
+    demo_runs = [] if args.skip_demo else demo_time.measure_demos(args.repetitions)
     load_after = os.getloadavg()[0]
     heading = (f"Scale {args.scale:g} (seed {args.seed}): {counts['glentry']:,} GL lines, "
                f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries. "
@@ -179,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" + (f" ARGS='{shlex.join(given)}'" if given else "")
     table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items()), splits), heading, command,
                      {bench.by_key[key].title: split for key, split in splits.items()})
+    table += demo_time.markdown(demo_runs) if demo_runs else ""
     print(table)
     Path(args.output).write_text(table)
     chart(bench.cases, Path(args.chart))

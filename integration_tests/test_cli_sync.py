@@ -48,6 +48,10 @@ def test_sync_from_the_command_line_resumes_from_saved_state_and_never_prints_se
         second = _sync(config, tmp_path)
         assert second.returncode == 0, second.stderr[-3000:]
         assert _rows_read(second.stdout) == {"gl_accounts": 0, "journal_entries": len(inserted)}
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as db:
+            # The first load replaced empty tables; the second merged into them, keeping every earlier row.
+            assert [db.execute(f'SELECT COUNT(*) FROM staging."sage_gl__{stream}"').fetchone()[0] for stream in STREAMS] \
+                == [sandbox.control.truth("glaccount")["count"], glbatch_count + len(inserted)]
 
         full = _sync(config, tmp_path, "--full-refresh")
         assert full.returncode == 0, full.stderr[-3000:]

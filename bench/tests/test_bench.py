@@ -1,4 +1,5 @@
-"""`make bench` at the smallest scale, once: every case measured, every ratio, the profile split and the chart
+"""`make bench` at the smallest scale, once: every case measured, every ratio, the profile split, `make demo`'s
+phases and the chart
 written.
 
 Nothing here is about speed (no figure is compared with a bound): it proves the harness runs end to end
@@ -25,6 +26,8 @@ CASES = [
     "python -m pipeline sync time_harvest (time_entries) → DuckDB",
     "python -m pipeline sync time_generic (time_entries) → DuckDB",
 ]
+DEMO_PHASES = ["start: imports, sandbox", "1. first sync + mappings", "2. changes in the sandbox",
+               "3. second sync + mappings", "4. report and plot"]
 RATIOS = 8  # peer at 2000, three parse-only limits, the peer's requests, three pipeline syncs
 NUMBER = r"([\d,]+(?:\.\d+)?)"
 
@@ -80,10 +83,15 @@ def test_the_bench_measures_every_case_and_writes_the_table_and_the_chart(tmp_pa
         if speed and "no" in (met, steady_met):  # a target not met names what bounds it: the profile split
             assert re.search(r"imports [\d.]+ s \(\d+ %\)", bound), what
 
-    splits = table_rows(text, 2)  # --profile: where each of our sources' CPU went
+    tables = table_rows(text, 2)  # --profile's split of our sources' CPU, then `make demo`'s phases
+    splits = {title: cells for title, cells in tables.items() if title in CASES}
     assert list(splits) == [CASES[0], CASES[2], CASES[6]]
     for title, (split,) in splits.items():
         shares = [int(share) for share in re.findall(r"\((\d+) %\)", split)]
         # At this scale the start is nearly all of it: the record path may round below 1 % and be left out.
         assert "imports" in re.findall(r"(\w+) [\d.]+ s", split) and 97 <= sum(shares) <= 103, title
+    demo = {phase: cells for phase, cells in tables.items() if phase not in CASES and phase != "`make demo` phase"}
+    assert list(demo) == [*DEMO_PHASES, "wall time"]
+    assert all(re.fullmatch(r"\d+\.\d", seconds) for seconds, in demo.values())
+    assert re.search(r"^Target: `make demo` under 45 s wall: (met|not met)\.$", text, re.M)
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and chart.stat().st_size > 10_000

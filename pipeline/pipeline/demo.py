@@ -129,8 +129,10 @@ def run_demo(*, scale: float, seed: int, workdir: Path, out: TextIO, time_provid
 
 
 def _start_clean(staging: Staging, catalog_dir: Path, plot_path: Path) -> None:
-    """Remove what an earlier demo left in the workdir (only the files the demo writes)."""
-    for path in (staging.duckdb_path, Path(f"{staging.duckdb_path}.wal"), plot_path, *catalog_dir.glob("*.json")):
+    """Remove what an earlier demo left in the workdir (only the files the demo writes), but the connectors'
+    saved specs: they depend on the connectors' code only, and spec_store runs `spec` again when that changed."""
+    catalogs = [path for path in catalog_dir.glob("*.json") if not path.name.endswith(".spec.json")]
+    for path in (staging.duckdb_path, Path(f"{staging.duckdb_path}.wal"), plot_path, *catalogs):
         path.unlink(missing_ok=True)
 
 

@@ -29,7 +29,7 @@ from .run_history import (PipelineRun, StreamRun, latest_extraction, record_run,
 from .schema_changes import SchemaReview, catalog_to_keep, review, widen_columns
 from .staging import Staging
 from .summary import SyncSummary, format_sync_summary
-from .sync import PreparedSource, prepare_source, read_into_staging
+from .sync import PreparedSource, prepare_sources, read_into_staging
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,7 @@ def _run(configs: dict[Connection, dict[str, Any]], staging: Staging, out: TextI
          prepared: list[PreparedSource], stopped: dict[str, str], *, full_refresh: bool, catalog_dir: Path,
          mappings: Path | None, accept: bool) -> RunResult:
     started = time.monotonic()
-    for connection, config in configs.items():
-        prepared.append(prepare_source(connection, config, catalog_dir))
+    prepare_sources(configs, catalog_dir, prepared)
     locations = [mappings] if mappings else None
     uses = fields_read(load_mappings(locations)[0])  # files that do not load are reported by check_mappings
 

@@ -15,12 +15,15 @@ import os
 import sys
 import tempfile
 import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 import airbyte as ab
+from airbyte.exceptions import PyAirbyteDataLossWarning
 from airbyte.logs import get_global_file_logger
 from airbyte.shared.catalog_providers import CatalogProvider
 from airbyte.strategies import WriteStrategy
@@ -47,7 +50,30 @@ class PreparedSource:
 def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
     """Validate the config against the source's spec (the saved one while the connector is unchanged), discover,
     and save the catalog for the mappings."""
-    source = ab.get_source(connection.source, local_executable=connection.executable())
+    return _prepare(connection, config, _get_source(connection), catalog_dir)
+
+
+def prepare_sources(configs: dict[Connection, dict[str, Any]], catalog_dir: Path = DEFAULT_CATALOG_DIR,
+                    prepared: list[PreparedSource] | None = None) -> list[PreparedSource]:
+    """`prepare_source` of every connection, appended to `prepared` in the order of `configs`; the first
+    connection's error in that order is raised. Their `spec` and `discover` subprocesses run side by side
+    (each is mostly a connector starting up); the PyAirbyte sources are made one by one first, as each
+    sets up the log file of its connector's logger."""
+    prepared = [] if prepared is None else prepared
+    sources = {connection: _get_source(connection) for connection in configs}
+    with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
+        futures = [pool.submit(_prepare, connection, config, sources[connection], catalog_dir)
+                   for connection, config in configs.items()]
+        for future in futures:
+            prepared.append(future.result())
+    return prepared
+
+
+def _get_source(connection: Connection) -> ab.Source:
+    return ab.get_source(connection.source, local_executable=connection.executable())
+
+
+def _prepare(connection: Connection, config: dict[str, Any], source: ab.Source, catalog_dir: Path) -> PreparedSource:
     spec = load_spec(connection, catalog_dir, lambda: source.config_spec)
     check_config(connection, config, spec)
     source.set_config(config, validate=False)
@@ -109,22 +135,20 @@ def _read(source: ab.Source, staging: Staging, connection: Connection, full_refr
 def _read_into_duckdb(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
                       full_refresh: bool) -> dict[str, int]:
     """PyAirbyte writes the DuckDB staging tables itself (exact); the rows of each stream extracted by this
-    read are counted in its table afterwards."""
+    read are counted in its table afterwards. While no selected stream's table holds a row (a connection's
+    first load), its tables are written with `replace`: the same rows as merging into empty tables, without
+    PyAirbyte's table reflection and MERGE per stream (most of its write time on small streams)."""
     before = {} if full_refresh else latest_extraction(staging, table_prefix, selected)
     # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
     with staging.cache(table_prefix) as cache:
-        source.read(
-            cache,
-            write_strategy="replace" if full_refresh else "auto",
-            force_full_refresh=full_refresh,
-            skip_validation=True,  # done by check_config, which never echoes a value
-        )
+        _read_with(source, cache, "replace" if full_refresh or not before else "auto", full_refresh)
     return rows_written_after(staging, table_prefix, selected, before)
 
 
 def _read_into_postgres(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
                         full_refresh: bool) -> dict[str, int]:
-    """Through a scratch DuckDB file, then COPY into PostgreSQL in one transaction (see postgres_copy)."""
+    """Through a scratch DuckDB file, then COPY into PostgreSQL in one transaction (see postgres_copy). The
+    scratch tables start empty, so `replace` writes them: what appending would, without PyAirbyte's reflection."""
     catalog = CatalogProvider(source.get_configured_catalog())
     loads = [StreamLoad(stream, "replace" if full_refresh else catalog.resolve_write_method(stream, WriteStrategy.AUTO).value,
                         tuple(catalog.get_primary_keys(stream))) for stream in selected]
@@ -132,10 +156,23 @@ def _read_into_postgres(source: ab.Source, staging: Staging, table_prefix: str, 
         scratch_path = Path(workdir) / "sync.duckdb"
         with scratch_cache(scratch_path, staging.schema, table_prefix) as scratch:
             seed_state(staging, scratch, source.name, table_prefix)
-            source.read(scratch, write_strategy="append", force_full_refresh=full_refresh, skip_validation=True)
+            _read_with(source, scratch, "replace", full_refresh)
         rows = scratch_row_counts(scratch_path, staging.schema, table_prefix, selected)
         copy_into_postgres(staging, scratch_path, table_prefix, loads)
     return rows
+
+
+def _read_with(source: ab.Source, cache: Any, write_strategy: str, full_refresh: bool) -> None:
+    """`source.read` into `cache`. `replace` on an incremental read is only asked for tables that hold no row,
+    so PyAirbyte's warning about replacing without a full refresh (possible data loss) does not apply."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyAirbyteDataLossWarning)
+        source.read(
+            cache,
+            write_strategy=write_strategy,
+            force_full_refresh=full_refresh,
+            skip_validation=True,  # done by check_config, which never echoes a value
+        )
 
 
 def _per_second(rows: int, seconds: float) -> str:
