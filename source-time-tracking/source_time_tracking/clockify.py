@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
@@ -42,7 +42,7 @@ from source_time_tracking.errors import json_body, safe_url
 from source_time_tracking.pagination import Page, sent_query_number
 from source_time_tracking.provider import Provider
 from source_time_tracking.single_request import EntryLookup, OneRequest
-from source_time_tracking.streams import TimeTrackingStream
+from source_time_tracking.streams import ListPerParent, TimeTrackingStream
 
 PROVIDER_LABEL = "Clockify"
 PAGE_SIZE = 1000
@@ -172,34 +172,7 @@ class ClockifyClients(ClockifyStream):
     resource = "clients"
 
 
-class ClockifyListPerParent(ClockifyStream):
-    """A list read once per parent record (tasks per project, time entries per user): one read, one list
-    per parent in the progress log and the loop guard, and one checkpoint when every parent was read."""
-
-    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
-                      ) -> Iterator[tuple[dict[str, Any], str]]:
-        """(the slice of one parent's list, its name in the progress log) for each parent."""
-        raise NotImplementedError
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        self.progress.start()
-        self.pages_shifted = False
-        self.start_read()
-        for parent_slice, label in self.parent_slices(stream_slice or {}, stream_state):
-            self._loop_guard.restart()
-            self.progress.new_list(label)
-            yield from super(TimeTrackingStream, self).read_records(sync_mode, cursor_field, parent_slice, stream_state)
-        self.finish_read()
-        self.progress.summary()
-
-
-class ClockifyTasks(ClockifyListPerParent):
+class ClockifyTasks(ListPerParent, ClockifyStream):
     """`/projects/{id}/tasks` for every project, with `hourly_rate`/`cost_rate` in currency units."""
 
     name = "tasks"
@@ -222,7 +195,7 @@ class ClockifyTasks(ClockifyListPerParent):
         return self.with_rates(record, response.url, record.get("hourlyRate"), record.get("costRate"))
 
 
-class ClockifyTimeEntries(ClockifyListPerParent):
+class ClockifyTimeEntries(ListPerParent, ClockifyStream):
     """Every user's time entries from a work date on; a `{"work_date_from", "work_date_to"}` slice reads that
     window of work dates instead (the deletion re-read)."""
 

@@ -20,11 +20,10 @@ delete) instead of taking its absence for one. Cursor-style lists
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional
 
 import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams.http import HttpStream
 
 from source_time_tracking.auth import bearer
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
@@ -33,7 +32,7 @@ from source_time_tracking.harvest_config import HarvestProvider
 from source_time_tracking.pagination import LinksNextPaginator, Page
 from source_time_tracking.provider import Provider
 from source_time_tracking.single_request import EntryLookup, OneObject
-from source_time_tracking.streams import TimeTrackingStream
+from source_time_tracking.streams import ListPerParent, TimeTrackingStream
 
 PER_PAGE = 2000
 PROVIDER_LABEL = "Harvest"
@@ -172,7 +171,7 @@ class HarvestTasks(HarvestStream):
     page_numbered = True
 
 
-class HarvestUserCostRates(HarvestStream):
+class HarvestUserCostRates(ListPerParent, HarvestStream):
     """`/v2/users/{id}/cost_rates` for every user, with `user_id` added to each rate.
 
     The endpoint has no `updated_since`, so the cursor filters on the client side; every user is listed
@@ -187,6 +186,7 @@ class HarvestUserCostRates(HarvestStream):
     def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
         super().__init__(provider, start_date)
         self._users = self.helper(HarvestUsers(provider, start_date=None), "the list of users")
+        self._lower_bound: Optional[datetime] = None  # the read's: rates updated before it are not emitted
 
     def path(
         self,
@@ -201,27 +201,15 @@ class HarvestUserCostRates(HarvestStream):
     ) -> Mapping[str, Any]:
         return {**record, "user_id": stream_slice["user_id"]}
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        lower_bound = self._cursor.lower_bound(stream_state)
-        self._end_of_read_cursor.open_read()
-        self.progress.start()
+    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
+                      ) -> Iterator[tuple[dict[str, Any], str]]:
+        self._lower_bound = self._cursor.lower_bound(stream_state)
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
-            self._loop_guard.restart()  # each user's rates are a list of their own
-            self.progress.new_list(f"user {user['id']}")
-            # HttpStream's own read of one slice (this class's parent's read_records would restart the progress
-            # and the cursor's read for every user)
-            for record in HttpStream.read_records(self, sync_mode, cursor_field, {"user_id": user["id"]}, stream_state):
-                updated_at = parse_datetime(record.get("updated_at"))
-                if lower_bound is None or updated_at is None or updated_at >= lower_bound:
-                    yield record
-        self._end_of_read_cursor.close_read()
-        self.progress.summary()
+            yield {"user_id": user["id"]}, f"user {user['id']}"
+
+    def keep(self, record: Mapping[str, Any]) -> bool:
+        updated_at = parse_datetime(record.get("updated_at"))
+        return self._lower_bound is None or updated_at is None or updated_at >= self._lower_bound
 
 
 class HarvestCompany(OneObject, HarvestStream):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
 
 import requests
 from airbyte_cdk.models import SyncMode
@@ -209,3 +209,38 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
 
     def records_on_page(self, response: requests.Response) -> int:
         return len(self.page_records(response))
+
+
+class ListPerParent(TimeTrackingStream):
+    """A list read once per parent record (Clockify's tasks per project and time entries per user, Harvest's
+    cost rates per user): one read, one list per parent in the progress log and the loop guard, and the
+    cursor's read closed (one checkpoint) when every parent was read. Put before the provider's stream class."""
+
+    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
+                      ) -> Iterator[tuple[dict[str, Any], str]]:
+        """(the slice of one parent's list, its name in the progress log) for each parent."""
+        raise NotImplementedError
+
+    def keep(self, record: Mapping[str, Any]) -> bool:
+        """Hook: whether a record read is emitted (a list without a server-side filter filters here)."""
+        return True
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: Optional[List[str]] = None,
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        self.progress.start()
+        self.pages_shifted = False
+        self.start_read()
+        for parent_slice, label in self.parent_slices(stream_slice or {}, stream_state):
+            self._loop_guard.restart()
+            self.progress.new_list(label)
+            # HttpStream's own read of one slice (TimeTrackingStream's would restart the progress and the cursor's
+            # read for every parent)
+            records = HttpStream.read_records(self, sync_mode, cursor_field, parent_slice, stream_state)
+            yield from (record for record in records if self.keep(record))
+        self.finish_read()
+        self.progress.summary()
