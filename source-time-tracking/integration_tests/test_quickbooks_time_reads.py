@@ -23,10 +23,7 @@ from source_time_tracking import SourceTimeTracking
 PATH = "/quickbooks_time/api/v1/timesheets"
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def config(sandbox: Any) -> dict:

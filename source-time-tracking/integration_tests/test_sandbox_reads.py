@@ -52,10 +52,7 @@ WINDOWED = [name for name, provider in PROVIDERS.items()
             if name in BY_MODIFICATION and type(provider).deleted_time_entries is Provider.deleted_time_entries]
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def run_read(config: dict, streams: list[str], sync_mode: SyncMode = SyncMode.full_refresh,
