@@ -145,9 +145,15 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self.pages_shifted = False
         self._loop_guard.restart()
         self.start_read()
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        yield from self.read_lists(sync_mode, cursor_field, stream_slice, stream_state)
         self.finish_read()
         self.progress.summary()
+
+    def read_lists(self, sync_mode: SyncMode, cursor_field: Optional[List[str]],
+                   stream_slice: Optional[Mapping[str, Any]], stream_state: Optional[Mapping[str, Any]]
+                   ) -> Iterable[Mapping[str, Any]]:
+        """The lists one read is made of: one by default (`ListPerParent`: one per parent record)."""
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
 
     def present_ids(self, ids: Iterable[str]) -> Optional[dict[str, str]]:
         """Which of `ids` the API still holds, asked entry by entry, with each one's work date now; None when
@@ -225,22 +231,11 @@ class ListPerParent(TimeTrackingStream):
         """Hook: whether a record read is emitted (a list without a server-side filter filters here)."""
         return True
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        self.progress.start()
-        self.pages_shifted = False
-        self.start_read()
+    def read_lists(self, sync_mode: SyncMode, cursor_field: Optional[List[str]],
+                   stream_slice: Optional[Mapping[str, Any]], stream_state: Optional[Mapping[str, Any]]
+                   ) -> Iterable[Mapping[str, Any]]:
         for parent_slice, label in self.parent_slices(stream_slice or {}, stream_state):
             self._loop_guard.restart()
             self.progress.new_list(label)
-            # HttpStream's own read of one slice (TimeTrackingStream's would restart the progress and the cursor's
-            # read for every parent)
             records = HttpStream.read_records(self, sync_mode, cursor_field, parent_slice, stream_state)
             yield from (record for record in records if self.keep(record))
-        self.finish_read()
-        self.progress.summary()
