@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -27,9 +26,9 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .clockify_data import CURRENCY, WORKSPACE_ID, WORKSPACE_NAME
-from .harvest import HarvestRateLimit
-from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, boolean, count_rows, json_record, parse_bool,
+from .jsonapi import (BadParameter, ListEmulator, Ordering, Where, boolean, count_rows, json_record, parse_bool,
                       parse_int, read_slice)
+from .rate_limiting import ThrottledEmulator
 from .routing import Request, Response
 
 API_KEY = "sandbox-clockify-api-key"
@@ -49,16 +48,6 @@ WORKSPACE = {
 
 def error(status: int, message: str) -> Response:
     return Response.json({"message": message, "code": status}, status)
-
-
-class ClockifyRateLimit(HarvestRateLimit):
-    """Clockify's throttle: 50 requests per second per API key (paid plans)."""
-
-    DEFAULT = (50, 1.0)
-    VENDOR = "Clockify"
-
-    def __init__(self, requests: int | None = 50, seconds: float = 1.0, clock: Callable[[], float] = time.monotonic):
-        super().__init__(requests, seconds, clock)
 
 
 def money(column: str) -> str:
@@ -134,34 +123,16 @@ LISTINGS = {
 }
 
 
-class ClockifyEmulator:
+class ClockifyEmulator(ListEmulator, ThrottledEmulator):
     prefix = API_ROOT + "/workspaces"
+    RATE_LIMIT_SETTING = "clockify_rate_limit"
+    RATE_LIMIT_VARIABLE = RATE_LIMIT_VARIABLE
+    RATE_LIMIT_DEFAULT = "50/1"  # the paid plans' limit per API key
 
     def __init__(self, store, faults, *, rate_limit: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.store = store
-        self.faults = faults
-        self._rate_limit_setting = rate_limit if rate_limit is not None else os.environ.get(RATE_LIMIT_VARIABLE)
-        try:
-            self.rate_limit = ClockifyRateLimit.from_setting(self._rate_limit_setting, clock)
-        except ValueError as bad:
-            source = "clockify_rate_limit" if rate_limit is not None else RATE_LIMIT_VARIABLE
-            raise ValueError(f"{source}: {bad}") from bad
-        self._counts = VersionedCache()
-        self._boundaries = VersionedCache()
-
-    def reset(self) -> None:
-        """`POST /_sandbox/reset`: the rate limit is the start setting again, every window afresh."""
-        self.rate_limit.apply(self._rate_limit_setting)
-
-    def settings(self) -> dict:
-        limit = self.rate_limit
-        return {"clockify_rate_limit": "off" if limit.requests is None else f"{limit.requests}/{limit.seconds:g}"}
-
-    def apply_settings(self, settings: dict) -> None:
-        """`POST /_sandbox/settings`: `{"clockify_rate_limit": "off" | "<requests>/<seconds>"}`."""
-        if "clockify_rate_limit" in settings:
-            self.rate_limit.apply(settings["clockify_rate_limit"])
+        super().__init__(store, faults)
+        self.start_rate_limit(rate_limit, clock)
 
     def fault_response(self, kind: str, status: int) -> Response:
         """Clockify's JSON error body for the server's generic `status` and `rate_limit` faults."""

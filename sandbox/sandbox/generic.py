@@ -9,7 +9,7 @@ errors (401 for a bad token, 400 for a bad parameter).
 
 from __future__ import annotations
 
-from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, bearer_token, boolean, count_rows,
+from .jsonapi import (BadParameter, ListEmulator, Ordering, Where, bearer_token, boolean, count_rows,
                       json_record, json_response, number, parse_date, parse_int, parse_timestamp,
                       parse_unix_seconds, read_slice)
 from .routing import Request, Response
@@ -30,15 +30,12 @@ def error(status: int, code: str, message: str) -> Response:
     return Response.json({"error": code, "message": message}, status)
 
 
-class GenericEmulator:
+class GenericEmulator(ListEmulator):
     prefix = "/v1"
 
     def __init__(self, store, faults, token: str = TOKEN):
-        self.store = store
-        self.faults = faults
+        super().__init__(store, faults)
         self.token = token
-        self._counts = VersionedCache()
-        self._boundaries = VersionedCache()
 
     def handle(self, request: Request) -> Response:
         if request.path.rstrip("/") != "/v1/entries":

@@ -9,7 +9,7 @@
   deprecated `page`. `per_page` is 1–2000 (default 2000); anything else gives 422.
 - Time entries are sorted by `spent_date` descending (then `id` descending), the list shape of the current
   docs (no `user_assignment`/`task_assignment`); nested `user`, `client`, `project`, `task` objects.
-- Throttling: 100 requests per 15 s per account, answered 429 with `Retry-After` (`HarvestRateLimit`).
+- Throttling: 100 requests per 15 s per account, answered 429 with `Retry-After` (`rate_limiting`).
   The setting is `off` or `<requests>/<seconds>`: at start `python -m sandbox serve --harvest-rate-limit`
   (or `running_sandbox(harvest_rate_limit=...)`; the environment variable `SANDBOX_HARVEST_RATE_LIMIT`
   is the fallback), while running `POST /_sandbox/settings {"harvest_rate_limit": ...}`
@@ -22,17 +22,15 @@ import base64
 import binascii
 import json
 import math
-import os
 import re
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, absolute_url, bearer_token, boolean,
+from .jsonapi import (BadParameter, ListEmulator, Ordering, Where, absolute_url, bearer_token, boolean,
                       count_rows, json_record, json_response, nested, number, parse_bool, parse_date, parse_int,
                       parse_timestamp, read_slice)
+from .rate_limiting import ThrottledEmulator
 from .routing import Request, Response
 
 ACCOUNT_ID = "1234567"
@@ -78,86 +76,6 @@ def invalid_token() -> Response:
     """Harvest's 401 body for a missing or wrong token (the OAuth2 error shape)."""
     return Response.json({"error": "invalid_token", "error_description": "The access token provided is expired,"
                           " revoked, malformed or invalid for other reasons."}, 401)
-
-
-class HarvestRateLimit:
-    """Harvest's throttle: at most `requests` per sliding window of `seconds` per account.
-
-    On by default (100 per 15 s, as documented). `configure(None)` switches it off and
-    `configure(requests, seconds)` adjusts it; `clock` is injectable so tests drive the window without
-    sleeping. Each check is O(1) amortised (a deque of admitted request times per account). Another vendor's
-    sliding-window throttle is a subclass with its own `DEFAULT` and `VENDOR`.
-    """
-
-    DEFAULT = (100, 15.0)  # (requests, seconds) as documented
-    VENDOR = "Harvest"
-
-    def __init__(self, requests: int | None = 100, seconds: float = 15.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._admitted: dict[str, deque[float]] = {}
-        self.configure(requests, seconds)
-
-    def configure(self, requests: int | None, seconds: float = 15.0) -> None:
-        if requests is not None and (requests < 1 or seconds <= 0):
-            raise ValueError("a rate limit needs at least 1 request per a positive number of seconds")
-        with self._lock:
-            self.requests, self.seconds = requests, seconds
-            self._admitted.clear()
-
-    @classmethod
-    def from_setting(cls, setting: str | None, clock: Callable[[], float] = time.monotonic) -> "HarvestRateLimit":
-        """The limit a setting such as ``"off"`` or ``"100/15"`` describes (None or empty: the default)."""
-        limit = cls(clock=clock)
-        limit.apply(setting)
-        return limit
-
-    def apply(self, setting: str | None) -> None:
-        """Configure from ``"off"``, ``"<requests>/<seconds>"`` or ``"<requests>"`` (per `DEFAULT` seconds);
-        None or empty: the documented `DEFAULT`. Raises ValueError (and changes nothing) for anything else."""
-        requests_default, seconds_default = self.DEFAULT
-        if not setting:
-            self.configure(requests_default, seconds_default)
-            return
-        if not isinstance(setting, str):
-            raise ValueError(f"a {self.VENDOR} rate limit must be 'off' or '<requests>/<seconds>', got {setting!r}")
-        if setting.strip().lower() == "off":
-            self.configure(None)
-            return
-        requests, _, seconds = setting.partition("/")
-        try:
-            self.configure(int(requests), float(seconds or seconds_default))
-        except ValueError as bad:
-            raise ValueError(f"a {self.VENDOR} rate limit must be 'off' or '<requests>/<seconds>' with at least "
-                             f"1 request per a positive number of seconds, got {setting!r}") from bad
-
-    def settings(self) -> dict:
-        return {"requests": self.requests, "seconds": self.seconds}
-
-    def remaining(self, account: str) -> tuple[int | None, int]:
-        """(requests left in the window or None when off, seconds until the oldest one leaves it)."""
-        with self._lock:
-            if self.requests is None:
-                return None, 0
-            now = self._clock()
-            admitted = [moment for moment in self._admitted.get(account, ()) if moment > now - self.seconds]
-            resets_in = math.ceil(admitted[0] + self.seconds - now) if admitted else math.ceil(self.seconds)
-            return max(0, self.requests - len(admitted)), resets_in
-
-    def retry_after(self, account: str) -> int | None:
-        """None when a request of `account` is admitted now (and counted), else the seconds to wait."""
-        with self._lock:
-            if self.requests is None:
-                return None
-            now = self._clock()
-            admitted = self._admitted.setdefault(account, deque())
-            while admitted and admitted[0] <= now - self.seconds:
-                admitted.popleft()
-            if len(admitted) < self.requests:
-                admitted.append(now)
-                return None
-            return max(1, math.ceil(admitted[0] + self.seconds - now))
 
 
 def _encode_cursor(boundary: dict) -> str:
@@ -269,37 +187,16 @@ _COST_RATES_PATH = re.compile(r"^/v2/users/(\d+)/cost_rates$")
 _ONE_PATH = re.compile(r"^/v2/(time_entries|projects|tasks|users|clients)/(\d+)$")
 
 
-class HarvestEmulator:
+class HarvestEmulator(ListEmulator, ThrottledEmulator):
     prefix = "/v2"
+    RATE_LIMIT_SETTING = "harvest_rate_limit"  # the start setting: `serve --harvest-rate-limit`, else the variable
+    RATE_LIMIT_VARIABLE = RATE_LIMIT_VARIABLE
+    RATE_LIMIT_DEFAULT = "100/15"  # as documented
 
     def __init__(self, store, faults, *, rate_limit: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.store = store
-        self.faults = faults
-        # The start setting: the argument (`serve --harvest-rate-limit`), else the environment variable.
-        self._rate_limit_setting = rate_limit if rate_limit is not None else os.environ.get(RATE_LIMIT_VARIABLE)
-        try:
-            self.rate_limit = HarvestRateLimit.from_setting(self._rate_limit_setting, clock)
-        except ValueError as bad:
-            source = "harvest_rate_limit" if rate_limit is not None else RATE_LIMIT_VARIABLE
-            raise ValueError(f"{source}: {bad}") from bad
-        self._counts = VersionedCache()
-        self._boundaries = VersionedCache()
-
-    def reset(self) -> None:
-        """`POST /_sandbox/reset`: the rate limit is the start setting again, every window afresh."""
-        self.rate_limit.apply(self._rate_limit_setting)
-
-    def settings(self) -> dict:
-        """`GET /_sandbox/settings`: what can be changed while serving, in the form `apply_settings` takes."""
-        limit = self.rate_limit
-        value = "off" if limit.requests is None else f"{limit.requests}/{limit.seconds:g}"
-        return {"harvest_rate_limit": value}
-
-    def apply_settings(self, settings: dict) -> None:
-        """`POST /_sandbox/settings`: `{"harvest_rate_limit": "off" | "<requests>/<seconds>"}`."""
-        if "harvest_rate_limit" in settings:
-            self.rate_limit.apply(settings["harvest_rate_limit"])
+        super().__init__(store, faults)
+        self.start_rate_limit(rate_limit, clock)
 
     # -- the request pipeline ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:

@@ -153,6 +153,17 @@ class VersionedCache:
             self._values[key] = value
 
 
+class ListEmulator:
+    """What every JSON vendor emulator holds: the store it reads, the faults it plays, and its lists' row counts
+    and page boundaries cached per data version (`count_rows`, `read_slice`)."""
+
+    def __init__(self, store, faults):
+        self.store = store
+        self.faults = faults
+        self._counts = VersionedCache()
+        self._boundaries = VersionedCache()
+
+
 @dataclass(frozen=True)
 class Ordering:
     """A total order of a table's rows: sort columns ending with a unique one (the primary key)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, bearer_token, boolean, count_rows,
+from .jsonapi import (BadParameter, ListEmulator, Ordering, Where, bearer_token, boolean, count_rows,
                       json_record, number, parse_date, parse_int, parse_timestamp, read_slice)
 from .routing import Request, Response
 
@@ -131,15 +131,12 @@ LISTINGS = {
 _DEFAULTS = {"timesheets": {"on_the_clock": "no"}}
 
 
-class QuickBooksTimeEmulator:
+class QuickBooksTimeEmulator(ListEmulator):
     prefix = "/quickbooks_time/api/v1"
 
     def __init__(self, store, faults, token: str = TOKEN):
-        self.store = store
-        self.faults = faults
+        super().__init__(store, faults)
         self.token = token
-        self._counts = VersionedCache()
-        self._boundaries = VersionedCache()
 
     def handle(self, request: Request) -> Response:
         if bearer_token(request) != self.token:

@@ -38,9 +38,9 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from .harvest import HarvestRateLimit
-from .jsonapi import (BadParameter, Ordering, VersionedCache, Where, boolean, count_rows, json_record, number,
+from .jsonapi import (BadParameter, ListEmulator, Ordering, Where, boolean, count_rows, json_record, number,
                       parse_int, parse_unix_seconds, read_slice)
+from .rate_limiting import SlidingWindowRateLimit
 from .routing import Request, Response
 
 TOKEN = "sandbox-toggl-api-token"
@@ -178,45 +178,20 @@ def json_text(status: int, message: str) -> Response:
     return Response.json(message, status)
 
 
-def _limit(setting: str | None, default: str | None, name: str, clock: Callable[[], float]) -> HarvestRateLimit:
-    """A sliding-window limit from ``"off"`` or ``"<requests>/<seconds>"`` (None: `default`)."""
-    limit = HarvestRateLimit(clock=clock)
-    _apply(limit, setting if setting is not None else default, name)
-    return limit
-
-
-def _apply(limit: HarvestRateLimit, setting: str | None, name: str) -> None:
-    if setting is None or (isinstance(setting, str) and setting.strip().lower() == "off"):
-        limit.configure(None)
-        return
-    requests, _, seconds = setting.partition("/") if isinstance(setting, str) else ("", "", "")
-    try:
-        limit.configure(int(requests), float(seconds))
-    except ValueError as bad:
-        raise ValueError(f"{name} must be 'off' or '<requests>/<seconds>' with at least 1 request per a positive "
-                         f"number of seconds, got {setting!r}") from bad
-
-
-def _setting(limit: HarvestRateLimit) -> str:
-    return "off" if limit.requests is None else f"{limit.requests}/{limit.seconds:g}"
-
-
-class TogglEmulator:
+class TogglEmulator(ListEmulator):
     """`/api/v9/…`; `reports` is the same emulator answering `/reports/api/v3/…` (one quota for both)."""
 
     prefix = "/api/v9"
 
     def __init__(self, store, faults, *, quota: str | None = None, rate_limit: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.store = store
-        self.faults = faults
+        super().__init__(store, faults)
         self._start_settings = {"toggl_quota": quota if quota is not None else DEFAULT_QUOTA,
                                 "toggl_rate_limit": rate_limit if rate_limit is not None else "off"}
-        self.quota = _limit(self._start_settings["toggl_quota"], DEFAULT_QUOTA, "toggl_quota", clock)
-        self.bucket = _limit(self._start_settings["toggl_rate_limit"], "off", "toggl_rate_limit", clock)
+        self.quota = SlidingWindowRateLimit("toggl_quota", DEFAULT_QUOTA, clock)
+        self.bucket = SlidingWindowRateLimit("toggl_rate_limit", "off", clock)
+        self.apply_settings(self._start_settings)
         self._clock = clock
-        self._counts = VersionedCache()
-        self._boundaries = VersionedCache()
         self.reports = _ReportsPrefix(self)
 
     # -- settings -------------------------------------------------------------------------------------------
@@ -224,13 +199,13 @@ class TogglEmulator:
         self.apply_settings(self._start_settings)
 
     def settings(self) -> dict:
-        return {"toggl_quota": _setting(self.quota), "toggl_rate_limit": _setting(self.bucket)}
+        return {"toggl_quota": self.quota.setting(), "toggl_rate_limit": self.bucket.setting()}
 
     def apply_settings(self, settings: dict) -> None:
         if "toggl_quota" in settings:
-            _apply(self.quota, settings["toggl_quota"], "toggl_quota")
+            self.quota.apply(settings["toggl_quota"])
         if "toggl_rate_limit" in settings:
-            _apply(self.bucket, settings["toggl_rate_limit"], "toggl_rate_limit")
+            self.bucket.apply(settings["toggl_rate_limit"])
 
     # -- the request pipeline -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:

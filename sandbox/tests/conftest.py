@@ -1,5 +1,6 @@
 import pytest
 
+from sandbox import running_sandbox
 from sandbox.faults import Faults
 from sandbox.store import Store
 
@@ -15,3 +16,19 @@ def store():
 @pytest.fixture
 def faults():
     return Faults(seed=3)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """The served company (scale 0.5: the technicians' time of every provider), one server per test module; a
+    module that needs another scale or seed defines its own."""
+    with running_sandbox(scale=0.5, seed=11) as running:
+        yield running
+
+
+@pytest.fixture
+def sb(sandbox):
+    """The served company as generated: data, faults and settings reset before and after the test."""
+    sandbox.control.reset()
+    yield sandbox
+    sandbox.control.reset()

@@ -214,7 +214,7 @@ def test_throttle_is_429_at_50_a_second(store):
     assert call(clockify, "/api/v1/workspaces")[0] == 200
     clockify.apply_settings({"clockify_rate_limit": "off"})
     assert clockify.settings() == {"clockify_rate_limit": "off"}
-    with pytest.raises(ValueError, match="Clockify rate limit"):
+    with pytest.raises(ValueError, match="clockify_rate_limit"):
         clockify.apply_settings({"clockify_rate_limit": "fast"})
 
 

@@ -10,21 +10,6 @@ from decimal import Decimal
 import pytest
 import requests
 
-from sandbox import running_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox(scale=0.5, seed=11) as running:
-        yield running
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.control.reset()
-    yield sandbox
-    sandbox.control.reset()
-
 
 def session(sb, token: str | None = None) -> requests.Session:
     provider = sb.credentials["quickbooks_time"]["provider"]

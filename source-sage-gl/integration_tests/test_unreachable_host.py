@@ -8,49 +8,27 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from sandbox.testing import closed_loopback_port, error_traces, log_lines, run_main
 
 from integration_tests.conftest import CONNECTOR_ROOT
 
 CATALOG = CONNECTOR_ROOT / "integration_tests" / "configured_catalog.json"
 
 
-def _closed_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _no_traceback(finished: subprocess.CompletedProcess) -> None:
-    """No Python traceback anywhere: not on stderr, not in a log line, not in a trace."""
-    assert "Traceback" not in finished.stdout + finished.stderr
-    assert '"level":"FATAL"' not in finished.stdout
-
-
 def _run(command: str, tmp_path: Path) -> tuple[list[dict], str, float, int]:
-    port = _closed_loopback_port()
+    port = closed_loopback_port()
     config = json.loads((CONNECTOR_ROOT / "integration_tests" / "sample_config.json").read_text())
     config["endpoint_url"] = f"http://127.0.0.1:{port}/ia/xml/xmlgw.phtml"
     (tmp_path / "config.json").write_text(json.dumps(config))
     arguments = [command, "--config", str(tmp_path / "config.json")]
     if command == "read":
         arguments += ["--catalog", str(CATALOG)]
-    started = time.monotonic()
-    finished = subprocess.run([sys.executable, "main.py", *arguments], cwd=CONNECTOR_ROOT, capture_output=True,
-                              text=True, timeout=120)
-    elapsed = time.monotonic() - started
-    messages = [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
-    assert "Rate limit" not in finished.stdout + finished.stderr
-    _no_traceback(finished)
-    return messages, f"127.0.0.1:{port}", elapsed, finished.returncode
-
-
-def _logs(messages: list[dict]) -> list[str]:
-    return [message["log"]["message"] for message in messages if message["type"] == "LOG"]
+    messages, output, elapsed, returncode = run_main(CONNECTOR_ROOT, arguments)
+    assert "Rate limit" not in output
+    assert "Traceback" not in output  # not in a log line, not in a trace either
+    return messages, f"127.0.0.1:{port}", elapsed, returncode
 
 
 def test_check_answers_from_the_first_attempt(tmp_path: Path) -> None:
@@ -60,19 +38,18 @@ def test_check_answers_from_the_first_attempt(tmp_path: Path) -> None:
     assert status[0] == {"status": "FAILED", "message": (
         f"Could not reach the Sage Intacct gateway at http://{where}/ia/xml/xmlgw.phtml: connection refused by "
         f"{where}. Check endpoint_url and that this network can reach it.")}
-    assert not [line for line in _logs(messages) if "retry" in line.lower()]
+    assert not [line for line in log_lines(messages) if "retry" in line.lower()]
     assert elapsed < 20  # interpreter start included
 
 
 def test_read_retries_four_times_within_seconds_and_says_so(tmp_path: Path) -> None:
     messages, where, elapsed, returncode = _run("read", tmp_path)
 
-    retries = [line for line in _logs(messages) if line.startswith("Caught retryable error")]
+    retries = [line for line in log_lines(messages) if line.startswith("Caught retryable error")]
     assert [re.search(r"\(attempt (\d) of 4\)' after (\d) tries", line).groups() for line in retries] == [
         ("1", "1"), ("2", "2"), ("3", "3")]
     assert all(f"connection refused by {where}" in line for line in retries)
-    traces = [message["trace"]["error"] for message in messages
-              if message["type"] == "TRACE" and message["trace"]["type"] == "ERROR"]
+    traces = error_traces(messages)
     assert len(traces) == 1  # the sign-in, before any stream: the run ends once
     assert traces[0]["failure_type"] == "transient_error"
     errors = [trace["message"] for trace in traces]

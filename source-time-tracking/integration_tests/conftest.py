@@ -73,3 +73,11 @@ def paged_sandbox() -> Iterator[Any]:
     off, for the suites that write between pages and kill reads (`test_writes_during_read`, `test_crash_resume`)."""
     with running_sandbox(scale=PAGED_SCALE, seed=SEED, harvest_rate_limit="off") as running:
         yield running
+
+
+@pytest.fixture
+def seeded(sandbox: Any) -> Iterator[Any]:
+    """The session's sandbox as seeded, before and after the test (the suites that write use it)."""
+    sandbox.control.reset()
+    yield sandbox
+    sandbox.control.reset()

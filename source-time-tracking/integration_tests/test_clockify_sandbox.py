@@ -28,10 +28,7 @@ ENTITIES = {"users": "clockify_users", "projects": "clockify_projects", "clients
             "tasks": "clockify_tasks"}
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def local_dates(sandbox: Any) -> dict[str, str]:

@@ -9,17 +9,13 @@ sandbox on the Nth request to the entries path (counted across a chain's attempt
 
 from __future__ import annotations
 
-import json
 import random
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, SyncMode
-from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.models import SyncMode
+from sandbox.testing import read_until_state
 
 from integration_tests.conftest import CONNECTOR_ROOT
 from integration_tests.test_sandbox_reads import BY_MODIFICATION, DATASET, run_read
@@ -37,42 +33,8 @@ GENERIC_PAGE_SIZE = 20
 
 
 def run_until_state(tmp_path: Path, config: dict, state: dict, kill_after: int) -> tuple[bool, list, dict]:
-    """Run `main.py read` from `state`; SIGKILL it right after its `kill_after`th STATE line (0: never).
-
-    Returns whether it was killed, the (stream, record) pairs delivered, and the latest state of each stream."""
-    catalog = CatalogBuilder()
-    for name in STREAMS:
-        catalog.with_stream(name, SyncMode.incremental)
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    (tmp_path / "catalog.json").write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog.build())))
-    (tmp_path / "state.json").write_text(json.dumps(
-        [{"type": "STREAM", "stream": {"stream_descriptor": {"name": n}, "stream_state": s}} for n, s in state.items()]))
-    command = [sys.executable, "main.py", "read", "--config", str(tmp_path / "config.json"),
-               "--catalog", str(tmp_path / "catalog.json"), "--state", str(tmp_path / "state.json")]
-    process = subprocess.Popen(command, cwd=CONNECTOR_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    records, pending, states, seen = [], [], dict(state), 0
-    try:
-        for line in process.stdout:
-            message = json.loads(line)
-            if message["type"] == "RECORD":
-                pending.append((message["record"]["stream"], message["record"]["data"]))
-            elif message["type"] == "STATE":
-                stream = message["state"]["stream"]
-                states[stream["stream_descriptor"]["name"]] = stream["stream_state"]
-                records.extend(pending)
-                pending = []
-                seen += 1
-                if seen == kill_after:
-                    process.send_signal(signal.SIGKILL)
-                    process.wait()
-                    return True, records, states
-        assert process.wait() == 0
-        return False, records + pending, states
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+    """`main.py read` of `STREAMS` from `state`, SIGKILLed right after its `kill_after`th STATE line (0: never)."""
+    return read_until_state(CONNECTOR_ROOT, tmp_path, config, STREAMS, state, kill_after)
 
 
 def _arm_writes(control: Any, provider: str) -> None:

@@ -23,11 +23,7 @@ from source_time_tracking.providers import PROVIDERS
 BIG = "12345678901234567.89"
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    yield sandbox
-    sandbox.control.reset()
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def _read(config: dict, expecting_exception: bool = False):

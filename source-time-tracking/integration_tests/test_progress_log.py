@@ -20,10 +20,7 @@ OFFSET_PAGE = re.compile(r"^page (\d+) at offset (\d+): (\d+) rows, (\d+) rows s
 NOISE = ("MemoryMonitor instantiated", "Setting state of", "runtimes:", "Backing off", "Rate limit exceeded")
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def _read(config: dict, streams: list[str], debug: bool = False) -> EntrypointOutput:

@@ -15,18 +15,15 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 
-from integration_tests.test_sandbox_reads import checksum, final_state, ids_of, run_read
+from integration_tests.test_sandbox_reads import (
+    assert_a_delete_between_pages_is_read_again, checksum, final_state, ids_of, run_read,
+)
 from source_time_tracking import SourceTimeTracking
-from source_time_tracking.connector_config import parse_config
-from source_time_tracking.quickbooks_time import QuickBooksTimeEntries
 
 PATH = "/quickbooks_time/api/v1/timesheets"
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def config(sandbox: Any) -> dict:
@@ -98,27 +95,8 @@ def test_deletes_appear_in_deleted_time_entries_once(sandbox: Any) -> None:
 
 
 def test_a_timesheet_deleted_between_pages_leaves_the_state_so_nothing_is_lost(sandbox: Any) -> None:
-    """Deleting a timesheet of page 1 before page 2 is fetched moves every later row up by one: the first row
-    of page 2 slides onto page 1 unread. The read notices (`/timesheets_deleted` lists a delete since it
-    began) and keeps its state, so the next sync reads the skipped row."""
-    parsed = parse_config({**config(sandbox), "start_date": "2026-01-01T00:00:00Z"})
-    state = {"last_modified": "2026-01-01T00:00:00Z"}
-    first = QuickBooksTimeEntries(parsed.provider, parsed.start_date)
-    first.state = state
-    records = iter(first.read_records(SyncMode.incremental, stream_state=state))
-    page_1 = [next(records) for _ in range(200)]
-    sandbox.control.mutate("qbtime_timesheets", "delete", ids=[page_1[0]["id"]])
-    first_ids = {str(record["id"]) for record in page_1[1:]} | {str(record["id"]) for record in records}
-    truth = sandbox.control.truth("qbtime_timesheets", rows=True)
-    skipped = {str(row["id"]) for row in truth["rows"]} - first_ids
-    assert len(skipped) == 1  # page numbers alone lose it
-    assert first.state == state  # held: a delete happened during the read
-
-    second = QuickBooksTimeEntries(parsed.provider, parsed.start_date)
-    second_ids = {str(record["id"]) for record in second.read_records(SyncMode.incremental, stream_state=first.state)}
-
-    assert skipped <= second_ids
-    assert checksum(list(first_ids | second_ids)) == truth["checksum"]
+    """QuickBooks Time's read notices the delete by `/timesheets_deleted` listing one since the read began."""
+    assert_a_delete_between_pages_is_read_again(sandbox, "quickbooks_time")
 
 
 def test_a_lying_more_flag_fails_the_read_instead_of_looping(sandbox: Any) -> None:

@@ -25,7 +25,6 @@ from integration_tests.conftest import CONNECTOR_ROOT, SEED, with_wrong_secrets
 from source_time_tracking import SourceTimeTracking
 from source_time_tracking.connector_config import parse_config
 from source_time_tracking.generic import GenericTimeEntries
-from source_time_tracking.harvest import HarvestTimeEntries
 from source_time_tracking.cursors import parse_datetime
 from source_time_tracking.provider import Provider
 from source_time_tracking.providers import PROVIDERS
@@ -53,10 +52,7 @@ WINDOWED = [name for name, provider in PROVIDERS.items()
             if name in BY_MODIFICATION and type(provider).deleted_time_entries is Provider.deleted_time_entries]
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    return sandbox
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def run_read(config: dict, streams: list[str], sync_mode: SyncMode = SyncMode.full_refresh,
@@ -206,30 +202,34 @@ def test_harvest_reads_n_entries_in_at_most_ceil_n_over_2000_plus_one_requests(l
     assert large.control.requests()["by_path"]["/v2/time_entries"] <= math.ceil(entries / 2000) + 1
 
 
-def test_harvest_entry_deleted_between_pages_leaves_the_state_so_nothing_is_lost(large: Any) -> None:
+def assert_a_delete_between_pages_is_read_again(sandbox: Any, provider: str) -> None:
     """Deleting an entry of page 1 before page 2 is fetched moves every later row up by one: the first row
-    of page 2 slides onto page 1 unread. The read notices (`total_entries` changed) and keeps its state,
-    so the next sync reads the skipped row."""
-    large.control.reset()
-    config = {**large.credentials["harvest"], "start_date": "2026-01-01T00:00:00Z"}
-    parsed = parse_config(config)
-    state = {"updated_at": "2026-01-01T00:00:00Z"}
-    first = HarvestTimeEntries(parsed.provider, parsed.start_date)
+    of page 2 slides onto page 1 unread. The read must notice and keep its state, so that the next sync
+    reads the skipped row."""
+    parsed = parse_config({**sandbox.credentials[provider], "start_date": "2026-01-01T00:00:00Z"})
+    state = {CURSOR[provider]: "2026-01-01T00:00:00Z"}
+    first = PROVIDERS[provider].time_entries(parsed.provider, parsed.start_date)
     first.state = state
     records = iter(first.read_records(SyncMode.incremental, stream_state=state))
-    page_1 = [next(records) for _ in range(2000)]
-    large.control.mutate("harvest_time_entries", "delete", ids=[page_1[0]["id"]])
+    page_1 = [next(records) for _ in range(first.page_size)]
+    sandbox.control.mutate(DATASET[provider], "delete", ids=[page_1[0]["id"]])
     first_ids = {str(record["id"]) for record in page_1[1:]} | {str(record["id"]) for record in records}
-    truth = large.control.truth("harvest_time_entries", rows=True)
+    truth = sandbox.control.truth(DATASET[provider], rows=True)
     skipped = {str(row["id"]) for row in truth["rows"]} - first_ids
     assert len(skipped) == 1  # page numbers alone lose it
-    assert first.state == state  # held: the read saw rows move
+    assert first.state == state  # held: the read noticed
 
-    second = HarvestTimeEntries(parsed.provider, parsed.start_date)
+    second = PROVIDERS[provider].time_entries(parsed.provider, parsed.start_date)
     second_ids = {str(record["id"]) for record in second.read_records(SyncMode.incremental, stream_state=first.state)}
 
     assert skipped <= second_ids
     assert checksum(list(first_ids | second_ids)) == truth["checksum"]
+
+
+def test_harvest_entry_deleted_between_pages_leaves_the_state_so_nothing_is_lost(large: Any) -> None:
+    """Harvest's read notices the delete by `total_entries` changing between pages."""
+    large.control.reset()
+    assert_a_delete_between_pages_is_read_again(large, "harvest")
 
 
 @pytest.mark.parametrize("provider, path", [(provider, ENTRIES_PATH[provider]) for provider in PROVIDERS])

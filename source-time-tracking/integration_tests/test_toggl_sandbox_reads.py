@@ -29,11 +29,7 @@ ENTITIES = {"users": "toggl_workspace_users", "clients": "toggl_clients", "proje
             "tasks": "toggl_tasks"}
 
 
-@pytest.fixture(autouse=True)
-def seeded(sandbox: Any) -> Any:
-    sandbox.control.reset()
-    yield sandbox
-    sandbox.control.reset()
+pytestmark = pytest.mark.usefixtures("seeded")  # the sandbox as seeded, before and after each test
 
 
 def config(sandbox: Any) -> dict:

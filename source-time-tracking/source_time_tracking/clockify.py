@@ -28,23 +28,21 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Union
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.auth import CredentialHeader
 from source_time_tracking.clockify_config import ClockifyProvider
 from source_time_tracking.cursors import UpdatedAtCursor, WorkDateCursor, parse_datetime
-from source_time_tracking.errors import TimeTrackingErrorHandler, config_errors, json_body, safe_url
-from source_time_tracking.pagination import Page
+from source_time_tracking.errors import json_body, safe_url
+from source_time_tracking.pagination import Page, sent_query_number
 from source_time_tracking.provider import Provider
-from source_time_tracking.streams import TimeTrackingStream
+from source_time_tracking.single_request import EntryLookup, OneRequest
+from source_time_tracking.streams import ListPerParent, TimeTrackingStream
 
 PROVIDER_LABEL = "Clockify"
 PAGE_SIZE = 1000
@@ -52,12 +50,6 @@ WRONG_WORKSPACE = {403: "Clockify answers 403 when workspace_id is not a workspa
                         "check workspace_id."}
 _HOURS_PLACES = Decimal("0.000000001")
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
-
-
-def _sent_page(response: requests.Response) -> int:
-    """The page number this response answers, read back from the request that was sent."""
-    values = parse_qs(urlsplit(response.request.url).query).get("page") or ["1"]
-    return int(values[-1])
 
 
 def _record_error(stream: str, record: Mapping[str, Any], url: str, problem: str) -> AirbyteTracedException:
@@ -104,17 +96,15 @@ class ClockifyStream(TimeTrackingStream):
     extra_config_errors = WRONG_WORKSPACE
     primary_key = "id"
     page_size = PAGE_SIZE
+    schema_prefix = "clockify_"
     resource = ""
     params: Mapping[str, str] = {}
 
-    def __init__(self, provider: ClockifyProvider, cursor: Optional[UpdatedAtCursor] = None) -> None:
-        self._provider = provider
+    def __init__(self, provider: ClockifyProvider, start_date: Optional[datetime] = None,
+                 cursor: Optional[UpdatedAtCursor] = None) -> None:
+        """A list is read whole (`start_date` does not apply); `time_entries` brings its own cursor."""
         api_key = CredentialHeader("X-Api-Key", provider.api_key.get_secret_value())
-        super().__init__(cursor or UpdatedAtCursor("", None), "", api_key)  # no cursor field: full refresh
-
-    @property
-    def url_base(self) -> str:
-        return self._provider.base_url + "/"
+        super().__init__(provider, cursor or UpdatedAtCursor("", None), "", api_key)  # no cursor field: full refresh
 
     def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
         return f"workspaces/{self._provider.workspace_id}/{self.resource_path(stream_slice or {})}"
@@ -136,13 +126,10 @@ class ClockifyStream(TimeTrackingStream):
         return {}
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        return {"page": _sent_page(response) + 1} if self.records_on_page(response) else None
+        return {"page": sent_query_number(response, "page", 1) + 1} if self.records_on_page(response) else None
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
-        return Page(f"page {_sent_page(response)}", None)
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        return ResourceSchemaLoader("source_time_tracking").get_schema(f"clockify_{self.name}")
+        return Page(f"page {sent_query_number(response, 'page', 1)}", None)
 
     def with_rates(self, record: Mapping[str, Any], url: str, hourly: Any, cost: Any) -> dict[str, Any]:
         """The record with `hourly_rate`, `cost_rate` (currency units) and `currency` added."""
@@ -185,45 +172,14 @@ class ClockifyClients(ClockifyStream):
     resource = "clients"
 
 
-class ClockifyListPerParent(ClockifyStream):
-    """A list read once per parent record (tasks per project, time entries per user): one read, one list
-    per parent in the progress log and the loop guard, and one checkpoint when every parent was read."""
-
-    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
-                      ) -> Iterator[tuple[dict[str, Any], str]]:
-        """(the slice of one parent's list, its name in the progress log) for each parent."""
-        raise NotImplementedError
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        self.progress.start()
-        self.pages_shifted = False
-        self.start_read()
-        for parent_slice, label in self.parent_slices(stream_slice or {}, stream_state):
-            self._loop_guard.restart()
-            self.progress.new_list(label)
-            yield from super(TimeTrackingStream, self).read_records(sync_mode, cursor_field, parent_slice, stream_state)
-        self.finish_read()
-        self.progress.summary()
-
-
-class ClockifyTasks(ClockifyListPerParent):
+class ClockifyTasks(ListPerParent, ClockifyStream):
     """`/projects/{id}/tasks` for every project, with `hourly_rate`/`cost_rate` in currency units."""
 
     name = "tasks"
 
-    def __init__(self, provider: ClockifyProvider) -> None:
+    def __init__(self, provider: ClockifyProvider, start_date: Optional[datetime] = None) -> None:
         super().__init__(provider)
-        self._projects = ClockifyProjects(provider)
-        self._projects.progress.label = f"{self.name}: the list of projects"
-
-    def gave_up_unreachable(self) -> bool:
-        return super().gave_up_unreachable() or self._projects.gave_up_unreachable()
+        self._projects = self.helper(ClockifyProjects(provider), "the list of projects")
 
     def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
                       ) -> Iterator[tuple[dict[str, Any], str]]:
@@ -239,7 +195,7 @@ class ClockifyTasks(ClockifyListPerParent):
         return self.with_rates(record, response.url, record.get("hourlyRate"), record.get("costRate"))
 
 
-class ClockifyTimeEntries(ClockifyListPerParent):
+class ClockifyTimeEntries(ListPerParent, ClockifyStream):
     """Every user's time entries from a work date on; a `{"work_date_from", "work_date_to"}` slice reads that
     window of work dates instead (the deletion re-read)."""
 
@@ -247,14 +203,10 @@ class ClockifyTimeEntries(ClockifyListPerParent):
     work_date_field = "work_date"
 
     def __init__(self, provider: ClockifyProvider, start_date: Optional[datetime]) -> None:
-        super().__init__(provider, WorkDateCursor("work_date", start_date, provider.rolling_window_days))
-        self._users = ClockifyUsers(provider)
-        self._users.progress.label = f"{self.name}: the list of users"
+        super().__init__(provider, cursor=WorkDateCursor("work_date", start_date, provider.rolling_window_days))
+        self._users = self.helper(ClockifyUsers(provider), "the list of users")
         self._time_zones: dict[str, ZoneInfo] = {}  # user id -> profile time zone, from the last list of users
         self._dates: tuple[Optional[str], Optional[str]] = (None, None)  # the work dates the read keeps
-
-    def gave_up_unreachable(self) -> bool:
-        return super().gave_up_unreachable() or self._users.gave_up_unreachable()
 
     def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
                       ) -> Iterator[tuple[dict[str, Any], str]]:
@@ -287,16 +239,10 @@ class ClockifyTimeEntries(ClockifyListPerParent):
         earliest = datetime.fromisoformat(first).replace(tzinfo=timezone.utc) - timedelta(days=1)
         return {"start": earliest.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-    def start_read(self) -> None:
-        self._cursor.open_read()
-
-    def finish_read(self) -> None:
-        self._cursor.close_read()
-
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         """Derived fields added, entries outside the read's work dates dropped; a list's later page marks the
         read as one that may have shifted (page numbers move when an entry is deleted meanwhile)."""
-        if records and _sent_page(response) > 1:
+        if records and sent_query_number(response, "page", 1) > 1:
             self.pages_shifted = True
         first, last = self._dates
         shaped = [self._derived(record, response.url) for record in records]
@@ -335,41 +281,14 @@ class ClockifyTimeEntries(ClockifyListPerParent):
         return found
 
 
-class DeletedEntryIsAnAnswer(TimeTrackingErrorHandler):
-    """A 404 for one time entry means it was deleted (the workspace answered the list just before)."""
+class ClockifyTimeEntryLookup(EntryLookup, ClockifyStream):
+    """`/workspaces/{id}/time-entries/{id}` (see `ClockifyTimeEntries.present_ids`)."""
 
-    def interpret_response(
-        self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
-    ) -> ErrorResolution:
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 404:
-            return ErrorResolution(ResponseAction.IGNORE, None, "Clockify: the time entry no longer exists (404)")
-        return super().interpret_response(response_or_exception)
+    def entry_path(self, entry_id: str) -> str:
+        return f"workspaces/{self._provider.workspace_id}/time-entries/{entry_id}"
 
 
-class ClockifyTimeEntryLookup(ClockifyStream):
-    """`/time-entries/{id}`: one entry as sent, or nothing when it was deleted."""
-
-    name = "time_entries"
-
-    def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(self.extra_config_errors),
-                                      self.unreachable)
-
-    def resource_path(self, stream_slice: Mapping[str, Any]) -> str:
-        return f"time-entries/{stream_slice['id']}"
-
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
-    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        if response.status_code != 404:
-            yield json_body(response)
-
-
-class ClockifyWorkspaces(ClockifyStream):
+class ClockifyWorkspaces(OneRequest, ClockifyStream):
     """`GET /workspaces`: the API key's workspaces, read by `check`."""
 
     name = "workspaces"
@@ -378,25 +297,10 @@ class ClockifyWorkspaces(ClockifyStream):
     def path(self, **kwargs: Any) -> str:
         return "workspaces"
 
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
     def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
         body = json_body(response)
         yield from (workspace for workspace in body if isinstance(workspace, Mapping)) if isinstance(body, list) else ()
 
-
-def streams(provider: ClockifyProvider, start_date: Optional[datetime]) -> list[ClockifyStream]:
-    return [
-        ClockifyTimeEntries(provider, start_date),
-        ClockifyUsers(provider),
-        ClockifyProjects(provider),
-        ClockifyClients(provider),
-        ClockifyTasks(provider),
-    ]
 
 
 def check(provider: ClockifyProvider) -> str:
@@ -417,12 +321,8 @@ class Clockify(Provider):
 
     name = "clockify"
     config_model = ClockifyProvider
+    time_entries_stream = ClockifyTimeEntries
+    list_streams = (ClockifyUsers, ClockifyProjects, ClockifyClients, ClockifyTasks)
 
     def check(self, config: ClockifyProvider) -> str:
         return f"{PROVIDER_LABEL} answered for workspace {check(config)!r}"
-
-    def streams(self, config: ClockifyProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        return list(streams(config, start_date))
-
-    def time_entries(self, config: ClockifyProvider, start_date: Optional[datetime]) -> ClockifyTimeEntries:
-        return ClockifyTimeEntries(config, start_date)

@@ -142,6 +142,12 @@ class UpdatedAtCursor:
             self._max_seen = value
             self._on_new_max(value)
 
+    def open_read(self) -> None:
+        """Hook: a read begins (`TimeTrackingStream.start_read`)."""
+
+    def close_read(self) -> None:
+        """Hook: a read has finished, every page read (`TimeTrackingStream.finish_read`)."""
+
     def _on_new_max(self, value: datetime) -> None:
         """Hook: what a new highest value does to the checkpoint."""
 

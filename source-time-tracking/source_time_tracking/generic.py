@@ -19,7 +19,6 @@ import itertools
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Mapping, MutableMapping, Optional
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from airbyte_cdk.models import SyncMode
@@ -31,7 +30,7 @@ from source_time_tracking.errors import json_body, safe_url
 from source_time_tracking.generic_config import GenericProvider
 from source_time_tracking.masking import basic_credentials
 from source_time_tracking.normalise import RecordNormaliser
-from source_time_tracking.pagination import OffsetPaginator, Page
+from source_time_tracking.pagination import OffsetPaginator, Page, sent_query_number
 from source_time_tracking.provider import Provider
 from source_time_tracking.streams import TimeTrackingStream, extract_records
 
@@ -45,7 +44,6 @@ class GenericTimeEntries(TimeTrackingStream):
     provider_label = PROVIDER_LABEL
 
     def __init__(self, provider: GenericProvider, start_date: Optional[datetime]) -> None:
-        self._provider = provider
         pagination = provider.pagination
         self._paginator = OffsetPaginator(
             pagination.offset_param, pagination.limit_param, pagination.page_size, pagination.total_path
@@ -55,14 +53,11 @@ class GenericTimeEntries(TimeTrackingStream):
         )
         self._anchor: Optional[dict[str, Any]] = None  # {"id", "cursor"} of the last row of the page just read
         super().__init__(
+            provider,
             PerPageCursor(provider.incremental.cursor_field, start_date),
             provider.records_path,
             authenticator(provider.auth),
         )
-
-    @property
-    def url_base(self) -> str:
-        return self._provider.base_url + "/"
 
     @property
     def primary_key(self) -> str:
@@ -107,12 +102,10 @@ class GenericTimeEntries(TimeTrackingStream):
 
     def _sent_token(self, response: requests.Response) -> dict[str, int]:
         """The offset this response answers, read back from the request that was actually sent."""
-        query = parse_qs(urlsplit(response.request.url).query)
-        values = query.get(self._provider.pagination.offset_param) or ["0"]
-        return {"offset": int(values[-1])}
+        return {"offset": sent_query_number(response, self._provider.pagination.offset_param, 0)}
 
     def start_read(self) -> None:
-        self._cursor.open_read()
+        super().start_read()
         self._anchor = None
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
@@ -178,15 +171,10 @@ class GenericTimeApi(Provider):
 
     name = "generic"
     config_model = GenericProvider
+    time_entries_stream = GenericTimeEntries
 
     def check(self, config: GenericProvider) -> str:
         return f"{PROVIDER_LABEL} answered; first page holds {check(config)} entry(ies)"
-
-    def streams(self, config: GenericProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        return [self.time_entries(config, start_date)]
-
-    def time_entries(self, config: GenericProvider, start_date: Optional[datetime]) -> GenericTimeEntries:
-        return GenericTimeEntries(config, start_date)
 
     def entry_id_field(self, config: GenericProvider) -> str:
         return config.primary_key

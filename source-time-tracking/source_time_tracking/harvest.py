@@ -20,20 +20,19 @@ delete) instead of taking its absence for one. Cursor-style lists
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Optional
 
 import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from source_time_tracking.auth import bearer
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime
-from source_time_tracking.errors import TimeTrackingErrorHandler, config_errors, json_body
+from source_time_tracking.errors import json_body
 from source_time_tracking.harvest_config import HarvestProvider
 from source_time_tracking.pagination import LinksNextPaginator, Page
 from source_time_tracking.provider import Provider
-from source_time_tracking.streams import TimeTrackingStream
+from source_time_tracking.single_request import EntryLookup, OneObject
+from source_time_tracking.streams import ListPerParent, TimeTrackingStream
 
 PER_PAGE = 2000
 PROVIDER_LABEL = "Harvest"
@@ -52,17 +51,12 @@ class HarvestStream(TimeTrackingStream):
     page_numbered = False  # Harvest pages this list by `page=` links (which shift), not by a keyset cursor
 
     def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
-        self._provider = provider
         self._paginator = LinksNextPaginator(provider.base_url)
         self._end_of_read_cursor = EndOfReadCursor("updated_at", start_date)
         self._last_total: Optional[int] = None  # `total_entries` of the page read last
         super().__init__(
-            self._end_of_read_cursor, self.data_key, bearer(provider.access_token.get_secret_value())
+            provider, self._end_of_read_cursor, self.data_key, bearer(provider.access_token.get_secret_value())
         )
-
-    @property
-    def url_base(self) -> str:
-        return self._provider.base_url + "/"
 
     def path(self, next_page_token: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
         return next_page_token["next_url"] if next_page_token else self.data_key
@@ -115,11 +109,8 @@ class HarvestStream(TimeTrackingStream):
         return records
 
     def start_read(self) -> None:
-        self._end_of_read_cursor.open_read()
+        super().start_read()
         self._last_total = None
-
-    def finish_read(self) -> None:
-        self._end_of_read_cursor.close_read()
 
 
 class HarvestTimeEntries(HarvestStream):
@@ -149,38 +140,13 @@ class HarvestTimeEntries(HarvestStream):
                 for record in lookup.read_records(SyncMode.full_refresh, stream_slice={"id": entry_id})}
 
 
-class DeletedEntryIsAnAnswer(TimeTrackingErrorHandler):
-    """A 404 for one time entry means it was deleted (the account itself answered the list just before)."""
+class HarvestTimeEntryLookup(EntryLookup, HarvestStream):
+    """`/v2/time_entries/{id}` (see `HarvestTimeEntries.present_ids`)."""
 
-    def interpret_response(
-        self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
-    ) -> ErrorResolution:
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 404:
-            return ErrorResolution(ResponseAction.IGNORE, None, "Harvest: the time entry no longer exists (404)")
-        return super().interpret_response(response_or_exception)
-
-
-class HarvestTimeEntryLookup(HarvestStream):
-    """`/v2/time_entries/{id}`: one entry, or nothing when it was deleted (see `HarvestTimeEntries.present_ids`)."""
-
-    name = "time_entries"
     data_key = "time_entries"
 
-    def get_error_handler(self) -> TimeTrackingErrorHandler:
-        return DeletedEntryIsAnAnswer(self.logger, self.provider_label, config_errors(), self.unreachable, self.refusal)
-
-    def path(self, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
-        return f"time_entries/{stream_slice['id']}"
-
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
-    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        if response.status_code != 404:
-            yield json_body(response)
+    def entry_path(self, entry_id: str) -> str:
+        return f"time_entries/{entry_id}"
 
 
 class HarvestUsers(HarvestStream):
@@ -205,7 +171,7 @@ class HarvestTasks(HarvestStream):
     page_numbered = True
 
 
-class HarvestUserCostRates(HarvestStream):
+class HarvestUserCostRates(ListPerParent, HarvestStream):
     """`/v2/users/{id}/cost_rates` for every user, with `user_id` added to each rate.
 
     The endpoint has no `updated_since`, so the cursor filters on the client side; every user is listed
@@ -219,11 +185,8 @@ class HarvestUserCostRates(HarvestStream):
 
     def __init__(self, provider: HarvestProvider, start_date: Optional[datetime]) -> None:
         super().__init__(provider, start_date)
-        self._users = HarvestUsers(provider, start_date=None)
-        self._users.progress.label = f"{self.name}: the list of users"
-
-    def ends_the_run(self) -> bool:
-        return super().ends_the_run() or self._users.ends_the_run()
+        self._users = self.helper(HarvestUsers(provider, start_date=None), "the list of users")
+        self._lower_bound: Optional[datetime] = None  # the read's: rates updated before it are not emitted
 
     def path(
         self,
@@ -238,55 +201,24 @@ class HarvestUserCostRates(HarvestStream):
     ) -> Mapping[str, Any]:
         return {**record, "user_id": stream_slice["user_id"]}
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: Optional[List[str]] = None,
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        lower_bound = self._cursor.lower_bound(stream_state)
-        self._end_of_read_cursor.open_read()
-        self.progress.start()
+    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
+                      ) -> Iterator[tuple[dict[str, Any], str]]:
+        self._lower_bound = self._cursor.lower_bound(stream_state)
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
-            self._loop_guard.restart()  # each user's rates are a list of their own
-            self.progress.new_list(f"user {user['id']}")
-            # HttpStream's own read of one slice (this class's parent's read_records would restart the progress
-            # and the cursor's read for every user)
-            for record in HttpStream.read_records(self, sync_mode, cursor_field, {"user_id": user["id"]}, stream_state):
-                updated_at = parse_datetime(record.get("updated_at"))
-                if lower_bound is None or updated_at is None or updated_at >= lower_bound:
-                    yield record
-        self._end_of_read_cursor.close_read()
-        self.progress.summary()
+            yield {"user_id": user["id"]}, f"user {user['id']}"
+
+    def keep(self, record: Mapping[str, Any]) -> bool:
+        updated_at = parse_datetime(record.get("updated_at"))
+        return self._lower_bound is None or updated_at is None or updated_at >= self._lower_bound
 
 
-class HarvestCompany(HarvestStream):
+class HarvestCompany(OneObject, HarvestStream):
     """`/v2/company`: one object, read by `check` to prove the token and the account id."""
 
     name = "company"
     data_key = "company"
     retry_unreachable = False
 
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
-    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        yield json_body(response)
-
-
-def streams(provider: HarvestProvider, start_date: Optional[datetime]) -> list[HarvestStream]:
-    return [
-        HarvestTimeEntries(provider, start_date),
-        HarvestUsers(provider, start_date),
-        HarvestProjects(provider, start_date),
-        HarvestClients(provider, start_date),
-        HarvestTasks(provider, start_date),
-        HarvestUserCostRates(provider, start_date),
-    ]
 
 
 def check(provider: HarvestProvider) -> str:
@@ -300,12 +232,8 @@ class Harvest(Provider):
 
     name = "harvest"
     config_model = HarvestProvider
+    time_entries_stream = HarvestTimeEntries
+    list_streams = (HarvestUsers, HarvestProjects, HarvestClients, HarvestTasks, HarvestUserCostRates)
 
     def check(self, config: HarvestProvider) -> str:
         return f"{PROVIDER_LABEL} answered for company {check(config)!r}"
-
-    def streams(self, config: HarvestProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        return list(streams(config, start_date))
-
-    def time_entries(self, config: HarvestProvider, start_date: Optional[datetime]) -> HarvestTimeEntries:
-        return HarvestTimeEntries(config, start_date)

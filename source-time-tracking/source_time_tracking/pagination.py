@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from source_time_tracking.errors import shape_error
 from source_time_tracking.origin import same_origin
@@ -98,3 +101,10 @@ class LinksNextPaginator:
         total = get_path(body, "total_entries")
         label = f"page {page_number} of {pages}" if isinstance(pages, int) else f"page {page_number}"
         return Page(label, total if isinstance(total, int) else None, pages if isinstance(pages, int) else None)
+
+
+def sent_query_number(response: requests.Response, name: str, default: int) -> int:
+    """The number a page was asked for with (`page=`, `offset=`), read back from the request that was sent:
+    what the next page's number follows from."""
+    values = parse_qs(urlsplit(response.request.url).query).get(name) or [str(default)]
+    return int(values[-1])

@@ -20,24 +20,27 @@ from source_time_tracking.streams import TimeTrackingStream
 class Provider(ABC):
     """One time-tracking API. `name` is its `provider_type` (the config's discriminator, the pipeline's
     `time_<name>` connection); `config_model` is the pydantic model of its spec.yaml branch, and the
-    `config` every method takes is an instance of it."""
+    `config` every method takes is an instance of it. `time_entries_stream` and `list_streams` are its
+    stream classes, each built from `(config, start_date)`."""
 
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
+    time_entries_stream: ClassVar[type[TimeTrackingStream]]
+    list_streams: ClassVar[tuple[type[TimeTrackingStream], ...]] = ()  # the lists labour cost needs
 
     @abstractmethod
     def check(self, config: Any) -> str:
         """A real request proving the credentials; returns the line `check` logs. A failure raises an
         AirbyteTracedException (config_error for bad credentials) whose message the check reports."""
 
-    @abstractmethod
     def streams(self, config: Any, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        """The provider's streams, `time_entries` among them (`deleted_time_entries` comes from below)."""
+        """The provider's streams: `time_entries`, then its lists (`deleted_time_entries` comes from below)."""
+        return [self.time_entries(config, start_date), *(stream(config, start_date) for stream in self.list_streams)]
 
-    @abstractmethod
     def time_entries(self, config: Any, start_date: Optional[datetime]) -> TimeTrackingStream:
         """A new `time_entries` stream of its own, which `deleted_time_entries` re-reads its window with:
         it must read a `{"work_date_from", "work_date_to"}` slice as that window of work dates."""
+        return self.time_entries_stream(config, start_date)
 
     def entry_id_field(self, config: Any) -> str:
         """The field of a time entry that identifies it (what a tombstone's `id` holds)."""

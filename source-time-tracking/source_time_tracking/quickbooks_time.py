@@ -25,19 +25,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Mapping, MutableMapping, Optional
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_time_tracking.auth import bearer
 from source_time_tracking.quickbooks_time_config import QuickBooksTimeProvider
 from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, EndOfReadCursor, utc_now
 from source_time_tracking.errors import json_body, shape_error
 from source_time_tracking.loop_guard import PagingLoopError
-from source_time_tracking.pagination import Page
+from source_time_tracking.pagination import Page, sent_query_number
 from source_time_tracking.provider import Provider
+from source_time_tracking.single_request import OneRequest
 from source_time_tracking.streams import TimeTrackingStream
 
 PAGE_LIMIT = 200
@@ -59,24 +58,16 @@ class QuickBooksTimeStream(TimeTrackingStream):
     primary_key = "id"
     page_size = PAGE_LIMIT
     data_key: str = ""
-    schema_name: str = ""
+    schema_prefix = "quickbooks_time_"
     filter_required = False  # the list answers 417 without one of its filters
 
     def __init__(self, provider: QuickBooksTimeProvider, start_date: Optional[datetime],
                  cursor_field: str = "last_modified") -> None:
-        self._provider = provider
         self._end_of_read_cursor = EndOfReadCursor(cursor_field, start_date)
-        super().__init__(self._end_of_read_cursor, "", bearer(provider.access_token.get_secret_value()))
-
-    @property
-    def url_base(self) -> str:
-        return self._provider.base_url + "/"
+        super().__init__(provider, self._end_of_read_cursor, "", bearer(provider.access_token.get_secret_value()))
 
     def path(self, **kwargs: Any) -> str:
         return self.data_key
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        return ResourceSchemaLoader("source_time_tracking").get_schema(self.schema_name)
 
     def request_params(
         self,
@@ -100,7 +91,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
         if not self.page_records(response):
             raise PagingLoopError(self.provider_label, self.name, "an empty page says more pages follow",
                                   response.request.url)
-        return {"page": _page_of(response) + 1}
+        return {"page": sent_query_number(response, "page", 1) + 1}
 
     def page_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
         """`results.<data_key>`: an object keyed by id string (or `[]` when empty), as a list in id order."""
@@ -115,22 +106,11 @@ class QuickBooksTimeStream(TimeTrackingStream):
         return [records[key] for key in sorted(records, key=_id_order)]
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
-        return Page(f"page {_page_of(response)}", None)
-
-    def start_read(self) -> None:
-        self._end_of_read_cursor.open_read()
-
-    def finish_read(self) -> None:
-        self._end_of_read_cursor.close_read()
+        return Page(f"page {sent_query_number(response, 'page', 1)}", None)
 
 
 def _id_order(key: str) -> tuple[int, Any]:
     return (0, int(key)) if key.isdigit() else (1, key)
-
-
-def _page_of(response: requests.Response) -> int:
-    values = parse_qs(urlsplit(response.request.url).query).get("page") or ["1"]
-    return int(values[-1])
 
 
 class QuickBooksTimeEntries(QuickBooksTimeStream):
@@ -138,17 +118,12 @@ class QuickBooksTimeEntries(QuickBooksTimeStream):
 
     name = "time_entries"
     data_key = "timesheets"
-    schema_name = "quickbooks_time_time_entries"
     work_date_field = "date"
     filter_required = True
 
     def __init__(self, provider: QuickBooksTimeProvider, start_date: Optional[datetime]) -> None:
         super().__init__(provider, start_date)
-        self._deleted = QuickBooksTimeDeletedEntries(provider, start_date=None)
-        self._deleted.progress.label = f"{self.name}: deletes during the read"
-
-    def gave_up_unreachable(self) -> bool:
-        return super().gave_up_unreachable() or self._deleted.gave_up_unreachable()
+        self._deleted = self.helper(QuickBooksTimeDeletedEntries(provider, start_date=None), "deletes during the read")
 
     def shape_record(
         self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
@@ -217,7 +192,6 @@ class QuickBooksTimeDeletedEntries(QuickBooksTimeStream):
 class QuickBooksTimeUsers(QuickBooksTimeStream):
     name = "users"
     data_key = "users"
-    schema_name = "quickbooks_time_users"
 
 
 class QuickBooksTimeJobcodes(QuickBooksTimeStream):
@@ -225,10 +199,9 @@ class QuickBooksTimeJobcodes(QuickBooksTimeStream):
 
     name = "jobcodes"
     data_key = "jobcodes"
-    schema_name = "quickbooks_time_jobcodes"
 
 
-class QuickBooksTimeCurrentUser(QuickBooksTimeStream):
+class QuickBooksTimeCurrentUser(OneRequest, QuickBooksTimeStream):
     """`/current_user`: read by `check` to prove the token."""
 
     name = "current_user"
@@ -239,31 +212,20 @@ class QuickBooksTimeCurrentUser(QuickBooksTimeStream):
     def path(self, **kwargs: Any) -> str:
         return "current_user"
 
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
 
 class QuickBooksTime(Provider):
     """The registry's QuickBooks Time provider: timesheets, users and jobcodes; deletes from the API's own list."""
 
     name = "quickbooks_time"
     config_model = QuickBooksTimeProvider
+    time_entries_stream = QuickBooksTimeEntries
+    list_streams = (QuickBooksTimeUsers, QuickBooksTimeJobcodes)
 
     def check(self, config: QuickBooksTimeProvider) -> str:
         """`GET /current_user` proves the token; a failure raises a config error."""
         user = next(iter(QuickBooksTimeCurrentUser(config, None).read_records(SyncMode.full_refresh)), {})
         name = " ".join(filter(None, (user.get("first_name"), user.get("last_name"))))
         return f"{PROVIDER_LABEL} answered for user {name!r}"
-
-    def streams(self, config: QuickBooksTimeProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        return [QuickBooksTimeEntries(config, start_date), QuickBooksTimeUsers(config, start_date),
-                QuickBooksTimeJobcodes(config, start_date)]
-
-    def time_entries(self, config: QuickBooksTimeProvider, start_date: Optional[datetime]) -> QuickBooksTimeEntries:
-        return QuickBooksTimeEntries(config, start_date)
 
     def deleted_time_entries(self, config: QuickBooksTimeProvider, start_date: Optional[datetime],
                              window_days: int) -> QuickBooksTimeDeletedEntries:

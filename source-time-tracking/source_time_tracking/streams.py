@@ -4,12 +4,14 @@ guards, cursor and progress log."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
 
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_time_tracking.bounded_http import MEGABYTE, BoundedResponses, ResponseLimits
 from source_time_tracking.cursors import UpdatedAtCursor
@@ -68,8 +70,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     pages_shifted = False  # set by a read that saw rows move between its pages (generic offset paging)
     retry_unreachable = True  # False for the streams `check` reads: an unreachable host fails at once
     looks_up_many = False  # `present_ids` asks for many ids at once, over every work date (Toggl)
+    schema_prefix = ""  # `schemas/<schema_prefix><name>.json`: a provider's own fields under a shared stream name
 
-    def __init__(self, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
+    def __init__(self, provider: Any, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
+        self._provider = provider  # the provider's config model: `base_url` and what its requests need
         self._cursor = cursor
         self._records_path = records_path
         self.progress = ReadProgress(self.logger, self.name)
@@ -79,6 +83,27 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self.refusal = CredentialRefusal()
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
         self._record_types: Optional[RecordTypes] = None
+        self._helpers: list[TimeTrackingStream] = []
+
+    @property
+    def url_base(self) -> str:
+        return self._provider.base_url + "/"
+
+    @property
+    def schema_name(self) -> str:
+        return f"{self.schema_prefix}{self.name}"
+
+    @lru_cache(maxsize=None)
+    def get_json_schema(self) -> Mapping[str, Any]:
+        """`schemas/<schema_name>.json`, loaded once (the CDK asks for it with every record)."""
+        return ResourceSchemaLoader("source_time_tracking").get_schema(self.schema_name)
+
+    def helper(self, stream: TimeTrackingStream, what: str) -> TimeTrackingStream:
+        """A stream this one reads as part of its own read (the list of parents, the deletes during a read):
+        its progress lines are labelled as this stream's, and what ends the run for it ends it for this one."""
+        stream.progress.label = f"{self.name}: {what}"
+        self._helpers.append(stream)
+        return stream
 
     @property
     def cursor_field(self) -> str:
@@ -95,7 +120,8 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def ends_the_run(self) -> bool:
         """Whether this stream met what every later stream would meet too, so the source stops the run: the
         credentials refused, or an unreachable host it gave up on."""
-        return self.refusal.message is not None or self.unreachable.given_up is not None
+        return (self.refusal.message is not None or self.unreachable.given_up is not None
+                or any(helper.ends_the_run() for helper in self._helpers))
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
         return TimeTrackingErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
@@ -119,9 +145,15 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self.pages_shifted = False
         self._loop_guard.restart()
         self.start_read()
-        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
+        yield from self.read_lists(sync_mode, cursor_field, stream_slice, stream_state)
         self.finish_read()
         self.progress.summary()
+
+    def read_lists(self, sync_mode: SyncMode, cursor_field: Optional[List[str]],
+                   stream_slice: Optional[Mapping[str, Any]], stream_state: Optional[Mapping[str, Any]]
+                   ) -> Iterable[Mapping[str, Any]]:
+        """The lists one read is made of: one by default (`ListPerParent`: one per parent record)."""
+        yield from super().read_records(sync_mode, cursor_field, stream_slice, stream_state)
 
     def present_ids(self, ids: Iterable[str]) -> Optional[dict[str, str]]:
         """Which of `ids` the API still holds, asked entry by entry, with each one's work date now; None when
@@ -129,10 +161,12 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         return None
 
     def start_read(self) -> None:
-        """Hook: reset what one read tracks (its cursor, the page bookkeeping of its paging style)."""
+        """Reset what one read tracks: its cursor (subclasses add the page bookkeeping of their paging style)."""
+        self._cursor.open_read()
 
     def finish_read(self) -> None:
-        """Hook: settle what only a completed read may settle (runs when the last page was read)."""
+        """Settle what only a completed read may settle (runs when the last page was read): the cursor's state."""
+        self._cursor.close_read()
 
     def parse_response(
         self,
@@ -181,3 +215,27 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
 
     def records_on_page(self, response: requests.Response) -> int:
         return len(self.page_records(response))
+
+
+class ListPerParent(TimeTrackingStream):
+    """A list read once per parent record (Clockify's tasks per project and time entries per user, Harvest's
+    cost rates per user): one read, one list per parent in the progress log and the loop guard, and the
+    cursor's read closed (one checkpoint) when every parent was read. Put before the provider's stream class."""
+
+    def parent_slices(self, stream_slice: Mapping[str, Any], stream_state: Optional[Mapping[str, Any]]
+                      ) -> Iterator[tuple[dict[str, Any], str]]:
+        """(the slice of one parent's list, its name in the progress log) for each parent."""
+        raise NotImplementedError
+
+    def keep(self, record: Mapping[str, Any]) -> bool:
+        """Hook: whether a record read is emitted (a list without a server-side filter filters here)."""
+        return True
+
+    def read_lists(self, sync_mode: SyncMode, cursor_field: Optional[List[str]],
+                   stream_slice: Optional[Mapping[str, Any]], stream_state: Optional[Mapping[str, Any]]
+                   ) -> Iterable[Mapping[str, Any]]:
+        for parent_slice, label in self.parent_slices(stream_slice or {}, stream_state):
+            self._loop_guard.restart()
+            self.progress.new_list(label)
+            records = HttpStream.read_records(self, sync_mode, cursor_field, parent_slice, stream_state)
+            yield from (record for record in records if self.keep(record))

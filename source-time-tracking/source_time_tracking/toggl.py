@@ -29,12 +29,10 @@ import base64
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, MutableMapping, Optional, Union
-from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.auth import CredentialHeader
@@ -42,8 +40,9 @@ from source_time_tracking.bounded_http import describe_url
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime, utc_today
 from source_time_tracking.errors import RetryAfterBackoff, TimeTrackingErrorHandler, config_errors, json_body
 from source_time_tracking.masking import basic_credentials
-from source_time_tracking.pagination import Page
+from source_time_tracking.pagination import Page, sent_query_number
 from source_time_tracking.provider import Provider
+from source_time_tracking.single_request import OneObject
 from source_time_tracking.streams import TimeTrackingStream
 from source_time_tracking.toggl_config import TogglProvider
 
@@ -120,25 +119,17 @@ class TogglStream(TimeTrackingStream):
     extra_config_errors = WRONG_CREDENTIALS
     primary_key = "id"
     page_size = LIST_PAGE_SIZE
+    schema_prefix = "toggl_"  # Toggl's own fields (other providers share the stream names)
 
     def __init__(self, provider: TogglProvider, start_date: Optional[datetime]) -> None:
-        self._provider = provider
         self._start_date = start_date
-        self._end_of_read_cursor = EndOfReadCursor("at", start_date)
         self._lower_bound: Optional[datetime] = None  # incremental reads: drop rows changed before it
-        super().__init__(self._end_of_read_cursor, "", basic_token(provider.api_token.get_secret_value()))
-
-    @property
-    def url_base(self) -> str:
-        return self._provider.base_url + "/"
+        super().__init__(provider, EndOfReadCursor("at", start_date), "",
+                         basic_token(provider.api_token.get_secret_value()))
 
     @property
     def workspace_path(self) -> str:
         return f"api/v9/workspaces/{self._provider.workspace_id}"
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        """`schemas/toggl_<stream>.json`: Toggl's own fields (other providers share the stream names)."""
-        return ResourceSchemaLoader("source_time_tracking").get_schema(f"toggl_{self.name}")
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
         return QuotaErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
@@ -163,12 +154,6 @@ class TogglStream(TimeTrackingStream):
             return records
         return [record for record in records
                 if (parse_datetime(record.get("at")) or self._lower_bound) >= self._lower_bound]
-
-    def start_read(self) -> None:
-        self._end_of_read_cursor.open_read()
-
-    def finish_read(self) -> None:
-        self._end_of_read_cursor.close_read()
 
 
 class TogglList(TogglStream):
@@ -202,8 +187,7 @@ class TogglList(TogglStream):
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         if not self.paged or self.records_on_page(response) < LIST_PAGE_SIZE:
             return None
-        page = int(dict(parse_qsl(urlsplit(response.request.url).query)).get("page", "1"))
-        return {"page": page + 1}
+        return {"page": sent_query_number(response, "page", 1) + 1}
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         return self.changed_since_lower_bound(records)
@@ -376,7 +360,7 @@ def _entry_record(workspace_id: int, row: Mapping[str, Any], entry: Mapping[str,
     }
 
 
-class TogglWorkspace(TogglStream):
+class TogglWorkspace(OneObject, TogglStream):
     """`GET /api/v9/workspaces/{wid}`: one object, read by `check` to prove the token and the workspace."""
 
     name = "workspace"
@@ -385,30 +369,12 @@ class TogglWorkspace(TogglStream):
     def path(self, **kwargs: Any) -> str:
         return self.workspace_path
 
-    def request_params(self, **kwargs: Any) -> MutableMapping[str, Any]:
-        return {}
-
-    def next_page_token(self, response: requests.Response) -> None:
-        return None
-
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return Page("the workspace", None)
 
     def get_json_schema(self) -> Mapping[str, Any]:
         return {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": ["null", "string"]}}}
 
-    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        yield json_body(response)
-
-
-def streams(provider: TogglProvider, start_date: Optional[datetime]) -> list[TogglStream]:
-    return [
-        TogglTimeEntries(provider, start_date),
-        TogglUsers(provider, start_date),
-        TogglProjects(provider, start_date),
-        TogglClients(provider, start_date),
-        TogglTasks(provider, start_date),
-    ]
 
 
 def check(provider: TogglProvider) -> str:
@@ -424,15 +390,11 @@ class Toggl(Provider):
 
     name = "toggl"
     config_model = TogglProvider
+    time_entries_stream = TogglTimeEntries
+    list_streams = (TogglUsers, TogglProjects, TogglClients, TogglTasks)
 
     def check(self, config: TogglProvider) -> str:
         return f"{PROVIDER_LABEL} answered for workspace {check(config)!r}"
-
-    def streams(self, config: TogglProvider, start_date: Optional[datetime]) -> list[TimeTrackingStream]:
-        return list(streams(config, start_date))
-
-    def time_entries(self, config: TogglProvider, start_date: Optional[datetime]) -> TogglTimeEntries:
-        return TogglTimeEntries(config, start_date)
 
     def secrets(self, raw_provider: Mapping[str, Any]) -> list[str]:
         """Also the Basic login the token makes (`<token>:api_token`)."""

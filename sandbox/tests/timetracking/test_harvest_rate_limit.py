@@ -3,7 +3,8 @@
 import pytest
 
 from sandbox.faults import Faults
-from sandbox.harvest import RATE_LIMIT_VARIABLE, HarvestEmulator, HarvestRateLimit
+from sandbox.harvest import RATE_LIMIT_VARIABLE, HarvestEmulator
+from sandbox.rate_limiting import SlidingWindowRateLimit
 
 from .helpers import HARVEST_HEADERS, call
 
@@ -62,7 +63,7 @@ def test_the_limit_can_be_switched_off_and_adjusted(harvest, clock):
 @pytest.mark.parametrize("requests, seconds", [(0, 15), (10, 0)])
 def test_nonsense_limits_are_refused(requests, seconds):
     with pytest.raises(ValueError):
-        HarvestRateLimit(requests, seconds)
+        SlidingWindowRateLimit("harvest_rate_limit").configure(requests, seconds)
 
 
 @pytest.mark.parametrize("setting, expected", [(None, {"requests": 100, "seconds": 15.0}),

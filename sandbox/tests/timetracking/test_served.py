@@ -15,19 +15,6 @@ import requests
 from sandbox import SandboxControl, running_sandbox
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox(scale=0.5, seed=11) as running:
-        yield running
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.control.reset()
-    yield sandbox
-    sandbox.control.reset()
-
-
 def harvest_session(sb) -> tuple[requests.Session, str]:
     provider = sb.credentials["harvest"]["provider"]
     session = requests.Session()

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 import requests
 
-from sandbox import running_sandbox
 from sandbox.faults import Faults
 from sandbox.routing import Request
 from sandbox.toggl import ENTRY_OFFSET, TOKEN, TogglEmulator
@@ -21,19 +20,6 @@ from .helpers import FakeClock
 
 SEARCH = "/reports/api/v3/workspace/{wid}/search/time_entries"
 YEAR = {"start_date": "2026-01-01", "end_date": "2026-12-31"}
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox(scale=0.5, seed=11) as running:
-        yield running
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.control.reset()
-    yield sandbox
-    sandbox.control.reset()
 
 
 def provider(sb) -> dict:
