@@ -7,8 +7,9 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 - Where the seen ids live: in this stream's own state, per work date, each date's ids sorted and
   zlib-compressed (base64; integer ids as gaps between them), and only for dates inside the window, so the state stays bounded by the
   window's size whatever the account's history. While a sync compares them, each date's ids are an `IdSet`:
-  integer ids as a sorted array of 64-bit integers (8 bytes an id, not a ~60-byte string in a set), so a
-  window of a million entries, seen before and now, stays within a few tens of MB.
+  integer ids as a sorted array of 64-bit integers (8 bytes an id, not a ~60-byte string in a set), other
+  ids packed in one bytes object per date, so a window of a million entries, seen before and now, stays
+  within a few tens of MB.
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
@@ -50,16 +51,88 @@ def _is_number(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= MAX_NUMBER_DIGITS and (value == "0" or not value.startswith("0"))
 
 
+def _packed(text: str) -> bytes:
+    """A text id as bytes: lower-case hex of even length (Clockify's 24-character ids) as its 12 bytes
+    after a 1, anything else as UTF-8 after a 0."""
+    if len(text) % 2 == 0 and text.isascii() and text.isalnum():
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = None
+        if raw is not None and raw.hex() == text:
+            return b"\x01" + raw
+    return b"\x00" + text.encode("utf-8", "surrogatepass")
+
+
+def _unpacked(item: bytes) -> str:
+    return item[1:].hex() if item[0] == 1 else item[1:].decode("utf-8", "surrogatepass")
+
+
+class PackedTexts:
+    """Distinct strings in one `bytes`, in order, with an array of where each starts: 17 bytes a 24-character
+    hex id (Clockify's), where a set of `str` costs ~100. Added strings wait in one `bytearray` until the set
+    is next read."""
+
+    __slots__ = ("_blob", "_starts", "_added", "_added_ends")
+
+    def __init__(self) -> None:
+        self._blob, self._starts = b"", array("I", [0])
+        self._added, self._added_ends = bytearray(), array("I")
+
+    def add(self, text: str) -> None:
+        self._added += _packed(text)
+        self._added_ends.append(len(self._added))
+
+    def _item(self, index: int) -> bytes:
+        return self._blob[self._starts[index]:self._starts[index + 1]]
+
+    def _settled(self) -> int:
+        """Merges what was added; the number of strings."""
+        if self._added_ends:
+            added = bytes(self._added)
+            parts = {added[start:end] for start, end in zip([0, *self._added_ends], self._added_ends)}
+            parts.update(map(self._item, range(len(self._starts) - 1)))
+            ordered = sorted(parts)
+            self._blob = b"".join(ordered)
+            self._starts = array("I", itertools.accumulate(map(len, ordered), initial=0))
+            self._added, self._added_ends = bytearray(), array("I")
+        return len(self._starts) - 1
+
+    def __len__(self) -> int:
+        return self._settled()
+
+    def __iter__(self) -> Iterator[str]:
+        for index in range(self._settled()):
+            yield _unpacked(self._item(index))
+
+    def __contains__(self, text: str) -> bool:
+        count, wanted = self._settled(), _packed(text)
+        position = bisect_left(range(count), wanted, key=self._item)
+        return position < count and self._item(position) == wanted
+
+    def missing_from(self, other: "PackedTexts") -> Iterator[str]:
+        """The strings of this set that `other` lacks, in one walk over both in order."""
+        count, other_count = self._settled(), other._settled()
+        position = 0
+        for index in range(count):
+            item = self._item(index)
+            while position < other_count and other._item(position) < item:
+                position += 1
+            if position == other_count or other._item(position) != item:
+                yield _unpacked(item)
+
+
 class IdSet(Set):
     """The ids of one work date, held compactly: ids that are integers (Harvest, Toggl, a generic API's numeric
-    ids) in a sorted `array('q')`, any other id as a string. Ids go in and come out as text."""
+    ids) in a sorted `array('q')` (8 bytes an id), any other id (Clockify's) in `PackedTexts`. Ids go in and
+    come out as text."""
 
     __slots__ = ("_numbers", "_sorted", "_texts")
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
         self._numbers = array("q")
         self._sorted = True
-        self._texts: set[str] = set()
+        self._texts = PackedTexts()
         for entry_id in ids:
             self.add(entry_id)
 
@@ -87,7 +160,8 @@ class IdSet(Set):
             self._sorted = True
         return self._numbers
 
-    def texts(self) -> set[str]:
+    def texts(self) -> PackedTexts:
+        """Every other id."""
         return self._texts
 
     def __contains__(self, entry_id: object) -> bool:
@@ -113,7 +187,7 @@ class IdSet(Set):
             position = bisect_left(others, number)
             if position == len(others) or others[position] != number:
                 yield str(number)
-        yield from self._texts - other.texts()
+        yield from self._texts.missing_from(other.texts())
 
 
 def encode_ids(ids: Iterable[str]) -> str:
