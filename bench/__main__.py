@@ -23,6 +23,7 @@ from pathlib import Path
 from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerHarvest
 from bench.processes import SandboxProcess, measure
 from bench.report import Case, chart, markdown, ratios
+from bench.rss import kept_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" + (f" ARGS='{shlex.join(given)}'" if given else "")
     table = markdown(bench.cases, ratios(bench.by_key, list(bench.compared_with.items())), heading, command)
     print(table)
-    Path(args.output).write_text(table)
+    Path(args.output).write_text(table + kept_section(Path(args.output)))  # `make bench-rss`'s section stays
     chart(bench.cases, Path(args.chart))
     return 0
 
