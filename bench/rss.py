@@ -147,7 +147,7 @@ def measure(case: Case, config: dict, workdir: Path) -> Measured:
     return read(case, config, workdir, state=list(first.states.values()))[0]
 
 
-def table(results: dict[str, list[Measured]], heading: str, command: str) -> str:
+def table(cases: list[Case], results: dict[str, list[Measured]], heading: str, command: str) -> str:
     lines = [SECTION, "", heading, "",
              f"Command: `{command}`. Each read is the connector's `main.py read` alone; its peak RSS is its own "
              f"address space's high-water mark (VmHWM). `deleted_time_entries` is measured in a next sync (the ids "
@@ -157,7 +157,7 @@ def table(results: dict[str, list[Measured]], heading: str, command: str) -> str
              f"| what | records | peak RSS MB | records | peak RSS MB | ratio | ≤ {LIMIT_MB:.0f} MB | "
              f"flat (≤ {FLAT_RATIO}) |",
              "|---|---:|---:|---:|---:|---:|---|---|"]
-    for case in CASES:
+    for case in cases:
         before, after = results[case.key]
         ratio = after.peak_mb / before.peak_mb
         lines.append(f"| {case.title} | {before.records:,} | {before.peak_mb:.0f} | {after.records:,} | "
@@ -189,6 +189,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="three sandbox scales, ascending, comma-separated (5 ≈ 10k time entries, 50 ≈ 100k, "
                              "500 ≈ 1M)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cases", default=",".join(case.key for case in CASES),
+                        help=f"the cases to measure, comma-separated (default all: {', '.join(c.key for c in CASES)})")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache" / "sandbox"), help="the sandbox's data cache")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"),
                         help="the file whose section this writes (the rest is kept)")
@@ -198,10 +200,13 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     scales = [float(scale) for scale in args.scales.split(",")]
-    results: dict[str, list[Measured]] = {case.key: [] for case in CASES}
+    chosen = [case for case in CASES if case.key in args.cases.split(",")]
+    results: dict[str, list[Measured]] = {case.key: [] for case in chosen}
     counts: dict[float, dict[str, int]] = {}
     for index, scale in enumerate(scales):
-        cases = [case for case in CASES if index in case.sizes]
+        cases = [case for case in chosen if index in case.sizes]
+        if not cases:
+            continue
         sandbox = SandboxProcess(scale, args.seed, Path(args.cache_dir))
         try:
             counts[scale] = {name: sandbox.control.truth(name)["count"]
@@ -225,7 +230,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"{scales[0]:g} and {scales[1]:g} (their emulators are slow at 1M records).")
     given = sys.argv[1:] if argv is None else argv
     command = "make bench-rss" + (f" ARGS='{' '.join(given)}'" if given else "")
-    section = table(results, heading, command)
+    section = table(chosen, results, heading, command)
     print(section)
     output = Path(args.output)
     previous = output.read_text() if output.exists() else ""
