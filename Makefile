@@ -8,7 +8,7 @@ INSTALL_STAMP := $(VENV)/.install-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 ORCHESTRATION_STAMP := $(VENV)/.orchestration-stamp
 
-.PHONY: install install-orchestration install-dev demo test bench clean
+.PHONY: install install-orchestration install-dev demo test bench bench-rss clean
 
 # What the demo and `pipeline run` need: every part with its runtime dependencies; nothing from apt.
 install: $(INSTALL_STAMP)
@@ -46,6 +46,10 @@ test: install-dev
 
 bench: install
 	$(BIN)/python -m bench $(ARGS)
+
+# Peak RSS of each source's biggest streams at ~100k and ~1M records (bench/rss.py), a section of bench/results.md.
+bench-rss: install
+	$(BIN)/python -m bench.rss $(ARGS)
 
 include images/images.mk
 

@@ -25,6 +25,7 @@ from bench.peer import CDK_VERSION, PACKAGE, PUBLISHED_PAGE_SIZE, VERSION, PeerH
 from bench.processes import SandboxProcess, measure
 from bench.profile import describe, profile, py_spy, start_cpu_seconds
 from bench.report import Case, chart, markdown, ratios
+from bench.rss import kept_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                      {bench.by_key[key].title: split for key, split in splits.items()})
     table += demo_time.markdown(demo_runs) if demo_runs else ""
     print(table)
-    Path(args.output).write_text(table)
+    Path(args.output).write_text(table + kept_section(Path(args.output)))  # `make bench-rss`'s section stays
     chart(bench.cases, Path(args.chart))
     return 0
 

@@ -60,9 +60,11 @@ class IntacctErrorHandler(ErrorHandler):
         return self._max_time
 
     def document(self, response: requests.Response) -> GatewayResponse:
-        """The parsed body of a response this handler accepted (parsed again only if it was not the last one)."""
-        if self._last is not None and self._last[0] is response:
-            return self._last[1]
+        """The parsed body of a response this handler accepted (parsed again only if it was not the last one).
+        Handed over once: the handler keeps no page's body or tree alive while the next page is read."""
+        last, self._last = self._last, None
+        if last is not None and last[0] is response:
+            return last[1]
         return parse_response(response.content)
 
     def interpret_response(self, response: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:

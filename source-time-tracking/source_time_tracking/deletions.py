@@ -6,7 +6,10 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 
 - Where the seen ids live: in this stream's own state, per work date, each date's ids sorted and
   zlib-compressed (base64; integer ids as gaps between them), and only for dates inside the window, so the state stays bounded by the
-  window's size whatever the account's history.
+  window's size whatever the account's history. While a sync compares them, each date's ids are an `IdSet`:
+  integer ids as a sorted array of 64-bit integers (8 bytes an id, not a ~60-byte string in a set), other
+  ids packed in one bytes object per date, so a window of a million entries, seen before and now, stays
+  within a few tens of MB.
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
@@ -24,8 +27,11 @@ import base64
 import itertools
 import time
 import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Set
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
@@ -36,8 +42,152 @@ from source_time_tracking.streams import TimeTrackingStream
 MAX_LOOKUPS = 100  # missing ids confirmed one request each after a shifted re-read; more: compare next sync
 
 
-def _is_integer_text(value: str) -> bool:
-    return value.isdigit() and (value == "0" or not value.startswith("0"))
+MAX_NUMBER_DIGITS = 18  # integer ids up to 18 digits fit a signed 64-bit integer; longer ones are kept as text
+MAX_NUMBER = 10**MAX_NUMBER_DIGITS - 1
+
+
+def _is_number(value: str) -> bool:
+    """An id that is a plain non-negative integer written without leading zeros (it round-trips as a number)."""
+    return value.isascii() and value.isdigit() and len(value) <= MAX_NUMBER_DIGITS and (value == "0" or not value.startswith("0"))
+
+
+def _packed(text: str) -> bytes:
+    """A text id as bytes: lower-case hex of even length (Clockify's 24-character ids) as its 12 bytes
+    after a 1, anything else as UTF-8 after a 0."""
+    if len(text) % 2 == 0 and text.isascii() and text.isalnum():
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = None
+        if raw is not None and raw.hex() == text:
+            return b"\x01" + raw
+    return b"\x00" + text.encode("utf-8", "surrogatepass")
+
+
+def _unpacked(item: bytes) -> str:
+    return item[1:].hex() if item[0] == 1 else item[1:].decode("utf-8", "surrogatepass")
+
+
+class PackedTexts:
+    """Distinct strings in one `bytes`, in order, with an array of where each starts: 17 bytes a 24-character
+    hex id (Clockify's), where a set of `str` costs ~100. Added strings wait in one `bytearray` until the set
+    is next read."""
+
+    __slots__ = ("_blob", "_starts", "_added", "_added_ends")
+
+    def __init__(self) -> None:
+        self._blob, self._starts = b"", array("I", [0])
+        self._added, self._added_ends = bytearray(), array("I")
+
+    def add(self, text: str) -> None:
+        self._added += _packed(text)
+        self._added_ends.append(len(self._added))
+
+    def _item(self, index: int) -> bytes:
+        return self._blob[self._starts[index]:self._starts[index + 1]]
+
+    def _settled(self) -> int:
+        """Merges what was added; the number of strings."""
+        if self._added_ends:
+            added = bytes(self._added)
+            parts = {added[start:end] for start, end in zip([0, *self._added_ends], self._added_ends)}
+            parts.update(map(self._item, range(len(self._starts) - 1)))
+            ordered = sorted(parts)
+            self._blob = b"".join(ordered)
+            self._starts = array("I", itertools.accumulate(map(len, ordered), initial=0))
+            self._added, self._added_ends = bytearray(), array("I")
+        return len(self._starts) - 1
+
+    def __len__(self) -> int:
+        return self._settled()
+
+    def __iter__(self) -> Iterator[str]:
+        for index in range(self._settled()):
+            yield _unpacked(self._item(index))
+
+    def __contains__(self, text: str) -> bool:
+        count, wanted = self._settled(), _packed(text)
+        position = bisect_left(range(count), wanted, key=self._item)
+        return position < count and self._item(position) == wanted
+
+    def missing_from(self, other: "PackedTexts") -> Iterator[str]:
+        """The strings of this set that `other` lacks, in one walk over both in order."""
+        count, other_count = self._settled(), other._settled()
+        position = 0
+        for index in range(count):
+            item = self._item(index)
+            while position < other_count and other._item(position) < item:
+                position += 1
+            if position == other_count or other._item(position) != item:
+                yield _unpacked(item)
+
+
+class IdSet(Set):
+    """The ids of one work date, held compactly: ids that are integers (Harvest, Toggl, a generic API's numeric
+    ids) in a sorted `array('q')` (8 bytes an id), any other id (Clockify's) in `PackedTexts`. Ids go in and
+    come out as text."""
+
+    __slots__ = ("_numbers", "_sorted", "_texts")
+
+    def __init__(self, ids: Iterable[str] = ()) -> None:
+        self._numbers = array("q")
+        self._sorted = True
+        self._texts = PackedTexts()
+        for entry_id in ids:
+            self.add(entry_id)
+
+    @classmethod
+    def of_sorted_numbers(cls, numbers: array) -> "IdSet":
+        ids = cls()
+        ids._numbers = numbers
+        return ids
+
+    def add(self, entry_id: str | int) -> None:
+        """One id, as text or as the integer an API sent (the same id either way: 5 is "5")."""
+        if type(entry_id) is int and 0 <= entry_id <= MAX_NUMBER:
+            self._numbers.append(entry_id)
+        elif _is_number(text := str(entry_id)):
+            self._numbers.append(int(text))
+        else:
+            self._texts.add(text)
+            return
+        self._sorted = False
+
+    def numbers(self) -> array:
+        """The integer ids, sorted and each once."""
+        if not self._sorted:
+            self._numbers = array("q", sorted(set(self._numbers)))
+            self._sorted = True
+        return self._numbers
+
+    def texts(self) -> PackedTexts:
+        """Every other id."""
+        return self._texts
+
+    def __contains__(self, entry_id: object) -> bool:
+        if not isinstance(entry_id, str):
+            return False
+        if not _is_number(entry_id):
+            return entry_id in self._texts
+        numbers, number = self.numbers(), int(entry_id)
+        position = bisect_left(numbers, number)
+        return position < len(numbers) and numbers[position] == number
+
+    def __iter__(self) -> Iterator[str]:
+        yield from map(str, self.numbers())
+        yield from self._texts
+
+    def __len__(self) -> int:
+        return len(self.numbers()) + len(self._texts)
+
+    def missing_from(self, other: "IdSet") -> Iterator[str]:
+        """The ids of this set that `other` lacks, compared as numbers where they are numbers."""
+        others = other.numbers()
+        for number in self.numbers():
+            position = bisect_left(others, number)
+            if position == len(others) or others[position] != number:
+                yield str(number)
+        yield from self._texts.missing_from(other.texts())
 
 
 def encode_ids(ids: Iterable[str]) -> str:
@@ -46,23 +196,23 @@ def encode_ids(ids: Iterable[str]) -> str:
     Integer ids (Harvest) are stored as gaps between sorted values (`d` prefix), which compress to a
     fraction of a byte per id; other ids (`s` prefix) as sorted, newline-joined strings.
     """
-    unique = set(ids)
-    if unique and all(_is_integer_text(value) for value in unique):
-        numbers = sorted(int(value) for value in unique)
+    unique = ids if isinstance(ids, IdSet) else IdSet(ids)
+    numbers = unique.numbers()
+    if numbers and not unique.texts():
         text = "d" + ",".join(str(current - previous) for previous, current in zip([0, *numbers], numbers))
     else:
         text = "s" + "\n".join(sorted(unique))
     return base64.b64encode(zlib.compress(text.encode(), 9)).decode()
 
 
-def decode_ids(blob: str) -> set[str]:
+def decode_ids(blob: str) -> IdSet:
     text = zlib.decompress(base64.b64decode(blob)).decode()
     kind, body = text[:1], text[1:]
     if not body:
-        return set()
+        return IdSet()
     if kind == "d":
-        return {str(value) for value in itertools.accumulate(int(gap) for gap in body.split(","))}
-    return set(body.split("\n"))
+        return IdSet.of_sorted_numbers(array("q", itertools.accumulate(int(gap) for gap in body.split(","))))
+    return IdSet(body.split("\n"))
 
 
 class DeletionWindow:
@@ -121,8 +271,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         window = DeletionWindow(self._window_days, started_at.date())
         previous = self._seen_before(window)
         current = self._read_window(window)  # complete, or it raised: nothing below runs on a partial read
-        present = set().union(*current.values()) if current else set()
-        gone = {entry_id: work_date for work_date, ids in previous.items() for entry_id in ids - present}
+        gone = _missing(previous, current)
         if self._entries.pages_shifted:
             confirmed = self._entries.present_ids(gone) if len(gone) <= MAX_LOOKUPS else None
             if confirmed is None:
@@ -131,12 +280,12 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             for entry_id, work_date in confirmed.items():  # paged over or moved, not deleted: seen where it is now
                 del gone[entry_id]
                 if work_date in window:
-                    current.setdefault(work_date, set()).add(entry_id)
+                    current.setdefault(work_date, IdSet()).add(entry_id)
         if gone and self._entries.looks_up_many:  # asked for directly, wherever their work date is now
             for entry_id, work_date in self._entries.present_ids(gone).items():
                 del gone[entry_id]
                 if work_date in window:
-                    current.setdefault(work_date, set()).add(entry_id)
+                    current.setdefault(work_date, IdSet()).add(entry_id)
         elif gone:
             for entry_id in self._updated_since(parse_datetime(self._state.get("read_started_at"))):
                 gone.pop(entry_id, None)
@@ -150,18 +299,18 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             "seen_ids": {work_date: encode_ids(ids) for work_date, ids in sorted(current.items())},
         }
         self.logger.info(
-            f"{self.name}: done, window {window.first}..{window.last}: {len(present)} entries now, "
+            f"{self.name}: done, window {window.first}..{window.last}: {sum(len(ids) for ids in current.values())} entries now, "
             f"{sum(len(ids) for ids in previous.values())} seen before, {len(gone)} deleted, "
             f"{time.monotonic() - clock_started:.1f} s"
         )
 
-    def _postpone(self, window: DeletionWindow, previous: dict[str, set[str]], current: dict[str, set[str]]) -> None:
+    def _postpone(self, window: DeletionWindow, previous: dict[str, IdSet], current: dict[str, IdSet]) -> None:
         """Rows moved between the re-read's pages, so an entry may have been paged over, not deleted.
 
         Report nothing this time: keep every id seen before or now (and the earlier `read_started_at`, so
         the next `updated_since` check still covers this sync), and let the next sync decide.
         """
-        kept = {date_: previous.get(date_, set()) | current.get(date_, set()) for date_ in {*previous, *current}}
+        kept = {date_: previous.get(date_, IdSet()) | current.get(date_, IdSet()) for date_ in {*previous, *current}}
         self._state = {
             **self._state,
             "window_first_date": window.first,
@@ -173,26 +322,41 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
             "no deletes are reported this sync, the next sync compares again"
         )
 
-    def _seen_before(self, window: DeletionWindow) -> dict[str, set[str]]:
+    def _seen_before(self, window: DeletionWindow) -> dict[str, IdSet]:
         """Previously seen ids whose work date is still inside this sync's window."""
         seen = self._state.get("seen_ids") or {}
         return {work_date: decode_ids(blob) for work_date, blob in seen.items() if work_date in window}
 
-    def _read_window(self, window: DeletionWindow) -> dict[str, set[str]]:
-        ids_by_date: dict[str, set[str]] = {}
+    def _read_window(self, window: DeletionWindow) -> dict[str, IdSet]:
+        ids_by_date: dict[str, IdSet] = {}
         self._entries.progress.label = f"{self.name}: re-read of {self._entries.name} {window.first}..{window.last}"
         for record in self._entries.read_records(SyncMode.full_refresh, stream_slice=window.as_slice(), stream_state={}):
             work_date = str(record.get(self._work_date_field) or "")[:10]
-            ids_by_date.setdefault(work_date, set()).add(str(record[self._entry_id_field]))
+            ids = ids_by_date.get(work_date)
+            if ids is None:
+                ids = ids_by_date[work_date] = IdSet()
+            ids.add(record[self._entry_id_field])
         return ids_by_date
 
-    def _updated_since(self, since: Optional[datetime]) -> set[str]:
+    def _updated_since(self, since: Optional[datetime]) -> Iterator[str]:
         """Ids of entries updated since `since`: they exist, wherever their work date is now."""
         if since is None:
-            return set()
+            return
         state = {self._entries.cursor_field: format_iso(since - CLOCK_SKEW_ALLOWANCE)}
         self._entries.progress.label = f"{self.name}: {self._entries.name} updated since {state[self._entries.cursor_field]}"
-        return {
-            str(record[self._entry_id_field])
-            for record in self._entries.read_records(SyncMode.incremental, stream_slice={}, stream_state=state)
-        }
+        for record in self._entries.read_records(SyncMode.incremental, stream_slice={}, stream_state=state):
+            yield str(record[self._entry_id_field])
+
+
+def _missing(previous: dict[str, IdSet], current: dict[str, IdSet]) -> dict[str, str]:
+    """Ids seen before and absent now, each with its earlier work date. Each id is looked for under its own
+    date first; only the ones missing there are then looked for across the whole window (an entry whose
+    work date moved inside it), in one pass over the window's ids."""
+    empty = IdSet()
+    missing = {entry_id: work_date for work_date, ids in previous.items()
+               for entry_id in ids.missing_from(current.get(work_date, empty))}
+    if missing:
+        for ids in current.values():
+            for entry_id in ids:
+                missing.pop(entry_id, None)
+    return missing

@@ -9,7 +9,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.test.mock_http.response_builder import FieldPath
 
-from source_time_tracking.deletions import decode_ids, encode_ids
+from source_time_tracking.deletions import IdSet, decode_ids, encode_ids
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data, stream_state
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
@@ -156,6 +156,40 @@ class HarvestDeletionsTest(TestCase):
 
         assert output.records == []
         assert all(dict(m.state.stream.stream_state.__dict__) == state for m in output.state_messages)
+
+    @HttpMocker()
+    def test_given_an_entry_whose_date_moved_inside_the_window_when_read_then_kept_under_its_new_date(
+            self, http_mocker: HttpMocker) -> None:
+        # No `updated_since` read is mocked: an id found under another date of the window is not a candidate.
+        http_mocker.get(HarvestRequestBuilder.time_entries().with_work_dates(_FIRST, _LAST).build(),
+                        _harvest_window((6, "2026-10-01"), (5, "2026-10-20"), (4_000_000_001, "2026-10-01")))
+
+        output = read_stream(ConfigBuilder.harvest().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-01": ["5", "6"], "2026-10-20": ["4000000001"]}))
+
+        assert record_data(output) == []
+        kept = {day: decode_ids(blob) for day, blob in stream_state(output)["seen_ids"].items()}
+        assert kept == {"2026-10-01": {"6", "4000000001"}, "2026-10-20": {"5"}}
+
+    def test_id_sets_hold_integer_ids_as_numbers_and_every_other_id_exactly_as_text(self) -> None:
+        texts = ["012", "-3", "te_1", "12345678901234567890", "1e3", " 7", "\u0663", "\u00b2"]  # not plain integers: text
+        ids = IdSet(["12", "9", "12", "0", *texts])
+
+        assert ids == {"0", "9", "12", *texts} and len(ids) == 11
+        assert list(ids.numbers()) == [0, 9, 12] and sorted(ids.texts()) == sorted(texts)
+        assert "12" in ids and "012" in ids and "7" not in ids and " 7" in ids and 12 not in ids
+        assert decode_ids(encode_ids(ids)) == ids  # round trip, every id as it was sent
+        assert set(ids.missing_from(IdSet(["9", "012", "te_2"]))) == {"0", "12", *texts} - {"012"}
+        ids.add("5")
+        ids.add("te_0")
+        ids.add("te_1")  # added again after the set was read: still once
+        assert "5" in ids and "te_0" in ids and len(ids) == 13
+        assert list(decode_ids(encode_ids(["12", "5", "9"])).numbers()) == [5, 9, 12]
+        packed = IdSet(["64a687e29ae1f428e7ebe303", "\ud800", "é", "64a687e29ae1f428e7ebe302"])
+        assert sorted(packed.texts()) == ["64a687e29ae1f428e7ebe302", "64a687e29ae1f428e7ebe303", "é", "\ud800"]
+        assert set(packed.missing_from(IdSet(["64a687e29ae1f428e7ebe303", "é", "64A687E29AE1F428E7EBE302"]))) == {
+            "64a687e29ae1f428e7ebe302", "\ud800"}  # upper-case hex is another id
+        assert "\ud800" in packed and "64a687e29ae1f428e7ebe30" not in packed and "" not in packed
 
     def test_encoded_ids_are_compact(self) -> None:
         integer_ids = [str(3_000_000 + 3 * n) for n in range(10_000)]
