@@ -74,10 +74,11 @@ def vendor_message(response: requests.Response) -> str:
 
 
 class CredentialRefusal:
-    """A stream's first HTTP 401: the API refused the credentials, as it would for every later request of the run
-    (the source then stops the run: one error trace, not one per stream)."""
+    """A stream's first answer of `status` (401; Toggl's 403): the API refused the credentials, as it would for
+    every later request of the run (the source then stops the run: one error trace, not one per stream)."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 401) -> None:
+        self.status = status
         self.message: Optional[str] = None
 
 
@@ -115,7 +116,7 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
         if status in self._config_errors:
             message = (f"{self._provider} answered HTTP {status} to {where}: {vendor_message(response).rstrip('.')}. "
                        f"{self._config_errors[status]}")
-            if status == 401:
+            if status == self._refusal.status:
                 self._refusal.message = message
             return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, message)
         if response.ok:

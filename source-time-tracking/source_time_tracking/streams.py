@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
 
 import requests
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import AirbyteStream, SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
@@ -71,6 +71,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     retry_unreachable = True  # False for the streams `check` reads: an unreachable host fails at once
     looks_up_many = False  # `present_ids` asks for many ids at once, over every work date (Toggl)
     schema_prefix = ""  # `schemas/<schema_prefix><name>.json`: a provider's own fields under a shared stream name
+    refused_credentials_status = 401  # what the API answers wrong credentials with: it ends the whole run
 
     def __init__(self, provider: Any, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
         self._provider = provider  # the provider's config model: `base_url` and what its requests need
@@ -80,7 +81,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         self._limits = RESPONSE_LIMITS.with_environment(LIMITS_ENVIRONMENT_PREFIX)
         self._loop_guard = LoopGuard(self.provider_label, self.name)
         self.unreachable = UnreachableBudget(retry=self.retry_unreachable)
-        self.refusal = CredentialRefusal()
+        self.refusal = CredentialRefusal(self.refused_credentials_status)
         super().__init__(authenticator=BoundedResponses(self._limits, self.provider_label, authenticator))
         self._record_types: Optional[RecordTypes] = None
         self._helpers: list[TimeTrackingStream] = []
@@ -108,6 +109,16 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     @property
     def cursor_field(self) -> str:
         return self._cursor.cursor_field
+
+    def as_airbyte_stream(self) -> AirbyteStream:
+        """A list read whole every sync (its cursor has no field: Clockify's users, projects, clients, tasks) is
+        offered as full refresh only; the CDK would offer it as incremental on the cursor `[""]`."""
+        stream = super().as_airbyte_stream()
+        if not self._cursor.cursor_field:
+            stream.supported_sync_modes = [SyncMode.full_refresh]
+            stream.source_defined_cursor = None
+            stream.default_cursor_field = None
+        return stream
 
     @property
     def state(self) -> MutableMapping[str, Any]:

@@ -117,6 +117,7 @@ class TogglStream(TimeTrackingStream):
 
     provider_label = PROVIDER_LABEL
     extra_config_errors = WRONG_CREDENTIALS
+    refused_credentials_status = 403  # a wrong token, or a workspace it cannot see: every stream would meet it
     primary_key = "id"
     page_size = LIST_PAGE_SIZE
     schema_prefix = "toggl_"  # Toggl's own fields (other providers share the stream names)
@@ -133,7 +134,7 @@ class TogglStream(TimeTrackingStream):
 
     def get_error_handler(self) -> TimeTrackingErrorHandler:
         return QuotaErrorHandler(self.logger, self.provider_label, config_errors(self.extra_config_errors),
-                                 self.unreachable)
+                                 self.unreachable, self.refusal)
 
     def get_backoff_strategy(self) -> QuotaBackoff:
         return QuotaBackoff(self._limits, self.provider_label)

@@ -4,11 +4,17 @@ own modules (`<name>.py`, `<name>_*.py`), no code of source_time_tracking names 
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
+import pytest
+from airbyte_cdk.models import SyncMode
+
 from source_time_tracking.providers import PROVIDERS
+from source_time_tracking.source import SourceTimeTracking
 
 PACKAGE = Path(__file__).resolve().parent.parent / "source_time_tracking"
+SAMPLE_CONFIGS = PACKAGE.parent / "integration_tests"
 
 
 def _prose(tree: ast.AST) -> set[int]:
@@ -71,3 +77,18 @@ def test_no_shared_module_names_a_provider():
 def test_each_registered_provider_is_registered_under_its_own_name():
     assert all(name == provider.name == provider.config_model.model_fields["provider_type"].annotation.__args__[0]
                for name, provider in PROVIDERS.items())
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_discover_offers_incremental_only_with_a_cursor_field_the_schema_declares(name):
+    """A stream read whole every sync (Clockify's users, projects, clients, tasks) must not be offered as
+    incremental with an empty cursor; every incremental stream's cursor is a field of its records."""
+    config = json.loads((SAMPLE_CONFIGS / f"sample_config_{name}.json").read_text())
+    offered = {}
+    for stream in SourceTimeTracking().streams(config):
+        airbyte_stream = stream.as_airbyte_stream()
+        offered[airbyte_stream.name] = SyncMode.incremental in airbyte_stream.supported_sync_modes
+        if offered[airbyte_stream.name]:
+            [field] = airbyte_stream.default_cursor_field
+            assert field and field in airbyte_stream.json_schema["properties"], (name, airbyte_stream.name)
+    assert offered["time_entries"] and offered["deleted_time_entries"]
