@@ -145,6 +145,19 @@ def test_a_retry_after_of_27_hours_fails_at_once_naming_the_wait(hostile: Any, p
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_dropped_connection_is_retried_and_logged_with_the_requests_own_method(hostile: Any, provider: str) -> None:
+    # Toggl asks for its time entries with a POST search; every other provider with a GET
+    method = "POST" if provider == "toggl" else "GET"
+    hostile.control.set_fault("reset", count=1, paths=[PATH[provider]])
+
+    output, _ = timed_read(config_of(hostile, provider), ["time_entries"], expecting_exception=False)
+
+    retries = [m.log.message for m in output.logs if m.log.message.startswith("Caught retryable error")]
+    assert not output.errors and hostile.control.faults()["fired"] == {"reset": 1}
+    assert len(retries) == 1 and f" on {method} {hostile.base_url}{PATH[provider]}" in retries[0], retries
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("kind, expected", [
     ("repeat_page", "page 2 repeats the"),
     ("lying_counters", None),  # Harvest: links.next and next_page to the page itself; generic: offset ignored

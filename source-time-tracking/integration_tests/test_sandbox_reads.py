@@ -145,6 +145,28 @@ def test_deletes_within_the_window_appear_in_deleted_time_entries(sandbox: Any, 
     assert ids_of(third, "deleted_time_entries") == []
 
 
+def test_generic_text_ids_with_a_newline_or_empty_or_non_ascii_keep_their_deletes_exact(sandbox: Any) -> None:
+    """Text ids as a generic API may send them. Joined by newlines in the state, "te_x\nte_y" came back as
+    "te_x" and "te_y", both then reported deleted; now only the entries really deleted are."""
+    config = sandbox.credentials["generic"]
+    first = run_read(config, ["deleted_time_entries"], SyncMode.incremental)
+    window = DeletionWindow(60, parse_datetime(final_state(first, "deleted_time_entries")["read_started_at"]).date())
+    row = sandbox.control.truth("generic_entries", rows=True)["rows"][0]
+    template = {key: value for key, value in row.items() if key not in ("id", "created_at", "updated_at")}
+    odd_ids = ["te_x\nte_y", "", "é-ü", "te_5\n"]
+    sandbox.control.mutate("generic_entries", "insert",
+                           rows=[{**template, "id": entry_id, "date": window.last} for entry_id in odd_ids])
+    second = run_read(config, ["deleted_time_entries"], SyncMode.incremental,
+                      state={"deleted_time_entries": final_state(first, "deleted_time_entries")})
+    assert ids_of(second, "deleted_time_entries") == []
+    sandbox.control.mutate("generic_entries", "delete", ids=["", "é-ü"])
+
+    third = run_read(config, ["deleted_time_entries"], SyncMode.incremental,
+                     state={"deleted_time_entries": final_state(second, "deleted_time_entries")})
+
+    assert sorted(ids_of(third, "deleted_time_entries")) == ["", "é-ü"]
+
+
 def test_generic_entries_edited_between_pages_are_read_by_the_next_sync(sandbox: Any) -> None:
     """Two entries of page 1 are edited before page 2 is fetched: they move to the end, every later row moves
     up by two, and one row slides past the page border unread. The read notices it (page 2 does not start

@@ -39,7 +39,7 @@ from source_time_tracking.auth import CredentialHeader
 from source_time_tracking.clockify_config import ClockifyProvider
 from source_time_tracking.cursors import UpdatedAtCursor, WorkDateCursor, parse_datetime
 from source_time_tracking.errors import json_body, safe_url
-from source_time_tracking.pagination import Page, sent_query_number
+from source_time_tracking.pagination import Page, PageNumberPaginator
 from source_time_tracking.provider import Provider
 from source_time_tracking.single_request import EntryLookup, OneRequest
 from source_time_tracking.streams import ListPerParent, TimeTrackingStream
@@ -99,6 +99,7 @@ class ClockifyStream(TimeTrackingStream):
     schema_prefix = "clockify_"
     resource = ""
     params: Mapping[str, str] = {}
+    _paginator = PageNumberPaginator("page-size", PAGE_SIZE)
 
     def __init__(self, provider: ClockifyProvider, start_date: Optional[datetime] = None,
                  cursor: Optional[UpdatedAtCursor] = None) -> None:
@@ -118,18 +119,17 @@ class ClockifyStream(TimeTrackingStream):
         stream_slice: Optional[Mapping[str, Any]] = None,
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> MutableMapping[str, Any]:
-        page = (next_page_token or {}).get("page", 1)
-        return {**self.params, **self.filters(stream_slice or {}), "page": page, "page-size": PAGE_SIZE}
+        return {**self.params, **self.filters(stream_slice or {}), **self._paginator.params(next_page_token)}
 
     def filters(self, stream_slice: Mapping[str, Any]) -> dict[str, str]:
         """Hook: the list's own query parameters for this slice."""
         return {}
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        return {"page": sent_query_number(response, "page", 1) + 1} if self.records_on_page(response) else None
+        return self._paginator.next_token(response, more=self.records_on_page(response) > 0)  # ends at an empty page
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
-        return Page(f"page {sent_query_number(response, 'page', 1)}", None)
+        return self._paginator.describe(response)
 
     def with_rates(self, record: Mapping[str, Any], url: str, hourly: Any, cost: Any) -> dict[str, Any]:
         """The record with `hourly_rate`, `cost_rate` (currency units) and `currency` added."""
@@ -242,7 +242,7 @@ class ClockifyTimeEntries(ListPerParent, ClockifyStream):
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         """Derived fields added, entries outside the read's work dates dropped; a list's later page marks the
         read as one that may have shifted (page numbers move when an entry is deleted meanwhile)."""
-        if records and sent_query_number(response, "page", 1) > 1:
+        if records and self._paginator.page_sent(response) > 1:
             self.pages_shifted = True
         first, last = self._dates
         shaped = [self._derived(record, response.url) for record in records]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import time
 import zlib
 from array import array
@@ -194,20 +195,26 @@ def encode_ids(ids: Iterable[str]) -> str:
     """A set of ids as compact text: zlib + base64 of the sorted ids.
 
     Integer ids (Harvest) are stored as gaps between sorted values (`d` prefix), which compress to a
-    fraction of a byte per id; other ids (`s` prefix) as sorted, newline-joined strings.
+    fraction of a byte per id; other ids (`j` prefix) as a sorted JSON array of strings, which gives back
+    every string as it was: a newline or a comma inside an id, an empty id, non-ASCII text and lone
+    surrogates (a JSON `\\ud800` escape) included.
     """
     unique = ids if isinstance(ids, IdSet) else IdSet(ids)
     numbers = unique.numbers()
     if numbers and not unique.texts():
         text = "d" + ",".join(str(current - previous) for previous, current in zip([0, *numbers], numbers))
     else:
-        text = "s" + "\n".join(sorted(unique))
+        text = "j" + json.dumps(sorted(unique), separators=(",", ":"))  # ASCII only: surrogates escaped
     return base64.b64encode(zlib.compress(text.encode(), 9)).decode()
 
 
 def decode_ids(blob: str) -> IdSet:
+    """The ids `encode_ids` stored; also the `s` blobs of earlier versions (newline-joined text ids, which
+    cannot hold an id with a newline or an empty id: those states were written that way)."""
     text = zlib.decompress(base64.b64decode(blob)).decode()
     kind, body = text[:1], text[1:]
+    if kind == "j":
+        return IdSet(json.loads(body))
     if not body:
         return IdSet()
     if kind == "d":

@@ -45,6 +45,12 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
+def request_line(request: Optional[requests.PreparedRequest]) -> Optional[str]:
+    """`POST https://host/path?query`: the method the request was really sent with (Toggl's search is a POST)
+    and its URL without user-info, for every message about it (retries included)."""
+    return f"{request.method} {safe_url(request.url)}" if request is not None and request.url else None
+
+
 def json_body(response: requests.Response) -> Any:
     """The response's JSON, parsed once: the error handler validates it, the stream then reuses it.
 
@@ -107,8 +113,7 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
         self._unreachable.reached()
         response = response_or_exception
         status = response.status_code
-        where = f"{response.request.method} {safe_url(response.request.url)}" if response.request is not None \
-            else self._provider
+        where = request_line(response.request) or self._provider
         if 300 <= status < 400:
             return ErrorResolution(
                 ResponseAction.FAIL, FailureType.config_error, self._redirect_refused(response, where)
@@ -159,8 +164,7 @@ class TimeTrackingErrorHandler(HttpStatusErrorHandler):
 
     @staticmethod
     def _where(error: requests.RequestException) -> str:
-        request = getattr(error, "request", None)
-        return f"GET {safe_url(request.url)}" if request is not None and request.url else "the request"
+        return request_line(getattr(error, "request", None)) or "the request"
 
     def _redirect_refused(self, response: requests.Response, where: str) -> str:
         location = response.headers.get("Location")

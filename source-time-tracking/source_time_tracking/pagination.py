@@ -1,4 +1,5 @@
-"""The two pagination styles: offset/limit (generic API) and a `links.next` URL (Harvest, page or cursor style).
+"""The three pagination styles: offset/limit (generic API), a `links.next` URL (Harvest, page or cursor style)
+and page numbers (Clockify, QuickBooks Time, Toggl's v9 lists).
 
 A paginator answers three questions for a stream: the parameters of a page, the token of the next page
 (or None to stop), and how to describe a page in the progress log.
@@ -101,6 +102,29 @@ class LinksNextPaginator:
         total = get_path(body, "total_entries")
         label = f"page {page_number} of {pages}" if isinstance(pages, int) else f"page {page_number}"
         return Page(label, total if isinstance(total, int) else None, pages if isinstance(pages, int) else None)
+
+
+class PageNumberPaginator:
+    """`page` (from 1) and a page-size parameter. The next page's number follows from the number the page was
+    really asked with, read back from its request. When the list ends is each provider's own rule (Clockify: an
+    empty page; QuickBooks Time: `more` false; Toggl: a short page), so the caller says whether more follow."""
+
+    def __init__(self, size_param: str, page_size: int, page_param: str = "page") -> None:
+        self._size_param = size_param
+        self._page_param = page_param
+        self.page_size = page_size
+
+    def params(self, token: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+        return {self._page_param: (token or {}).get("page", 1), self._size_param: self.page_size}
+
+    def page_sent(self, response: requests.Response) -> int:
+        return sent_query_number(response, self._page_param, 1)
+
+    def next_token(self, response: requests.Response, more: bool) -> Optional[dict[str, int]]:
+        return {"page": self.page_sent(response) + 1} if more else None
+
+    def describe(self, response: requests.Response) -> Page:
+        return Page(f"page {self.page_sent(response)}", None)
 
 
 def sent_query_number(response: requests.Response, name: str, default: int) -> int:

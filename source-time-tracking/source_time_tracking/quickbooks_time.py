@@ -34,7 +34,7 @@ from source_time_tracking.quickbooks_time_config import QuickBooksTimeProvider
 from source_time_tracking.cursors import CLOCK_SKEW_ALLOWANCE, EndOfReadCursor, utc_now
 from source_time_tracking.errors import json_body, shape_error
 from source_time_tracking.loop_guard import PagingLoopError
-from source_time_tracking.pagination import Page, sent_query_number
+from source_time_tracking.pagination import Page, PageNumberPaginator
 from source_time_tracking.provider import Provider
 from source_time_tracking.single_request import OneRequest
 from source_time_tracking.streams import TimeTrackingStream
@@ -60,6 +60,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
     data_key: str = ""
     schema_prefix = "quickbooks_time_"
     filter_required = False  # the list answers 417 without one of its filters
+    _paginator = PageNumberPaginator("limit", PAGE_LIMIT)
 
     def __init__(self, provider: QuickBooksTimeProvider, start_date: Optional[datetime],
                  cursor_field: str = "last_modified") -> None:
@@ -75,7 +76,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
         stream_slice: Optional[Mapping[str, Any]] = None,
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> MutableMapping[str, Any]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT, "page": (next_page_token or {}).get("page", 1)}
+        params: dict[str, Any] = self._paginator.params(next_page_token)
         lower_bound = self._cursor.lower_bound(stream_state)
         if lower_bound is None and self.filter_required:
             lower_bound = EARLIEST
@@ -91,7 +92,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
         if not self.page_records(response):
             raise PagingLoopError(self.provider_label, self.name, "an empty page says more pages follow",
                                   response.request.url)
-        return {"page": sent_query_number(response, "page", 1) + 1}
+        return self._paginator.next_token(response, more=True)
 
     def page_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
         """`results.<data_key>`: an object keyed by id string (or `[]` when empty), as a list in id order."""
@@ -106,7 +107,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
         return [records[key] for key in sorted(records, key=_id_order)]
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
-        return Page(f"page {sent_query_number(response, 'page', 1)}", None)
+        return self._paginator.describe(response)
 
 
 def _id_order(key: str) -> tuple[int, Any]:

@@ -40,7 +40,7 @@ from source_time_tracking.bounded_http import describe_url
 from source_time_tracking.cursors import EndOfReadCursor, format_filter, parse_datetime, utc_today
 from source_time_tracking.errors import RetryAfterBackoff, TimeTrackingErrorHandler, config_errors, json_body
 from source_time_tracking.masking import basic_credentials
-from source_time_tracking.pagination import Page, sent_query_number
+from source_time_tracking.pagination import Page, PageNumberPaginator
 from source_time_tracking.provider import Provider
 from source_time_tracking.single_request import OneObject
 from source_time_tracking.streams import TimeTrackingStream
@@ -164,6 +164,7 @@ class TogglList(TogglStream):
     resource = ""
     paged = False
     records_key = ""  # tasks answer {"data": [...], "total_count"}
+    _paginator = PageNumberPaginator("per_page", LIST_PAGE_SIZE)
 
     def __init__(self, provider: TogglProvider, start_date: Optional[datetime]) -> None:
         super().__init__(provider, start_date)
@@ -180,15 +181,16 @@ class TogglList(TogglStream):
     ) -> MutableMapping[str, Any]:
         if not self.paged:
             return {}
-        params: dict[str, Any] = {"page": (next_page_token or {}).get("page", 1), "per_page": LIST_PAGE_SIZE}
+        params: dict[str, Any] = self._paginator.params(next_page_token)
         if self._lower_bound is not None:
             params["since"] = format_filter(self._lower_bound, "unix")
         return params
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        if not self.paged or self.records_on_page(response) < LIST_PAGE_SIZE:
+        if not self.paged:
             return None
-        return {"page": sent_query_number(response, "page", 1) + 1}
+        # a short page is the last one
+        return self._paginator.next_token(response, more=self.records_on_page(response) >= LIST_PAGE_SIZE)
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
         return self.changed_since_lower_bound(records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import zlib
 from unittest import TestCase
 
 import freezegun
@@ -201,6 +203,22 @@ class HarvestDeletionsTest(TestCase):
         assert len(encode_ids(integer_ids)) < len(integer_ids) / 10  # well under a byte per 7-digit id
         assert len(encode_ids(string_ids)) < 4 * len(string_ids)
 
+    def test_encoded_text_ids_come_back_as_every_string_they_were(self) -> None:
+        # a newline or comma inside an id, an empty id, non-ASCII, a lone surrogate (JSON's "\\ud800"), numbers
+        ids = ["te_1\nte_2", "te_1", "te_2", "", "a,b", "é\u00a0ü", "\ud800", "\U0001f600", "\n", "12", "012"]
+
+        assert decode_ids(encode_ids(ids)) == set(ids) and len(decode_ids(encode_ids(ids))) == len(ids)
+        assert decode_ids(encode_ids([""])) == {""} and decode_ids(encode_ids(["\n"])) == {"\n"}
+
+    def test_blobs_written_by_earlier_versions_still_decode(self) -> None:
+        # `s`: newline-joined text ids (0.3.1 and before); `d`: gaps between integer ids
+        def blob(text: str) -> str:
+            return base64.b64encode(zlib.compress(text.encode(), 9)).decode()
+
+        assert decode_ids(blob("ste_1\nte_2\n64a687e29ae1f428e7ebe303")) == {"te_1", "te_2", "64a687e29ae1f428e7ebe303"}
+        assert decode_ids(blob("s")) == set()
+        assert decode_ids(blob("d5,4,3")) == {"5", "9", "12"}
+
 
 @freezegun.freeze_time(_NOW)
 class GenericDeletionsTest(TestCase):
@@ -218,6 +236,25 @@ class GenericDeletionsTest(TestCase):
                              state=_seen_state({"2026-10-04": ["te_1", "te_2"]}))
 
         assert record_data(output) == [{"id": "te_2", "work_date": "2026-10-04", "deleted_at": "2026-11-25T08:00:00Z"}]
+
+    @HttpMocker()
+    def test_given_text_ids_with_newlines_empty_and_non_ascii_when_unchanged_then_no_tombstone(
+            self, http_mocker: HttpMocker) -> None:
+        # joined by newlines, "te_1\nte_2" came back as "te_1" and "te_2" (both reported deleted) and "" was lost
+        ids = ["te_1\nte_2", "", "é-ü", "\ud800"]
+        window = GenericRequestBuilder.entries().with_work_dates(_FIRST, _LAST).build()
+        page = generic_response()
+        for entry_id in [*ids, "te_3"]:
+            page.with_record(generic_entry(entry_id, "2026-10-05T10:00:00Z"))
+        http_mocker.get(window, page.build())
+        http_mocker.get(GenericRequestBuilder.entries().with_updated_since("2026-11-24T07:55:00Z").build(),
+                        generic_response().build())
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, SyncMode.incremental,
+                             state=_seen_state({"2026-10-04": [*ids, "", "te_4"]}))
+
+        assert record_data(output) == [{"id": "te_4", "work_date": "2026-10-04", "deleted_at": "2026-11-25T08:00:00Z"}]
+        assert decode_ids(stream_state(output)["seen_ids"]["2026-10-04"]) == {*ids, "te_3"}
 
     @HttpMocker()
     def test_given_window_days_config_when_read_then_window_follows_it(self, http_mocker: HttpMocker) -> None:
