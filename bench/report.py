@@ -82,6 +82,27 @@ def ratios(cases: dict[str, Case], pipeline_pairs: list[tuple[str, str]],
     return found
 
 
+# (numerator, denominator, what the ratio says) of the CDK floor's table: how much of a gap is the CDK's
+FLOOR_SHARES = [
+    ("harvest", "floor_harvest", "Harvest time_entries: ours ÷ CDK floor (1 when our own code costs nothing)"),
+    ("floor_harvest", "harvest_limit", "Harvest: CDK floor ÷ parse-only limit (the most a CDK source reaches)"),
+    ("floor_harvest", "peer_2000", "Harvest: CDK floor ÷ peer's at per_page 2000 (the most a CDK source reaches)"),
+    ("generic", "floor_generic", "generic time_entries: ours ÷ CDK floor (1 when our own code costs nothing)"),
+    ("floor_generic", "generic_limit", "generic: CDK floor ÷ parse-only limit (the most a CDK source reaches)"),
+]
+
+
+def floor_shares(cases: dict[str, Case]) -> list[tuple[str, float, Optional[float]]]:
+    """(what, whole-process ratio, steady-state ratio) of records/s for each `FLOOR_SHARES` pair measured."""
+    found = []
+    for numerator, denominator, what in FLOOR_SHARES:
+        if numerator in cases and denominator in cases and cases[denominator].per_second:
+            limit = cases[denominator].steady_per_second
+            found.append((what, cases[numerator].per_second / cases[denominator].per_second,
+                          cases[numerator].steady_per_second / limit if limit else None))
+    return found
+
+
 def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
              splits: Optional[dict[str, str]] = None) -> str:
     repetitions = min(len(case.runs) for case in cases)
@@ -110,6 +131,13 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
                   "|---|---:|---:|---|---|---|---|"]
         lines += [f"| {ratio.what} | {ratio.value:.3f} | {_or_dash(ratio.steady, '.3f')} | {ratio.target} | "
                   f"{_yes_no(ratio.met)} | {_yes_no(ratio.steady_met)} | {ratio.bound or '—'} |" for ratio in found]
+    shares = floor_shares({case.key: case for case in cases})
+    if shares:
+        lines += ["", "The CDK floor (`bench/cdk_floor.py`): the smallest airbyte-cdk HttpStream over the same endpoint "
+                  "and page size, its pages parsed with `json.loads` (exact decimals) and yielded unchanged, through "
+                  "the CDK's entry point: records/s of one case ÷ another's, so each gap splits into the CDK's "
+                  "share and ours.", "", "| records/s ratio | whole process | steady state |", "|---|---:|---:|"]
+        lines += [f"| {what} | {whole:.3f} | {_or_dash(steady, '.3f')} |" for what, whole, steady in shares]
     if splits:
         lines += ["", "Profile split (`--profile`: one more run of each under py-spy; *imports*: the CPU seconds of a "
                   "process that only imports the source's entry point, measured, the CDK's module bodies and its "
@@ -149,7 +177,9 @@ def chart(cases: list[Case], path: Path) -> None:
 
 
 def _colour(key: str) -> str:
-    """Ours blue, the peer orange, the parse-only limits grey, the pipeline green."""
+    """Ours blue, the peer orange, the parse-only limits grey, the CDK floors purple, the pipeline green."""
     if key.endswith("_limit"):
         return "#999999"
+    if key.startswith("floor_"):
+        return "#8172b3"
     return "#dd8452" if key.startswith("peer_") else "#55a868" if key.startswith("sync_") else "#4c72b0"

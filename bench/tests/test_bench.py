@@ -20,8 +20,10 @@ CASES = [
     "airbyte-source-harvest 1.0.19 on CDK 7.39.1, as published (per_page 50)",
     "airbyte-source-harvest 1.0.19 on CDK 7.39.1, page size raised (per_page 2000)",
     "parse-only limit: Harvest GET + orjson",
+    "CDK floor (Harvest): smallest airbyte-cdk 7.39.1 HttpStream, json.loads",
     "source-time-tracking (generic, page size 1000): time_entries",
     "parse-only limit: generic GET + orjson",
+    "CDK floor (generic, page size 1000): smallest airbyte-cdk 7.39.1 HttpStream, json.loads",
     "python -m pipeline sync sage_gl (journal_entry_lines) → DuckDB",
     "python -m pipeline sync time_harvest (time_entries) → DuckDB",
     "python -m pipeline sync time_generic (time_entries) → DuckDB",
@@ -29,6 +31,7 @@ CASES = [
 DEMO_PHASES = ["start: imports, sandbox", "1. first sync + mappings", "2. changes in the sandbox",
                "3. second sync + mappings", "4. report and plot"]
 RATIOS = 8  # peer at 2000, three parse-only limits, the peer's requests, three pipeline syncs
+FLOOR_SHARES = 5  # ours ÷ floor and floor ÷ limit for both providers, Harvest's floor ÷ peer
 NUMBER = r"([\d,]+(?:\.\d+)?)"
 
 
@@ -36,7 +39,7 @@ def table_rows(text: str, columns: int) -> dict[str, list[str]]:
     rows = {}
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        header = cells[0] in {"what", "ratio", "profiled run"} or set(cells[-1]) <= set("-:")
+        header = cells[0] in {"what", "ratio", "records/s ratio", "profiled run"} or set(cells[-1]) <= set("-:")
         if line.startswith("| ") and len(cells) == columns and not header:
             rows[cells[0]] = cells[1:]
     return rows
@@ -83,9 +86,13 @@ def test_the_bench_measures_every_case_and_writes_the_table_and_the_chart(tmp_pa
         if speed and "no" in (met, steady_met):  # a target not met names what bounds it: the profile split
             assert re.search(r"imports [\d.]+ s \(\d+ %\)", bound), what
 
+    shares = table_rows(text, 3)  # the CDK floor's table: every ratio measured, over the whole process and steady
+    assert len(shares) == FLOOR_SHARES
+    assert all(re.fullmatch(r"\d+\.\d{3}", cell) for cells in shares.values() for cell in cells), shares
+
     tables = table_rows(text, 2)  # --profile's split of our sources' CPU, then `make demo`'s phases
     splits = {title: cells for title, cells in tables.items() if title in CASES}
-    assert list(splits) == [CASES[0], CASES[2], CASES[6]]
+    assert list(splits) == [CASES[0], CASES[2], CASES[7]]
     for title, (split,) in splits.items():
         shares = [int(share) for share in re.findall(r"\((\d+) %\)", split)]
         # At this scale the start is nearly all of it: the record path may round below 1 % and be left out.

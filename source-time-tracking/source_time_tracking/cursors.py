@@ -37,6 +37,10 @@ def parse_datetime(value: Any, style: str = "iso8601") -> Optional[datetime]:
     """
     if value is None or value == "":
         return None
+    if value.__class__ is str and style != "unix":  # the usual case: ISO text, parsed once and remembered
+        parsed = _iso_text_as_utc(value)
+        if parsed is not None:
+            return parsed
     parsers = (_from_unix_seconds, _from_iso) if style == "unix" else (_from_iso, _from_unix_seconds)
     for parser in parsers:
         parsed = parser(value)
@@ -61,6 +65,8 @@ def _iso_text_as_utc(value: str) -> Optional[datetime]:
     except ValueError:
         parsed = None
     if parsed is not None:
+        if parsed.tzinfo is timezone.utc:  # `Z` or `+00:00`: already what is asked (`astimezone` would double the cost)
+            return parsed
         return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
     try:
         parsed = pendulum.parse(value, exact=True)
@@ -91,6 +97,8 @@ def _from_unix_seconds(value: Any) -> Optional[datetime]:
 def format_iso(value: datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ`, keeping sub-seconds only when present."""
     value = value.astimezone(timezone.utc)
+    if value.year >= 1000:  # `isoformat` (C) writes the same text, `+00:00` for `Z`, several times faster
+        return value.isoformat()[:-6] + "Z"
     if value.microsecond:
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -120,11 +128,17 @@ class UpdatedAtCursor:
         self._start_date = start_date
         self._checkpoint: Optional[datetime] = None
         self._max_seen: Optional[datetime] = None
+        self._checkpoint_text: tuple[Optional[datetime], str] = (None, "")  # the checkpoint formatted last
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        # A fresh dict every time: the CDK hands this object to `request_params` as the read's frozen state.
-        return {self.cursor_field: format_iso(self._checkpoint)} if self._checkpoint else {}
+        # A fresh dict every time: the CDK hands this object to `request_params` as the read's frozen state. The CDK
+        # asks for it after every record: the checkpoint is formatted once for each value it takes.
+        if not self._checkpoint:
+            return {}
+        if self._checkpoint_text[0] is not self._checkpoint:
+            self._checkpoint_text = (self._checkpoint, format_iso(self._checkpoint))
+        return {self.cursor_field: self._checkpoint_text[1]}
 
     @state.setter
     def state(self, value: Mapping[str, Any]) -> None:

@@ -57,7 +57,7 @@ class LoopGuard:
         self._rows += len(keys)
         self._requested.add(_canonical(url))
         # Only pages whose rows all carry a key can be compared (an empty page ends a list on its own).
-        keys = list(keys) if keys and all(key is not None for key in keys) else None
+        keys = list(keys) if keys and None not in keys else None  # JSON keys: only None equals None
         if keys is not None and keys == self._previous_keys:
             raise PagingLoopError(self._provider, self._stream,
                                   f"page {self._pages} repeats the {len(keys)} keys of page {self._pages - 1}", url)

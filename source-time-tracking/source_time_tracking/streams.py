@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
 
 import requests
@@ -190,7 +191,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         records = self.new_records(self.page_records(response), response)
         records = [self.shape_record(record, stream_slice, response) for record in records]
         page = self.describe_page(response, self.progress.list_pages + 1)
-        self._loop_guard.check_page(response.request.url, [record.get(self.primary_key) for record in records],
+        self._loop_guard.check_page(response.request.url, list(map(dict.get, records, repeat(self.primary_key))),
                                     self.page_size, page.total, page.total_pages)
         self.progress.page(page, len(records))
         typed = [self.record_types.typed(record, position, response.url)  # the whole page, before any is emitted

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -46,6 +46,12 @@ def exact_decimal(value: Any) -> str:
     """A JSON number, or a string holding one, as its exact plain decimal text; never NaN or infinite."""
     if type(value) is Decimal:  # the usual case: a JSON number with a fraction (`errors.json_body`)
         number = value
+        text = str(value)  # its plain text, unless written with an exponent (then `E`) or not finite
+        if "E" not in text and value.is_finite():
+            point = text.find(".")
+            if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
+                    point <= DECIMAL_DIGITS[0] and len(text) - point - 1 <= DECIMAL_DIGITS[1]):
+                return text  # what `format(value, "f")` gives, and it fits (as below)
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueTypeError("not a decimal number")
     else:
@@ -137,6 +143,7 @@ def plain_json(value: Any) -> Any:
     return value
 
 
+_NO_PLAN = object()  # `RecordTypes._plans` has not seen the shape yet (None: a shape that cannot pass)
 _AS_IS = {_string: str, _integer: int, _boolean: bool}  # the type each converter returns its value unchanged in
 
 
@@ -155,7 +162,13 @@ def converter_for(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
 
 
 class RecordTypes:
-    """Checks one stream's records against its JSON schema and converts decimals to their exact text."""
+    """Checks one stream's records against its JSON schema and converts decimals to their exact text.
+
+    A record's *shape* (its fields in order, with the type of each value) decides which of its values need a
+    check beyond their type: the plan for a shape is made once, so a record of a known shape costs one copy and
+    the calls of its plan (decimals, dates, nested objects), not a lookup per field."""
+
+    MAX_PLANS = 1024  # shapes remembered; a stream of ever-new shapes is checked field by field past that
 
     def __init__(self, stream_name: str, schema: Mapping[str, Any], primary_key: str) -> None:
         properties = schema.get("properties", {})
@@ -166,9 +179,46 @@ class RecordTypes:
         self._as_is = {name: _AS_IS[converter] for name, converter in self._converters.items() if converter in _AS_IS}
         # Declared non-null besides the key (a missing or null key has its own message).
         self._required = {name for name, prop in properties.items() if not _allows_null(prop)} - {primary_key}
+        self._plans: dict[tuple, Optional[tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
 
     def typed(self, record: Mapping[str, Any], position: int, url: str) -> dict[str, Any]:
         """The record with every declared field checked (decimals as text); fails naming record and field."""
+        shape = (*record, *map(type, record.values()))
+        plan = self._plans.get(shape, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = self._plan(record)
+            if len(self._plans) < self.MAX_PLANS:
+                self._plans[shape] = plan
+        if plan is None:  # a null that must not be, or no key: `_checked` names it
+            return self._checked(record, position, url)
+        typed = dict(record)
+        try:
+            for field, converter in plan:
+                typed[field] = converter(typed[field])
+        except ValueTypeError:
+            return self._checked(record, position, url)  # fails, naming the field
+        return typed
+
+    def _plan(self, record: Mapping[str, Any]) -> Optional[tuple[tuple[str, Callable[[Any], Any]], ...]]:
+        """The calls a record of this shape needs (in `_checked`'s order); None when such a record cannot pass."""
+        if record.get(self._primary_key) is None:
+            return None
+        plan = []
+        for field, value in record.items():
+            if value is None:
+                if field in self._required:
+                    return None
+                continue
+            if type(value) is self._as_is.get(field):
+                continue
+            converter = self._converters.get(field)
+            if converter is None and type(value) in _UNCHANGED:
+                continue
+            plan.append((field, converter or plain_json))
+        return tuple(plan)
+
+    def _checked(self, record: Mapping[str, Any], position: int, url: str) -> dict[str, Any]:
+        """`typed` field by field: the first value that fails is the one named."""
         typed: dict[str, Any] = {}
         as_is = self._as_is
         for field, value in record.items():

@@ -102,6 +102,24 @@ def test_a_value_of_the_wrong_type_fails_naming_stream_record_and_field(field, v
     assert message.endswith("(GET https://x.test/v2/time_entries)")  # the URL without its password
 
 
+@pytest.mark.parametrize("field, value, problem", [
+    ("hours", Decimal("NaN"), "field 'hours' holds NaN, which is not a finite number"),
+    ("hours", Decimal("1E+30"), "field 'hours' holds 1E+30, which is more digits than DECIMAL(38,9)"),
+    ("spent_date", "2026-13-02", "field 'spent_date' holds '2026-13-02', which is not a date"),
+    ("updated_at", "yesterday", "field 'updated_at' holds 'yesterday', which is not an ISO 8601 date-time"),
+])
+def test_a_record_of_a_shape_already_read_still_has_every_value_checked(field, value, problem):
+    """Records of one shape (fields and value types) share their plan of checks; the values are still each checked."""
+    types = RecordTypes("time_entries", _SCHEMA, "id")
+    good = {"id": 5, "hours": Decimal("1.50"), "spent_date": "2026-10-02", "updated_at": "2026-10-02T16:47:14Z"}
+    assert types.typed(good, 1, "https://x.test/v2/time_entries") == {**good, "hours": "1.50"}
+
+    with pytest.raises(Exception) as error:
+        types.typed({**good, "id": 6, field: value}, 2, "https://x.test/v2/time_entries")
+
+    assert error.value.message.startswith("Stream time_entries: record id=6 cannot be read exactly: " + problem)
+
+
 @pytest.mark.parametrize("record", [{"hours": Decimal("1")}, {"id": None, "hours": Decimal("1")}])
 def test_a_missing_or_null_primary_key_fails_naming_the_records_position(record):
     with pytest.raises(Exception) as error:
