@@ -348,22 +348,29 @@ class TogglEmulator(ListEmulator):
         if (end - start).days >= MAX_RANGE_DAYS:
             raise BadParameter(f"the date range must not exceed {MAX_RANGE_DAYS} days")
         size = _body_int(body, "page_size", default=MAX_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
-        where = Where()
-        where.add("start >= ?", _utc(start))
-        where.add("start < ?", _utc(end + timedelta(days=1)))
+        id_filters = []
         for name, column in (("user_ids", "user_id"), ("project_ids", "project_id"), ("time_entry_ids", "id")):
             ids = body.get(name)
             if ids is None:
                 continue
             if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
                 raise BadParameter(f"{name} must be an array of integers")
-            where.add(f"{column} IN ({', '.join('?' * len(ids))})" if ids else "0", *ids)
+            id_filters.append((f"{column} IN ({', '.join('?' * len(ids))})" if ids else "0", ids))
         first_row = _body_int(body, "first_row_number", default=1, minimum=1)
         first_id = _body_int(body, "first_id", default=0, minimum=0)
         first_timestamp = _body_int(body, "first_timestamp", default=0, minimum=0)
-        if first_id and first_timestamp:  # the position the previous page's headers named (keyset)
-            moment = datetime.fromtimestamp(first_timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            where.add("(start, id) >= (?, ?)", moment, first_id)
+        # The position the previous page's headers named (keyset), if any.
+        keyset = datetime.fromtimestamp(first_timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") \
+            if first_id and first_timestamp else None
+        where = Where()
+        # SQLite bounds the index range by this `start >=` alone, not by the row value below: it starts at the
+        # keyset's moment, else each page would scan every row before it (a read quadratic in its length).
+        where.add("start >= ?", max(_utc(start), keyset) if keyset else _utc(start))
+        where.add("start < ?", _utc(end + timedelta(days=1)))
+        for clause, ids in id_filters:
+            where.add(clause, *ids)
+        if keyset:
+            where.add("(start, id) >= (?, ?)", keyset, first_id)
         elif first_row > 1:  # only a row number: skip that many rows
             where.add("rowid IN (SELECT rowid FROM toggl_time_entries " + where.sql() + " " + _ENTRY_ORDER.sql()
                       + " LIMIT -1 OFFSET ?)", *where.params, first_row - 1)

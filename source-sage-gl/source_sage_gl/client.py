@@ -155,9 +155,10 @@ class IntacctClient:
         config = self._config
         body = xml.login_request(config.sender_id, config.sender_password, config.user_id, config.company_id,
                                  config.user_password, config.entity_id)
-        _, response = self._login_http.send_request("POST", config.endpoint_url, request_kwargs=NO_REDIRECTS,
-                                                    headers=CONTENT_TYPE, data=body)
-        document = self._error_handler.document(response)
+        with self._error_handler.converting_records(None):  # it may be sent while a query's answer is awaited
+            _, response = self._login_http.send_request("POST", config.endpoint_url, request_kwargs=NO_REDIRECTS,
+                                                        headers=CONTENT_TYPE, data=body)
+            document = self._error_handler.document(response)
         api = document.results[0].data.find("api") if document.results and document.results[0].data is not None else None
         session_id = api.findtext("sessionid") if api is not None else None
         if not session_id:
@@ -182,11 +183,14 @@ class IntacctClient:
                 authenticator=BoundedResponses(self._limits, VENDOR, self.auth), request_timeout=self._limits.timeout)
         return self._http_clients[stream_name]
 
-    def _call(self, function: etree._Element, stream_name: str = "sage_gl") -> xml.FunctionResult:
+    def _call(self, function: etree._Element, stream_name: str = "sage_gl",
+              convert: Optional[xml.RecordConverter] = None) -> xml.FunctionResult:
+        """One function's result; with `convert`, its records are converted while the answer is parsed."""
         body = xml.session_request(self._config.sender_id, self._config.sender_password, function)
-        _, response = self._http(stream_name).send_request("POST", self.auth.session.endpoint,
-                                                           request_kwargs=NO_REDIRECTS, headers=CONTENT_TYPE, data=body)
-        document = self._error_handler.document(response)
+        with self._error_handler.converting_records(convert):
+            _, response = self._http(stream_name).send_request(
+                "POST", self.auth.session.endpoint, request_kwargs=NO_REDIRECTS, headers=CONTENT_TYPE, data=body)
+            document = self._error_handler.document(response)
         if not document.results:
             raise _system_error(f"Sage Intacct answered {function.tag} without a result.")
         return document.results[0]
@@ -246,7 +250,7 @@ class IntacctClient:
             function = xml.query_function(object_name, selected, condition, order_by,
                                           page_size or self._config.page_size, offset)
             try:
-                result = self._call(function, stream_name)
+                result = self._call(function, stream_name, parser.parse)
                 break
             except AirbyteTracedException as error:
                 named = _fields_named(error, selected) - set(required) - set(order_by)
@@ -258,12 +262,11 @@ class IntacctClient:
         data = result.data
         if data is None:
             raise _system_error(f"Sage Intacct answered query {object_name} without <data>.")
-        elements = [element for element in data if isinstance(element.tag, str)]
-        try:
-            records = [parser.parse(element, position) for position, element in enumerate(elements, start=1)]
-        except IntacctValueError as error:
+        if result.record_error is not None:
             raise _system_error(f"Stream {stream_name}: Sage Intacct returned a value that does not have its field's "
-                                f"type or the user's format, or cannot be read exactly (query {object_name}): {error}.") from None
+                                f"type or the user's format, or cannot be read exactly (query {object_name}): "
+                                f"{result.record_error}.")
+        records = result.records
         count = _int_attribute(data, "count", len(records))
         return QueryPage(
             records=records,

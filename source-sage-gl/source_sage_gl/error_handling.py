@@ -11,7 +11,8 @@ error naming both URLs, so a POST is never sent again and no credential leaves `
 from __future__ import annotations
 
 import logging
-from typing import Optional, Tuple, Union
+from contextlib import contextmanager
+from typing import Iterator, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 import requests
@@ -23,6 +24,7 @@ from source_sage_gl.unreachable import UnreachableBudget, unreachable_cause
 from source_sage_gl.xml_envelope import (
     GatewayResponse,
     IntacctError,
+    RecordConverter,
     UnreadableResponse,
     parse_response,
     request_summary,
@@ -46,6 +48,7 @@ class IntacctErrorHandler(ErrorHandler):
         self._max_time = max_time_seconds
         self._unreachable = UnreachableBudget(retry=retry_unreachable)  # shared by every stream of the client
         self._last: Optional[Tuple[requests.Response, GatewayResponse]] = None
+        self._convert: Optional[RecordConverter] = None  # converts the records of the answers now awaited
         # The session Intacct last rejected, until a call with a session succeeds again. When the session
         # opened to replace it is rejected too, that fails here with Intacct's text, before the CDK's
         # generic "Refreshed OAuth access token is rejected by the API".
@@ -59,13 +62,24 @@ class IntacctErrorHandler(ErrorHandler):
     def max_time(self) -> Optional[int]:
         return self._max_time
 
+    @contextmanager
+    def converting_records(self, convert: Optional[RecordConverter]) -> Iterator[None]:
+        """While inside, a query's records are converted during the one parse that also reads its status
+        (`xml_envelope.parse_response`). A sign-in sent meanwhile (a session renewed before a retry) parses its
+        own answer inside `converting_records(None)`."""
+        previous, self._convert = self._convert, convert
+        try:
+            yield
+        finally:
+            self._convert = previous
+
     def document(self, response: requests.Response) -> GatewayResponse:
         """The parsed body of a response this handler accepted (parsed again only if it was not the last one).
         Handed over once: the handler keeps no page's body or tree alive while the next page is read."""
         last, self._last = self._last, None
         if last is not None and last[0] is response:
             return last[1]
-        return parse_response(response.content)
+        return parse_response(response.content, self._convert)
 
     def interpret_response(self, response: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
         self._last = None
@@ -93,7 +107,7 @@ class IntacctErrorHandler(ErrorHandler):
         if _looks_like_html(response):
             return _retry(f"Sage Intacct (or its CDN) answered {what} with an HTML page instead of XML.")
         try:
-            document = parse_response(response.content)
+            document = parse_response(response.content, self._convert)
         except UnreadableResponse as error:
             return _retry(f"Sage Intacct returned an unreadable response to {what}: {error}.", FailureType.system_error)
         resolution = self._interpret_document(document, response, what)

@@ -12,15 +12,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from lxml import etree
 from lxml.builder import E
 
-_PARSER = etree.XMLParser(
+_PARSER_OPTIONS = dict(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True,
     remove_blank_text=True, remove_comments=True, remove_pis=True,
 )
+_PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 _DTD_VERSION = "3.0"
 
 
@@ -166,13 +167,21 @@ class IntacctError:
         return f"{message} ({self.errorno})" if self.errorno and self.errorno not in message else message
 
 
+# Converts one record element of a `query` answer (with its 1-based position on the page) into a record.
+RecordConverter = Callable[[etree._Element, int], Any]
+# How much of a body is parsed before the records it completed are converted and freed.
+_CHUNK_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class FunctionResult:
     status: str
     function: str
     controlid: str
     errors: List[IntacctError]
-    data: Optional[etree._Element]
+    data: Optional[etree._Element]  # parsed with a `RecordConverter`: without its records (see `records`)
+    records: List[Any] = field(default_factory=list)  # what the `RecordConverter` made of them
+    record_error: Optional[ValueError] = None  # what stopped it
 
     @property
     def ok(self) -> bool:
@@ -203,10 +212,65 @@ def _errors(parent: Optional[etree._Element]) -> List[IntacctError]:
     ]
 
 
-def parse_response(body: bytes) -> GatewayResponse:
-    """Read a gateway response; raise `UnreadableResponse` for anything that is not one."""
+class _RecordsRead:
+    """What a `RecordConverter` made of one `<data>` element's records."""
+
+    def __init__(self):
+        self.records: List[Any] = []
+        self.error: Optional[ValueError] = None
+
+    def take(self, data: etree._Element, convert: RecordConverter, complete: int) -> None:
+        """Convert the first `complete` children of `data` and remove them from the tree. A `ValueError`
+        stops the conversion of this `<data>` (the parse goes on, so the answer's status is still read)."""
+        for element in data[:complete]:
+            if self.error is None and isinstance(element.tag, str):
+                try:
+                    self.records.append(convert(element, len(self.records) + 1))
+                except ValueError as error:
+                    self.error = error
+        del data[:complete]
+
+
+def _parse_converting_records(body: bytes, convert: RecordConverter) -> tuple:
+    """The document's root, each `<data>`'s records converted and removed while the body is parsed.
+
+    The body is parsed a chunk at a time: after each chunk the records it completed (every child of the
+    open `<data>` but the last, which may still be partial) are converted and freed, so the tree never holds
+    more than a chunk's worth of records. Only the start of `<data>` is reported by the parser: asking for an
+    event per record would cost more than the whole parse without events."""
+    parser = etree.XMLPullParser(events=("start",), tag="data", **_PARSER_OPTIONS)
+    read: Dict[etree._Element, _RecordsRead] = {}
+    current: Optional[etree._Element] = None  # the latest <data> of a <result>
+    for offset in range(0, len(body), _CHUNK_BYTES):
+        parser.feed(body[offset:offset + _CHUNK_BYTES])
+        for _, element in parser.read_events():
+            parent = element.getparent()
+            if parent is None or parent.tag != "result":
+                continue  # a field named `data`, inside a record
+            if current is not None:
+                read[current].take(current, convert, len(current))
+            current = element
+            read[current] = _RecordsRead()
+        if current is not None:
+            read[current].take(current, convert, max(len(current) - 1, 0))  # the last may be partial
+    root = parser.close()
+    if current is not None:
+        read[current].take(current, convert, len(current))
+    return root, read
+
+
+def parse_response(body: bytes, convert: Optional[RecordConverter] = None) -> GatewayResponse:
+    """Read a gateway response; raise `UnreadableResponse` for anything that is not one.
+
+    With `convert`, each `<data>`'s records are converted while the body is parsed and are not kept in the
+    tree: the results carry them as `records`. A page is then never a whole tree (2,000 GLDETAIL rows are
+    5 MB of XML, a 28 MB tree and 8 MB of records)."""
+    read: Dict[etree._Element, _RecordsRead] = {}
     try:
-        root = etree.fromstring(body, _PARSER)
+        if convert is None:
+            root = etree.fromstring(body, _PARSER)
+        else:
+            root, read = _parse_converting_records(body, convert)
     except etree.XMLSyntaxError as error:
         raise UnreadableResponse(f"malformed XML: {error.msg}") from None
     if root.getroottree().docinfo.doctype:
@@ -216,14 +280,7 @@ def parse_response(body: bytes) -> GatewayResponse:
     operation = root.find("operation")
     authentication = operation.find("authentication") if operation is not None else None
     results = [] if operation is None else [
-        FunctionResult(
-            status=(result.findtext("status") or "").strip(),
-            function=(result.findtext("function") or "").strip(),
-            controlid=(result.findtext("controlid") or "").strip(),
-            errors=_errors(result),
-            data=result.find("data"),
-        )
-        for result in operation.iterfind("result")
+        _function_result(result, read) for result in operation.iterfind("result")
     ]
     return GatewayResponse(
         control_status=(root.findtext("control/status") or "").strip(),
@@ -232,4 +289,18 @@ def parse_response(body: bytes) -> GatewayResponse:
         authentication_errors=_errors(operation),
         authentication=authentication,
         results=results,
+    )
+
+
+def _function_result(result: etree._Element, read: Dict[etree._Element, _RecordsRead]) -> FunctionResult:
+    data = result.find("data")
+    records = read.get(data) if data is not None else None
+    return FunctionResult(
+        status=(result.findtext("status") or "").strip(),
+        function=(result.findtext("function") or "").strip(),
+        controlid=(result.findtext("controlid") or "").strip(),
+        errors=_errors(result),
+        data=data,
+        records=records.records if records is not None else [],
+        record_error=records.error if records is not None else None,
     )
