@@ -60,8 +60,7 @@ class HeadStart:
             self._process = subprocess.Popen(
                 [str(connection.executable()), "discover", "--config", str(folder / "config.json")],
                 stdout=output, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        self._waiter = threading.Thread(target=self._mark_done, daemon=True)
-        self._waiter.start()
+        threading.Thread(target=self._mark_done, daemon=True).start()
 
     def _mark_done(self) -> None:
         code = self._process.wait()
@@ -69,10 +68,9 @@ class HeadStart:
         (self.folder / "discover.done.tmp").rename(self.folder / "discover.done")
 
     def stop(self) -> None:
-        """End the discover if it still runs (the sync failed before PyAirbyte asked for it), before the folder goes."""
         if self._process.poll() is None:
             self._process.kill()
-        self._waiter.join()
+        self._process.wait()
 
 
 def start_discovers(configs: dict[Connection, dict[str, Any]], spec_dir: Path, stack: ExitStack) -> dict[Connection, Path]:
