@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from .connections import (CONNECTIONS, PipelineError, configured_connections, get_connection, pipeline_settings,
                           read_config, time_tracking_providers)
 from .defaults import DEFAULT_CATALOG_DIR, DEFAULT_DUCKDB_PATH
-from .head_start import start_discovers
 from .staging import Staging
 from .summary import format_sync_summary
 
@@ -94,33 +92,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from .sync import sync_connection  # imports PyAirbyte: keep `--help` fast
+
     staging = Staging.from_args(args.duckdb, args.dsn)
     staging.verify()
-    connection, config = get_connection(args.connection), read_config(args.config)
-    with ExitStack() as stack:
-        executables = start_discovers({connection: config}, args.catalog_dir, stack)
-        from .sync import sync_connection  # imports PyAirbyte (seconds) while the discover runs; keeps `--help` fast
-
-        summary = sync_connection(connection, config, staging, streams=stream_names(args.streams),
-                                  full_refresh=args.full_refresh, catalog_dir=args.catalog_dir,
-                                  executable=executables.get(connection))
+    summary = sync_connection(
+        get_connection(args.connection), read_config(args.config), staging,
+        streams=stream_names(args.streams), full_refresh=args.full_refresh, catalog_dir=args.catalog_dir,
+    )
     print(format_sync_summary(summary))
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .run import run_pipeline
+
     staging = Staging.from_args(args.duckdb, args.dsn)
     staging.verify()
     configs = {connection: read_config(path) for connection, path in configured_connections(args.configs).items()}
-    webhook_url = pipeline_settings(args.configs).get("webhook_url")
-    with ExitStack() as stack:
-        executables = start_discovers(configs, args.catalog_dir, stack)
-        from .run import run_pipeline  # imports PyAirbyte (seconds) while the discovers run
-
-        result = run_pipeline(configs, staging, full_refresh=args.full_refresh,
-                              catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout,
-                              accept_schema_changes=args.accept_schema_changes, webhook_url=webhook_url,
-                              executables=executables)
+    result = run_pipeline(configs, staging, full_refresh=args.full_refresh,
+                          catalog_dir=args.catalog_dir, mappings=args.mappings, out=sys.stdout,
+                          accept_schema_changes=args.accept_schema_changes,
+                          webhook_url=pipeline_settings(args.configs).get("webhook_url"))
     rows = sum(result.rows_by_stream().values())
     print(f"run finished in {result.seconds:.1f}s: {rows:,} rows read from {len(result.syncs)} connection(s), "
           f"{len(result.mappings.targets)} target(s) rebuilt")

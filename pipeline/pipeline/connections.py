@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.util
 import json
 import sys
@@ -90,16 +89,6 @@ def read_config(path: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise PipelineError(f"config {path} must hold a JSON object")
     return config
-
-
-def check_config(connection: Connection, config: dict[str, Any], spec: dict[str, Any]) -> None:
-    """Check the config with the source's own `config_check` (each source is installed in this environment, see
-    `Connection.executable`), so `pipeline` says exactly what the connector's `check` says: every problem with
-    its field and fix, unknown keys with the closest valid one, never a secret value."""
-    checker = importlib.import_module(f"{connection.source.replace('-', '_')}.config_check")
-    problems = checker.config_problems(config, spec) + checker.unknown_key_problems(config, spec)
-    if problems:
-        raise PipelineError(f"{connection.name} config for {connection.source}: {' '.join(problems)}")
 
 
 PIPELINE_SETTINGS_FILE = "pipeline.json"  # in the configs directory, next to the connections' configs

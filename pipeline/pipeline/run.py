@@ -57,19 +57,18 @@ class RunResult:
 def run_pipeline(configs: dict[Connection, dict[str, Any]], staging: Staging, *, out: TextIO,
                  full_refresh: bool = False, catalog_dir: Path = DEFAULT_CATALOG_DIR,
                  mappings: Path | None = None, accept_schema_changes: bool = False,
-                 webhook_url: str | None = None, executables: dict[Connection, Path] | None = None) -> RunResult:
+                 webhook_url: str | None = None) -> RunResult:
     """Sync every connection, then rebuild the targets; the run is recorded whatever happens.
 
     `accept_schema_changes` applies breaking schema changes (the CLI's `--accept-schema-changes`);
-    `webhook_url` receives the run's JSON summary; `executables` are what PyAirbyte runs for the connectors
-    whose discover was started early (head_start). Raises PipelineError or PyAirbyte's errors on failure.
+    `webhook_url` receives the run's JSON summary. Raises PipelineError or PyAirbyte's errors on failure.
     """
     run = PipelineRun(uuid.uuid4().hex, datetime.now(timezone.utc), connections=[c.name for c in configs])
     prepared: list[PreparedSource] = []
     stopped: dict[str, str] = {}
     try:
         result = _run(configs, staging, out, run, prepared, stopped, full_refresh=full_refresh, catalog_dir=catalog_dir,
-                      mappings=mappings, accept=accept_schema_changes, executables=executables)
+                      mappings=mappings, accept=accept_schema_changes)
         run.status = "stopped" if stopped else "succeeded"
         run.error = "\n".join(stopped.values()) or None
         return result
@@ -84,9 +83,9 @@ def run_pipeline(configs: dict[Connection, dict[str, Any]], staging: Staging, *,
 
 def _run(configs: dict[Connection, dict[str, Any]], staging: Staging, out: TextIO, run: PipelineRun,
          prepared: list[PreparedSource], stopped: dict[str, str], *, full_refresh: bool, catalog_dir: Path,
-         mappings: Path | None, accept: bool, executables: dict[Connection, Path] | None) -> RunResult:
+         mappings: Path | None, accept: bool) -> RunResult:
     started = time.monotonic()
-    prepare_sources(configs, catalog_dir, prepared, executables)
+    prepare_sources(configs, catalog_dir, prepared)
     locations = [mappings] if mappings else None
     uses = fields_read(load_mappings(locations)[0])  # files that do not load are reported by check_mappings
 

@@ -32,26 +32,19 @@ def connector_fingerprint(connection: Connection) -> str:
     return f"{importlib.metadata.version(connection.source)}+{digest.hexdigest()[:16]}"
 
 
-def saved_spec(connection: Connection, spec_dir: Path) -> dict[str, Any] | None:
-    """The spec saved in `<spec_dir>/<connection>.spec.json` if still current, else None."""
+def load_spec(connection: Connection, spec_dir: Path, read_spec: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The connector's config spec: saved in `<spec_dir>/<connection>.spec.json` if still current, else
+    `read_spec()` (the connector's `spec` command), saved for the next sync."""
+    path = spec_dir / f"{connection.name}.spec.json"
+    fingerprint = connector_fingerprint(connection)
     try:
-        saved = json.loads((spec_dir / f"{connection.name}.spec.json").read_text(encoding="utf-8"))
-        if saved.get("connector") == connection.source and saved.get("fingerprint") == connector_fingerprint(connection):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("connector") == connection.source and saved.get("fingerprint") == fingerprint:
             return saved["spec"]
     except (OSError, ValueError, KeyError, AttributeError):
-        pass  # none saved yet, or unreadable
-    return None
-
-
-def load_spec(connection: Connection, spec_dir: Path, read_spec: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The connector's config spec: the saved one if still current, else `read_spec()` (the connector's `spec`
-    command), saved for the next sync."""
-    spec = saved_spec(connection, spec_dir)
-    if spec is not None:
-        return spec
+        pass  # none saved yet, or unreadable: run `spec`
     spec = read_spec()
     spec_dir.mkdir(parents=True, exist_ok=True)
-    (spec_dir / f"{connection.name}.spec.json").write_text(
-        json.dumps({"connector": connection.source, "fingerprint": connector_fingerprint(connection), "spec": spec},
-                   indent=1), encoding="utf-8")
+    path.write_text(json.dumps({"connector": connection.source, "fingerprint": fingerprint, "spec": spec}, indent=1),
+                    encoding="utf-8")
     return spec

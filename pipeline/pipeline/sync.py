@@ -9,6 +9,7 @@ primary key are merged on it, one row per key. The records of each stream are co
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -27,7 +28,7 @@ from airbyte.logs import get_global_file_logger
 from airbyte.shared.catalog_providers import CatalogProvider
 from airbyte.strategies import WriteStrategy
 
-from .connections import Connection, PipelineError, check_config
+from .connections import Connection, PipelineError
 from .defaults import DEFAULT_CATALOG_DIR
 from .duckdb_apply import apply_to_duckdb
 from .postgres_copy import copy_into_postgres
@@ -48,22 +49,20 @@ class PreparedSource:
     spec: dict[str, Any]  # the config spec (connectionSpecification), saved or read by `spec` (spec_store)
 
 
-def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR,
-                   executable: Path | None = None) -> PreparedSource:
+def prepare_source(connection: Connection, config: dict[str, Any], catalog_dir: Path = DEFAULT_CATALOG_DIR) -> PreparedSource:
     """Validate the config against the source's spec (the saved one while the connector is unchanged), discover,
-    and save the catalog for the mappings. `executable`: what PyAirbyte runs for the connector (head_start)."""
-    return _prepare(connection, config, _get_source(connection, executable), catalog_dir)
+    and save the catalog for the mappings."""
+    return _prepare(connection, config, _get_source(connection), catalog_dir)
 
 
 def prepare_sources(configs: dict[Connection, dict[str, Any]], catalog_dir: Path = DEFAULT_CATALOG_DIR,
-                    prepared: list[PreparedSource] | None = None,
-                    executables: dict[Connection, Path] | None = None) -> list[PreparedSource]:
+                    prepared: list[PreparedSource] | None = None) -> list[PreparedSource]:
     """`prepare_source` of every connection, appended to `prepared` in the order of `configs`; the first
     connection's error in that order is raised. Their `spec` and `discover` subprocesses run side by side
     (each is mostly a connector starting up); the PyAirbyte sources are made one by one first, as each
     sets up the log file of its connector's logger."""
     prepared = [] if prepared is None else prepared
-    sources = {connection: _get_source(connection, (executables or {}).get(connection)) for connection in configs}
+    sources = {connection: _get_source(connection) for connection in configs}
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [pool.submit(_prepare, connection, config, sources[connection], catalog_dir)
                    for connection, config in configs.items()]
@@ -72,8 +71,8 @@ def prepare_sources(configs: dict[Connection, dict[str, Any]], catalog_dir: Path
     return prepared
 
 
-def _get_source(connection: Connection, executable: Path | None) -> ab.Source:
-    return ab.get_source(connection.source, local_executable=executable or connection.executable())
+def _get_source(connection: Connection) -> ab.Source:
+    return ab.get_source(connection.source, local_executable=connection.executable())
 
 
 def _prepare(connection: Connection, config: dict[str, Any], source: ab.Source, catalog_dir: Path) -> PreparedSource:
@@ -171,10 +170,20 @@ def _per_second(rows: int, seconds: float) -> str:
 
 def sync_connection(connection: Connection, config: dict[str, Any], staging: Staging, *,
                     streams: list[str] | None = None, full_refresh: bool = False,
-                    catalog_dir: Path = DEFAULT_CATALOG_DIR, executable: Path | None = None) -> SyncSummary:
+                    catalog_dir: Path = DEFAULT_CATALOG_DIR) -> SyncSummary:
     """`prepare_source` then `read_into_staging`: one connection's whole sync."""
-    prepared = prepare_source(connection, config, catalog_dir, executable)
+    prepared = prepare_source(connection, config, catalog_dir)
     return read_into_staging(prepared, staging, streams=streams, full_refresh=full_refresh)
+
+
+def check_config(connection: Connection, config: dict[str, Any], spec: dict[str, Any]) -> None:
+    """Check the config with the source's own `config_check` (each source is installed in this environment, see
+    `Connection.executable`), so `pipeline` says exactly what the connector's `check` says: every problem with
+    its field and fix, unknown keys with the closest valid one, never a secret value."""
+    checker = importlib.import_module(f"{connection.source.replace('-', '_')}.config_check")
+    problems = checker.config_problems(config, spec) + checker.unknown_key_problems(config, spec)
+    if problems:
+        raise PipelineError(f"{connection.name} config for {connection.source}: {' '.join(problems)}")
 
 
 def save_catalog(connection: Connection, source: ab.Source, catalog_dir: Path) -> Path:

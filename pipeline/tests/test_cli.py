@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.cli import build_parser, main, stream_names
 from pipeline.connections import CONNECTIONS
-from pipeline.connections import check_config
+from pipeline.sync import check_config
 
 SPEC = {
     "type": "object",
