@@ -19,7 +19,8 @@ import psycopg
 import pytest
 
 from pipeline.connections import PipelineError
-from pipeline.postgres_copy import StreamLoad, copy_into_postgres, scratch_cache, seed_state
+from pipeline.postgres_copy import copy_into_postgres
+from pipeline.scratch import StreamLoad, scratch_cache, seed_state
 from pipeline.staging import Staging
 
 PREFIX = "conn__"

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import psycopg
 
 from .connections import PipelineError
 from .defaults import DEFAULT_DUCKDB_PATH, STAGING_SCHEMA, TARGET_SCHEMA
-
-if TYPE_CHECKING:
-    from airbyte.caches import DuckDBCache
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -38,16 +34,6 @@ class Staging:
     @classmethod
     def from_args(cls, duckdb_path: Path | None, dsn: str | None) -> "Staging":
         return cls(dsn=dsn) if dsn else cls(duckdb_path=duckdb_path or DEFAULT_DUCKDB_PATH)
-
-    def cache(self, table_prefix: str) -> "DuckDBCache":
-        """The PyAirbyte cache that writes this connection's tables (and its state) with `table_prefix` into the
-        DuckDB staging. PostgreSQL staging is loaded through a scratch DuckDB cache instead (postgres_copy)."""
-        from airbyte.caches import DuckDBCache  # PyAirbyte takes seconds to import
-
-        if self.duckdb_path is None:
-            raise PipelineError("PostgreSQL staging is loaded through postgres_copy, not a PyAirbyte cache")
-        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        return DuckDBCache(db_path=self.duckdb_path, schema_name=self.schema, table_prefix=table_prefix)
 
     def verify(self) -> None:
         """Reach PostgreSQL now, before any spec or discover: a wrong `--dsn` is one line naming the host and

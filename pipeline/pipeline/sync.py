@@ -1,10 +1,10 @@
 """One connection's sync: the installed source run by PyAirbyte into staging.
 
-PyAirbyte keeps the incremental state in staging (`_airbyte_state`, keyed by table prefix + stream), so
-a second sync resumes from where the first stopped. Streams with a primary key are merged on it. DuckDB
-staging is PyAirbyte's DuckDB cache itself; PostgreSQL staging is loaded exactly through a scratch DuckDB
-cache and COPY (postgres_copy). The rows of each stream are counted in the tables the read wrote (no private
-PyAirbyte attribute), and a line per connection says rows and rows/s when its read is done.
+The incremental state is kept in staging (PyAirbyte's `_airbyte_state`, keyed by table prefix + stream), so
+a second sync resumes from where the first stopped. PyAirbyte reads each sync into a scratch DuckDB file,
+which is then applied to staging in one transaction (scratch, duckdb_apply, postgres_copy): streams with a
+primary key are merged on it, one row per key. The records of each stream are counted in the scratch tables
+(no private PyAirbyte attribute), and a line per connection says rows and rows/s when its read is done.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from airbyte.strategies import WriteStrategy
 
 from .connections import Connection, PipelineError
 from .defaults import DEFAULT_CATALOG_DIR
-from .postgres_copy import StreamLoad, copy_into_postgres, scratch_cache, scratch_row_counts, seed_state
-from .run_history import latest_extraction, rows_written_after, stream_states
+from .duckdb_apply import apply_to_duckdb
+from .postgres_copy import copy_into_postgres
+from .run_history import stream_states
+from .scratch import StreamLoad, scratch_cache, scratch_row_counts, seed_state
 from .spec_store import load_spec
 from .staging import Staging
 from .summary import StreamSummary, SyncSummary
@@ -84,7 +86,7 @@ def read_into_staging(prepared: PreparedSource, staging: Staging, *, streams: li
                       full_refresh: bool = False, full_refresh_streams: frozenset[str] = frozenset()) -> SyncSummary:
     """Read the streams into staging, incrementally from the state saved there by the previous sync.
 
-    Incremental runs use PyAirbyte's `auto` strategy, which merges every stream that has a primary key
+    Incremental runs follow PyAirbyte's `auto` strategy, which merges every stream that has a primary key
     (and appends or replaces the others). A full refresh ignores the saved state and replaces the
     tables, like Airbyte's "Full refresh | Overwrite". `full_refresh_streams` are reloaded that way in
     a first read, the others incrementally in a second (an accepted key, cursor or type change).
@@ -122,33 +124,19 @@ def _read(source: ab.Source, staging: Staging, connection: Connection, full_refr
     selected = source.get_selected_streams()
     started = time.monotonic()
     with _connector_progress(source, connection, selected):
-        if staging.dsn is None:
-            rows = _read_into_duckdb(source, staging, connection.table_prefix, selected, full_refresh)
-        else:
-            rows = _read_into_postgres(source, staging, connection.table_prefix, selected, full_refresh)
+        rows = _read_via_scratch(source, staging, connection.table_prefix, selected, full_refresh)
     seconds = time.monotonic() - started
     print(f"{connection.name}: {sum(rows.values()):,} rows read in {seconds:.1f}s "
           f"({_per_second(sum(rows.values()), seconds)} rows/s)", file=sys.stderr, flush=True)
     return {stream: StreamSummary(stream, rows.get(stream, 0), None) for stream in selected}
 
 
-def _read_into_duckdb(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
+def _read_via_scratch(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
                       full_refresh: bool) -> dict[str, int]:
-    """PyAirbyte writes the DuckDB staging tables itself (exact); the rows of each stream extracted by this
-    read are counted in its table afterwards. While no selected stream's table holds a row (a connection's
-    first load), its tables are written with `replace`: the same rows as merging into empty tables, without
-    PyAirbyte's table reflection and MERGE per stream (most of its write time on small streams)."""
-    before = {} if full_refresh else latest_extraction(staging, table_prefix, selected)
-    # Closed at the end: a DuckDB file stays locked (in this process too) while PyAirbyte's engine is open.
-    with staging.cache(table_prefix) as cache:
-        _read_with(source, cache, "replace" if full_refresh or not before else "auto", full_refresh)
-    return rows_written_after(staging, table_prefix, selected, before)
-
-
-def _read_into_postgres(source: ab.Source, staging: Staging, table_prefix: str, selected: list[str],
-                        full_refresh: bool) -> dict[str, int]:
-    """Through a scratch DuckDB file, then COPY into PostgreSQL in one transaction (see postgres_copy). The
-    scratch tables start empty, so `replace` writes them: what appending would, without PyAirbyte's reflection."""
+    """Read into a scratch DuckDB file seeded with the connection's state, then apply it to staging in one
+    transaction (see scratch): duckdb_apply for a DuckDB file, postgres_copy (exact COPY) for PostgreSQL.
+    Returns stream → records read. The scratch tables start empty, so `replace` writes them: what appending
+    would, without PyAirbyte's reflection and MERGE of each table."""
     catalog = CatalogProvider(source.get_configured_catalog())
     loads = [StreamLoad(stream, "replace" if full_refresh else catalog.resolve_write_method(stream, WriteStrategy.AUTO).value,
                         tuple(catalog.get_primary_keys(stream))) for stream in selected]
@@ -158,12 +146,13 @@ def _read_into_postgres(source: ab.Source, staging: Staging, table_prefix: str, 
             seed_state(staging, scratch, source.name, table_prefix)
             _read_with(source, scratch, "replace", full_refresh)
         rows = scratch_row_counts(scratch_path, staging.schema, table_prefix, selected)
-        copy_into_postgres(staging, scratch_path, table_prefix, loads)
+        apply = apply_to_duckdb if staging.dsn is None else copy_into_postgres
+        apply(staging, scratch_path, table_prefix, loads)
     return rows
 
 
 def _read_with(source: ab.Source, cache: Any, write_strategy: str, full_refresh: bool) -> None:
-    """`source.read` into `cache`. `replace` on an incremental read is only asked for tables that hold no row,
+    """`source.read` into `cache`. `replace` on an incremental read is only asked for the empty scratch tables,
     so PyAirbyte's warning about replacing without a full refresh (possible data loss) does not apply."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PyAirbyteDataLossWarning)

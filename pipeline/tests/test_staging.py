@@ -53,12 +53,6 @@ def test_exactly_one_target():
         Staging()
 
 
-def test_duckdb_cache_writes_schema_staging_with_the_connection_prefix(tmp_path):
-    # (PostgresCache connects as soon as it is built: the end-to-end tests cover it against a real server.)
-    cache = Staging(duckdb_path=tmp_path / "s.duckdb").cache("time_generic__")
-    assert (cache.schema_name, cache.table_prefix, Path(cache.db_path)) == ("staging", "time_generic__", tmp_path / "s.duckdb")
-
-
 def test_a_dsn_of_another_database_is_refused_naming_host_and_database_not_the_password():
     with pytest.raises(PipelineError) as refused:
         postgres_params("mysql://etl:S3cret@db.example.com/warehouse")
