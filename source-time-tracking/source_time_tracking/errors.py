@@ -203,10 +203,10 @@ class RetryAfterBackoff(BackoffStrategy):
         return None
 
 
-def shape_error(message: str, url: str) -> AirbyteTracedException:
-    """A response that is not the documented (or configured) shape: fail, naming where it came from."""
+def shape_error(message: str, request: requests.PreparedRequest) -> AirbyteTracedException:
+    """A response that is not the documented (or configured) shape: fail, naming the request it answered."""
     return AirbyteTracedException(
-        message=f"{message} (GET {safe_url(url)})",
-        internal_message=f"{message} (GET {safe_url(url)})",
+        message=f"{message} ({request_line(request)})",
+        internal_message=f"{message} ({request_line(request)})",
         failure_type=FailureType.config_error,
     )

@@ -80,10 +80,10 @@ class HarvestStream(TimeTrackingStream):
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         body = json_body(response)
-        self._loop_guard.check_next_page(response.request.url, body.get("page"), body.get("next_page"))
-        token = self._paginator.next_token(body, response.url)
+        self._loop_guard.check_next_page(response.request, body.get("page"), body.get("next_page"))
+        token = self._paginator.next_token(body, response.request)
         if token is not None:
-            self._loop_guard.check_next_url(response.request.url, token["next_url"])
+            self._loop_guard.check_next_url(response.request, token["next_url"])
         return token
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:

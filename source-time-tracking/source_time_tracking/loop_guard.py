@@ -14,17 +14,18 @@ from __future__ import annotations
 from typing import Any, Hashable, Optional, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_time_tracking.errors import safe_url
+from source_time_tracking.errors import request_line, safe_url
 
 
 class PagingLoopError(AirbyteTracedException):
     """The API's paging does not progress: the same answer on every retry, so a system error."""
 
-    def __init__(self, provider: str, stream: str, what: str, url: str):
-        message = (f"{provider} paging of {stream} does not make progress: {what} (GET {safe_url(url)}). "
+    def __init__(self, provider: str, stream: str, what: str, request: requests.PreparedRequest):
+        message = (f"{provider} paging of {stream} does not make progress: {what} ({request_line(request)}). "
                    f"The read stops instead of looping; the API's paging is broken.")
         super().__init__(message=message, internal_message=message, failure_type=FailureType.system_error)
 
@@ -50,17 +51,17 @@ class LoopGuard:
         self._most_rows: Optional[int] = None
         self._most_pages: Optional[int] = None
 
-    def check_page(self, url: str, keys: Sequence[Any], page_size: int, total_rows: Optional[int] = None,
+    def check_page(self, request: requests.PreparedRequest, keys: Sequence[Any], page_size: int, total_rows: Optional[int] = None,
                    total_pages: Optional[int] = None) -> None:
         """One page read: its record keys, the page size asked for and the totals the API announced."""
         self._pages += 1
         self._rows += len(keys)
-        self._requested.add(_canonical(url))
+        self._requested.add(_canonical(request.url))
         # Only pages whose rows all carry a key can be compared (an empty page ends a list on its own).
         keys = list(keys) if keys and None not in keys else None  # JSON keys: only None equals None
         if keys is not None and keys == self._previous_keys:
             raise PagingLoopError(self._provider, self._stream,
-                                  f"page {self._pages} repeats the {len(keys)} keys of page {self._pages - 1}", url)
+                                  f"page {self._pages} repeats the {len(keys)} keys of page {self._pages - 1}", request)
         self._previous_keys = keys
         if total_rows is not None:
             self._most_rows = max(total_rows, self._most_rows or 0)
@@ -68,19 +69,19 @@ class LoopGuard:
             self._most_pages = max(total_pages, self._most_pages or 0)
         if self._most_rows is not None and self._rows > self._most_rows + page_size:
             raise PagingLoopError(self._provider, self._stream, f"{self._rows} rows read in {self._pages} pages, "
-                                  f"more than the API's total of {self._most_rows} allows", url)
+                                  f"more than the API's total of {self._most_rows} allows", request)
         if self._most_pages is not None and self._pages > self._most_pages + 1:
             raise PagingLoopError(self._provider, self._stream, f"{self._pages} pages read, more than the API's "
-                                  f"total_pages of {self._most_pages} allows", url)
+                                  f"total_pages of {self._most_pages} allows", request)
 
-    def check_next_url(self, url: str, next_url: str) -> None:
+    def check_next_url(self, request: requests.PreparedRequest, next_url: str) -> None:
         """A `links.next` to a page this read already requested would repeat forever."""
         if _canonical(next_url) in self._requested:
             raise PagingLoopError(self._provider, self._stream, f"links.next of page {self._pages} points to a "
-                                  f"page already read ({safe_url(next_url)})", url)
+                                  f"page already read ({safe_url(next_url)})", request)
 
-    def check_next_page(self, url: str, page: Any, next_page: Any) -> None:
+    def check_next_page(self, request: requests.PreparedRequest, page: Any, next_page: Any) -> None:
         """A page number's `next_page` must be after it."""
         if isinstance(page, int) and isinstance(next_page, int) and next_page <= page:
             raise PagingLoopError(self._provider, self._stream,
-                                  f"next_page {next_page} of page {page} does not move forward", url)
+                                  f"next_page {next_page} of page {page} does not move forward", request)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Optional
 
+import requests
+
 from source_time_tracking.cursors import format_iso, parse_datetime
 from source_time_tracking.errors import shape_error
 
@@ -49,12 +51,12 @@ class RecordNormaliser:
             **{field: dict(TIMESTAMP_SCHEMA) for field in self._time_fields},
         }
 
-    def normalise(self, record: Mapping[str, Any], url: str) -> dict[str, Any]:
+    def normalise(self, record: Mapping[str, Any], request: requests.PreparedRequest) -> dict[str, Any]:
         """The record with converted fields; a value that does not convert fails, naming field, entry and URL."""
         normalised = dict(record)
-        self._convert(normalised, self._id_fields, as_identifier, "an identifier", url)
+        self._convert(normalised, self._id_fields, as_identifier, "an identifier", request)
         time_kind = f"a time in ISO 8601 or unix seconds (incremental.format is '{self._time_format}')"
-        self._convert(normalised, self._time_fields, self._as_utc_iso, time_kind, url)
+        self._convert(normalised, self._time_fields, self._as_utc_iso, time_kind, request)
         return normalised
 
     def _as_utc_iso(self, value: Any) -> Optional[str]:
@@ -67,7 +69,7 @@ class RecordNormaliser:
         fields: tuple[str, ...],
         convert: Callable[[Any], Optional[str]],
         kind: str,
-        url: str,
+        request: requests.PreparedRequest,
     ) -> None:
         for field in fields:
             if record.get(field) is None:
@@ -78,4 +80,4 @@ class RecordNormaliser:
             except ValueError as error:
                 entry_id = record.get(self._primary_key)
                 message = f"Field '{field}' of time entry {entry_id!r} holds {value!r}, which is not {kind}"
-                raise shape_error(message, url) from error
+                raise shape_error(message, request) from error

@@ -88,12 +88,12 @@ class LinksNextPaginator:
     def __init__(self, base_url: str) -> None:
         self._base_url = base_url
 
-    def next_token(self, body: Any, url: str) -> Optional[dict[str, str]]:
+    def next_token(self, body: Any, request: requests.PreparedRequest) -> Optional[dict[str, str]]:
         next_url = get_path(body, "links/next")
         if not next_url:
             return None
         if not isinstance(next_url, str) or not same_origin(next_url, self._base_url):
-            raise shape_error(f"links.next points outside the configured API ({next_url!r})", url)
+            raise shape_error(f"links.next points outside the configured API ({next_url!r})", request)
         return {"next_url": next_url}
 
     @staticmethod

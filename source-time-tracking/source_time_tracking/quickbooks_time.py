@@ -91,7 +91,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
             return None
         if not self.page_records(response):
             raise PagingLoopError(self.provider_label, self.name, "an empty page says more pages follow",
-                                  response.request.url)
+                                  response.request)
         return self._paginator.next_token(response, more=True)
 
     def page_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
@@ -103,7 +103,7 @@ class QuickBooksTimeStream(TimeTrackingStream):
             return []
         if not isinstance(records, dict) or not all(isinstance(record, dict) for record in records.values()):
             raise shape_error(f"Expected results.{self.data_key} to be an object of records keyed by id",
-                              response.url)
+                              response.request)
         return [records[key] for key in sorted(records, key=_id_order)]
 
     def describe_page(self, response: requests.Response, page_number: int) -> Page:

@@ -55,11 +55,11 @@ def extract_records(response: requests.Response, records_path: str) -> list[Mapp
     where = f"records_path '{records_path}'" if records_path else "the top level (records_path is empty)"
     if records is _MISSING:
         keys = ", ".join(sorted(body)) if isinstance(body, dict) else type(body).__name__
-        raise shape_error(f"records_path '{records_path}' is not in the response (it has: {keys})", response.url)
+        raise shape_error(f"records_path '{records_path}' is not in the response (it has: {keys})", response.request)
     if not isinstance(records, list):
-        raise shape_error(f"Expected a list of records at {where}, got {type(records).__name__}", response.url)
+        raise shape_error(f"Expected a list of records at {where}, got {type(records).__name__}", response.request)
     if not all(isinstance(record, dict) for record in records):
-        raise shape_error(f"Expected JSON objects in the list at {where}", response.url)
+        raise shape_error(f"Expected JSON objects in the list at {where}", response.request)
     return records
 
 
@@ -191,10 +191,10 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         records = self.new_records(self.page_records(response), response)
         records = [self.shape_record(record, stream_slice, response) for record in records]
         page = self.describe_page(response, self.progress.list_pages + 1)
-        self._loop_guard.check_page(response.request.url, list(map(dict.get, records, repeat(self.primary_key))),
+        self._loop_guard.check_page(response.request, list(map(dict.get, records, repeat(self.primary_key))),
                                     self.page_size, page.total, page.total_pages)
         self.progress.page(page, len(records))
-        typed = [self.record_types.typed(record, position, response.url)  # the whole page, before any is emitted
+        typed = [self.record_types.typed(record, position, response.request)  # the whole page, before any is emitted
                  for position, record in enumerate(records, start=1)]
         for record in typed:
             self._cursor.observe(record)

@@ -16,11 +16,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping, Optional
 
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.cursors import parse_datetime
-from source_time_tracking.errors import safe_url
+from source_time_tracking.errors import request_line
 
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9), what PyAirbyte and destination-postgres load numbers into
@@ -181,7 +182,7 @@ class RecordTypes:
         self._required = {name for name, prop in properties.items() if not _allows_null(prop)} - {primary_key}
         self._plans: dict[tuple, Optional[tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
 
-    def typed(self, record: Mapping[str, Any], position: int, url: str) -> dict[str, Any]:
+    def typed(self, record: Mapping[str, Any], position: int, request: requests.PreparedRequest) -> dict[str, Any]:
         """The record with every declared field checked (decimals as text); fails naming record and field."""
         shape = (*record, *map(type, record.values()))
         plan = self._plans.get(shape, _NO_PLAN)
@@ -190,13 +191,13 @@ class RecordTypes:
             if len(self._plans) < self.MAX_PLANS:
                 self._plans[shape] = plan
         if plan is None:  # a null that must not be, or no key: `_checked` names it
-            return self._checked(record, position, url)
+            return self._checked(record, position, request)
         typed = dict(record)
         try:
             for field, converter in plan:
                 typed[field] = converter(typed[field])
         except ValueTypeError:
-            return self._checked(record, position, url)  # fails, naming the field
+            return self._checked(record, position, request)  # fails, naming the field
         return typed
 
     def _plan(self, record: Mapping[str, Any]) -> Optional[tuple[tuple[str, Callable[[Any], Any]], ...]]:
@@ -217,7 +218,7 @@ class RecordTypes:
             plan.append((field, converter or plain_json))
         return tuple(plan)
 
-    def _checked(self, record: Mapping[str, Any], position: int, url: str) -> dict[str, Any]:
+    def _checked(self, record: Mapping[str, Any], position: int, request: requests.PreparedRequest) -> dict[str, Any]:
         """`typed` field by field: the first value that fails is the one named."""
         typed: dict[str, Any] = {}
         as_is = self._as_is
@@ -228,21 +229,21 @@ class RecordTypes:
             converter = self._converters.get(field)
             if value is None:
                 if field in self._required:
-                    raise self._error(record, position, url, f"field '{field}' is null")
+                    raise self._error(record, position, request, f"field '{field}' is null")
                 typed[field] = None
                 continue
             try:
                 typed[field] = converter(value) if converter is not None else plain_json(value)
             except ValueTypeError as error:
-                raise self._error(record, position, url, f"field '{field}' holds {_shown(value)}, which is {error}")
+                raise self._error(record, position, request, f"field '{field}' holds {_shown(value)}, which is {error}")
         if typed.get(self._primary_key) is None:
-            raise self._error(record, position, url, f"its primary key '{self._primary_key}' is missing or null")
+            raise self._error(record, position, request, f"its primary key '{self._primary_key}' is missing or null")
         return typed
 
-    def _error(self, record: Mapping[str, Any], position: int, url: str, problem: str) -> AirbyteTracedException:
+    def _error(self, record: Mapping[str, Any], position: int, request: requests.PreparedRequest, problem: str) -> AirbyteTracedException:
         key = record.get(self._primary_key)
         which = f"record {self._primary_key}={_shown(key)}" if key is not None else f"record {position} of the page"
-        message = f"Stream {self._stream}: {which} cannot be read exactly: {problem} (GET {safe_url(url)})"
+        message = f"Stream {self._stream}: {which} cannot be read exactly: {problem} ({request_line(request)})"
         return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
 
 

@@ -83,7 +83,9 @@ class TimeEntriesTest(TestCase):
 
             output = read_stream(toggl_config(), "time_entries", expecting_exception=True)
 
-        assert "does not make progress" in output.errors[-1].trace.error.message
+        message = output.errors[-1].trace.error.message
+        assert "does not make progress" in message
+        assert "(POST http" in message  # the search's own method (it was named GET)
 
 
 @freezegun.freeze_time(_NOW)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
@@ -15,6 +16,11 @@ from source_time_tracking.values import DECIMAL_SCHEMA, RecordTypes, ValueTypeEr
 from unit_tests.config import ConfigBuilder
 from unit_tests.helpers import read_stream, record_data
 from unit_tests.request_builder import GenericRequestBuilder, HarvestRequestBuilder
+
+
+def _sent(method: str, url: str) -> requests.PreparedRequest:
+    return requests.Request(method, url).prepare()
+
 
 _TEMPLATES = Path(__file__).parent / "resource" / "http" / "response"
 
@@ -74,7 +80,7 @@ def test_record_types_convert_declared_decimals_and_keep_undeclared_numbers_as_n
               "updated_at": "2026-10-02T16:47:14Z", "billable": False, "notes": None,
               "user": {"id": 1, "rate": Decimal("2.5")}, "extra": Decimal("0.1")}
 
-    typed = types.typed(record, 1, "https://x.test/v2/time_entries")
+    typed = types.typed(record, 1, _sent("GET", "https://x.test/v2/time_entries"))
 
     assert typed == {**record, "hours": "12345678901234567.89", "user": {"id": 1, "rate": 2.5}, "extra": 0.1}
 
@@ -95,11 +101,11 @@ def test_a_value_of_the_wrong_type_fails_naming_stream_record_and_field(field, v
     record = {"id": 5, "hours": Decimal("1.5"), field: value}
 
     with pytest.raises(Exception) as error:
-        types.typed(record, 3, "https://user:secret@x.test/v2/time_entries")
+        types.typed(record, 3, _sent("POST", "https://user:secret@x.test/v2/time_entries"))
 
     message = error.value.message
     assert message.startswith("Stream time_entries: record id=") and problem in message
-    assert message.endswith("(GET https://x.test/v2/time_entries)")  # the URL without its password
+    assert message.endswith("(POST https://x.test/v2/time_entries)")  # its own method, the URL without its password
 
 
 @pytest.mark.parametrize("field, value, problem", [
@@ -112,10 +118,10 @@ def test_a_record_of_a_shape_already_read_still_has_every_value_checked(field, v
     """Records of one shape (fields and value types) share their plan of checks; the values are still each checked."""
     types = RecordTypes("time_entries", _SCHEMA, "id")
     good = {"id": 5, "hours": Decimal("1.50"), "spent_date": "2026-10-02", "updated_at": "2026-10-02T16:47:14Z"}
-    assert types.typed(good, 1, "https://x.test/v2/time_entries") == {**good, "hours": "1.50"}
+    assert types.typed(good, 1, _sent("GET", "https://x.test/v2/time_entries")) == {**good, "hours": "1.50"}
 
     with pytest.raises(Exception) as error:
-        types.typed({**good, "id": 6, field: value}, 2, "https://x.test/v2/time_entries")
+        types.typed({**good, "id": 6, field: value}, 2, _sent("GET", "https://x.test/v2/time_entries"))
 
     assert error.value.message.startswith("Stream time_entries: record id=6 cannot be read exactly: " + problem)
 
@@ -123,7 +129,7 @@ def test_a_record_of_a_shape_already_read_still_has_every_value_checked(field, v
 @pytest.mark.parametrize("record", [{"hours": Decimal("1")}, {"id": None, "hours": Decimal("1")}])
 def test_a_missing_or_null_primary_key_fails_naming_the_records_position(record):
     with pytest.raises(Exception) as error:
-        RecordTypes("time_entries", _SCHEMA, "id").typed(record, 4, "https://x.test/v2/time_entries")
+        RecordTypes("time_entries", _SCHEMA, "id").typed(record, 4, _sent("GET", "https://x.test/v2/time_entries"))
 
     assert "Stream time_entries: record 4 of the page cannot be read exactly" in error.value.message
     assert "'id'" in error.value.message
