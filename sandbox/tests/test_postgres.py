@@ -14,10 +14,13 @@ from sandbox.postgres import throwaway_postgres
 DSN_PATTERN = re.compile(r"^postgresql://postgres@127\.0\.0\.1:(\d+)/(\w+)$")
 
 
-def _cluster_dir(port: int) -> Path:
-    """The temporary directory of the server on `port` (other throwaway servers may run at the same time)."""
-    [found] = [path for path in Path(tempfile.gettempdir()).glob("throwaway-pg-*")
-               if f"port = {port}\n" in (path / "data" / "postgresql.conf").read_text()]
+def _cluster_dir(dsn: str) -> Path:
+    """The temporary directory of the server at `dsn`, as the server itself reports it (other throwaway
+    servers may be starting or being removed in the same temporary directory at the same time)."""
+    with psycopg.connect(dsn) as conn:
+        [(data_directory,)] = conn.execute("SHOW data_directory").fetchall()
+    found = Path(data_directory).parent
+    assert found.name.startswith("throwaway-pg-") and found.exists()
     return found
 
 
@@ -29,7 +32,7 @@ def _accepts_connections(port: int) -> bool:
 def test_server_starts_takes_writes_and_is_removed_on_exit():
     with throwaway_postgres() as dsn:
         port = int(DSN_PATTERN.match(dsn).group(1))
-        created = _cluster_dir(port)
+        created = _cluster_dir(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE TABLE t (id integer PRIMARY KEY, label text)")
             conn.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')")
@@ -52,7 +55,7 @@ def test_server_is_stopped_and_removed_when_the_body_raises():
     with pytest.raises(ZeroDivisionError):
         with throwaway_postgres() as dsn:
             port = int(DSN_PATTERN.match(dsn).group(1))
-            created = _cluster_dir(port)
+            created = _cluster_dir(dsn)
             1 / 0
     assert not created.exists()
     assert not _accepts_connections(port)
