@@ -36,6 +36,18 @@ def test_clock_round_trips_and_handles_daylight_saving():
     assert clock.to_wire(datetime(2026, 7, 1, 12, tzinfo=timezone.utc)) == "07/01/2026 05:00:00"
 
 
+@pytest.mark.parametrize("zone, text, utc", [
+    (ZoneInfo("America/Los_Angeles"), "03/08/2026 02:30:00", "2026-03-08T10:30:00Z"),  # the skipped hour: PST's offset
+    (ZoneInfo("America/Los_Angeles"), "11/01/2026 01:30:00", "2026-11-01T08:30:00Z"),  # the repeated hour: its first (PDT)
+    (ZoneInfo("America/Los_Angeles"), "11/01/2026 02:00:00", "2026-11-01T10:00:00Z"),  # after it: PST
+    (zone_from_gmtoffset("+5.333"), "01/01/2026 00:00:00", "2025-12-31T18:40:01Z"),  # 5:19:58.8: cut to the second
+])
+def test_clock_converts_daylight_saving_changes_and_odd_offsets_as_python_does(zone, text, utc):
+    local = datetime.strptime(text, "%m/%d/%Y %H:%M:%S").replace(tzinfo=zone)
+    assert local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") == utc  # what `astimezone` makes of it
+    assert IntacctClock(zone).timestamp(text) == utc
+
+
 def test_clock_answers_a_text_read_again_alike_and_keeps_refusing_a_bad_one():
     clock = IntacctClock(ZoneInfo("America/Los_Angeles"))
     for _ in range(2):  # the second answer comes from what the clock remembers
