@@ -47,12 +47,6 @@ def exact_decimal(value: Any) -> str:
     """A JSON number, or a string holding one, as its exact plain decimal text; never NaN or infinite."""
     if type(value) is Decimal:  # the usual case: a JSON number with a fraction (`errors.json_body`)
         number = value
-        text = str(value)  # its plain text, unless written with an exponent (then `E`) or not finite
-        if "E" not in text and value.is_finite():
-            point = text.find(".")
-            if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
-                    point <= DECIMAL_DIGITS[0] and len(text) - point - 1 <= DECIMAL_DIGITS[1]):
-                return text  # what `format(value, "f")` gives, and it fits (as below)
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueTypeError("not a decimal number")
     else:
@@ -62,8 +56,10 @@ def exact_decimal(value: Any) -> str:
             raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
-    if -DECIMAL_DIGITS[1] <= number.adjusted() < DECIMAL_DIGITS[0]:  # its plain text is about as long as its digits
-        text = format(number, "f")
+    text = str(number)  # its plain text, unless written with an exponent (`E`)
+    if "E" in text and -DECIMAL_DIGITS[1] <= number.adjusted() < DECIMAL_DIGITS[0]:
+        text = format(number, "f")  # written out only when about as long as its digits (never 1E+1000000)
+    if "E" not in text:
         point = text.find(".")
         # At most 29 characters before the point and 9 after: it fits, whatever its digits (the usual case).
         if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
