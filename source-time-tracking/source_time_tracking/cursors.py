@@ -24,6 +24,7 @@ import pendulum
 
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 _UNIX_SECONDS = re.compile(r"\d+(\.\d+)?")
+_FORMATTED_WHOLE_SECOND = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # `format_iso` of a whole second
 ISO_PARSES_REMEMBERED = 8192  # parsed cursor texts kept: a few pages' worth, about 1.5 MB
 
 
@@ -102,6 +103,19 @@ def format_iso(value: datetime) -> str:
     if value.microsecond:
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_iso_text(value: Any, style: str = "iso8601") -> Optional[str]:
+    """`format_iso` of `parse_datetime(value, style)`, None for a missing value. The usual text, already what
+    `format_iso` writes (a whole second in UTC), is checked and returned as it came, not parsed and written again."""
+    if value.__class__ is str and _FORMATTED_WHOLE_SECOND.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)  # a real date and time (not `2026-02-30`)
+            return value
+        except ValueError:
+            pass  # not a real one: `parse_datetime` decides (and fails, naming the value)
+    parsed = parse_datetime(value, style)
+    return format_iso(parsed) if parsed else None  # an empty string is no time
 
 
 def format_filter(value: datetime, style: str) -> str:
