@@ -142,16 +142,21 @@ class UpdatedAtCursor:
         self._start_date = start_date
         self._checkpoint: Optional[datetime] = None
         self._max_seen: Optional[datetime] = None
+        self._max_seen_text: Any = None  # the cursor value `_max_seen` was parsed from, as the record holds it
         self._checkpoint_text: tuple[Optional[datetime], str] = (None, "")  # the checkpoint formatted last
 
     @property
     def state(self) -> MutableMapping[str, Any]:
         # A fresh dict every time: the CDK hands this object to `request_params` as the read's frozen state. The CDK
-        # asks for it after every record: the checkpoint is formatted once for each value it takes.
+        # asks for it after every record: the checkpoint is formatted once for each value it takes, and when it is
+        # the highest value seen (a new one with almost every record of a list sorted by the cursor), from the
+        # record's own text, which `utc_iso_text` returns as it is when it is already the state's.
         if not self._checkpoint:
             return {}
         if self._checkpoint_text[0] is not self._checkpoint:
-            self._checkpoint_text = (self._checkpoint, format_iso(self._checkpoint))
+            text = (utc_iso_text(self._max_seen_text) if self._checkpoint is self._max_seen
+                    else format_iso(self._checkpoint))
+            self._checkpoint_text = (self._checkpoint, text)
         return {self.cursor_field: self._checkpoint_text[1]}
 
     @state.setter
@@ -165,9 +170,10 @@ class UpdatedAtCursor:
         return max(candidates) if candidates else None
 
     def observe(self, record: Mapping[str, Any]) -> None:
-        value = parse_datetime(record.get(self.cursor_field))
+        text = record.get(self.cursor_field)
+        value = parse_datetime(text)
         if value is not None and (self._max_seen is None or value > self._max_seen):
-            self._max_seen = value
+            self._max_seen, self._max_seen_text = value, text
             self._on_new_max(value)
 
     def open_read(self) -> None:
