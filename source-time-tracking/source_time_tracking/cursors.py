@@ -24,6 +24,7 @@ import pendulum
 
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 _UNIX_SECONDS = re.compile(r"\d+(\.\d+)?")
+_FORMATTED_WHOLE_SECOND = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # `format_iso` of a whole second
 ISO_PARSES_REMEMBERED = 8192  # parsed cursor texts kept: a few pages' worth, about 1.5 MB
 
 
@@ -104,6 +105,19 @@ def format_iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def utc_iso_text(value: Any, style: str = "iso8601") -> Optional[str]:
+    """`format_iso` of `parse_datetime(value, style)`, None for a missing value. The usual text, already what
+    `format_iso` writes (a whole second in UTC), is checked and returned as it came, not parsed and written again."""
+    if value.__class__ is str and _FORMATTED_WHOLE_SECOND.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)  # a real date and time (not `2026-02-30`)
+            return value
+        except ValueError:
+            pass  # not a real one: `parse_datetime` decides (and fails, naming the value)
+    parsed = parse_datetime(value, style)
+    return format_iso(parsed) if parsed else None  # an empty string is no time
+
+
 def format_filter(value: datetime, style: str) -> str:
     """The value of an `updated_since`-like parameter: ISO 8601 seconds (floored) or unix seconds."""
     value = value.astimezone(timezone.utc)
@@ -128,16 +142,21 @@ class UpdatedAtCursor:
         self._start_date = start_date
         self._checkpoint: Optional[datetime] = None
         self._max_seen: Optional[datetime] = None
+        self._max_seen_text: Any = None  # the cursor value `_max_seen` was parsed from, as the record holds it
         self._checkpoint_text: tuple[Optional[datetime], str] = (None, "")  # the checkpoint formatted last
 
     @property
     def state(self) -> MutableMapping[str, Any]:
         # A fresh dict every time: the CDK hands this object to `request_params` as the read's frozen state. The CDK
-        # asks for it after every record: the checkpoint is formatted once for each value it takes.
+        # asks for it after every record: the checkpoint is formatted once for each value it takes, and when it is
+        # the highest value seen (a new one with almost every record of a list sorted by the cursor), from the
+        # record's own text, which `utc_iso_text` returns as it is when it is already the state's.
         if not self._checkpoint:
             return {}
         if self._checkpoint_text[0] is not self._checkpoint:
-            self._checkpoint_text = (self._checkpoint, format_iso(self._checkpoint))
+            text = (utc_iso_text(self._max_seen_text) if self._checkpoint is self._max_seen
+                    else format_iso(self._checkpoint))
+            self._checkpoint_text = (self._checkpoint, text)
         return {self.cursor_field: self._checkpoint_text[1]}
 
     @state.setter
@@ -151,9 +170,10 @@ class UpdatedAtCursor:
         return max(candidates) if candidates else None
 
     def observe(self, record: Mapping[str, Any]) -> None:
-        value = parse_datetime(record.get(self.cursor_field))
+        text = record.get(self.cursor_field)
+        value = parse_datetime(text)
         if value is not None and (self._max_seen is None or value > self._max_seen):
-            self._max_seen = value
+            self._max_seen, self._max_seen_text = value, text
             self._on_new_max(value)
 
     def open_read(self) -> None:

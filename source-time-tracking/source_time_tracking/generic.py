@@ -48,7 +48,7 @@ class GenericTimeEntries(TimeTrackingStream):
         self._paginator = OffsetPaginator(
             pagination.offset_param, pagination.limit_param, pagination.page_size, pagination.total_path
         )
-        self._normaliser = RecordNormaliser(
+        self.normaliser = RecordNormaliser(
             provider.primary_key, provider.incremental.cursor_field, provider.incremental.format
         )
         self._anchor: Optional[dict[str, Any]] = None  # {"id", "cursor"} of the last row of the page just read
@@ -111,7 +111,7 @@ class GenericTimeEntries(TimeTrackingStream):
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         token = self._paginator.next_token(self._sent_token(response), json_body(response), self.records_on_page(response))
         if token is not None and self._paginator.overlaps:  # a full page: it has a last row
-            last = self._normaliser.normalise(extract_records(response, self._records_path)[-1], response.request)
+            last = self.normaliser.normalise(extract_records(response, self._records_path)[-1], response.request)
             token["anchor"] = {"id": last.get(self.primary_key), "cursor": last.get(self.cursor_field)}
         # The CDK hands `parse_response` no token, so the next page finds the anchor here.
         self._anchor = (token or {}).get("anchor")
@@ -122,7 +122,7 @@ class GenericTimeEntries(TimeTrackingStream):
         anchor = self._anchor  # None on the first page, or without overlap (page_size 1)
         if not anchor:
             return records
-        if records and self._normaliser.normalise(records[0], response.request).get(self.primary_key) == anchor["id"]:
+        if records and self.normaliser.normalise(records[0], response.request).get(self.primary_key) == anchor["id"]:
             return records[1:]
         self.pages_shifted = True
         # An anchor without a cursor value gives no safe bound: then the state does not move in this read.
@@ -137,18 +137,13 @@ class GenericTimeEntries(TimeTrackingStream):
     def describe_page(self, response: requests.Response, page_number: int) -> Page:
         return self._paginator.describe(self._sent_token(response), json_body(response), page_number)
 
-    def shape_record(
-        self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
-    ) -> Mapping[str, Any]:
-        return self._normaliser.normalise(record, response.request)
-
     @lru_cache(maxsize=None)
     def get_json_schema(self) -> Mapping[str, Any]:
         """The design example's fields plus the configured key, cursor and work date; other fields pass as sent.
 
         Built once per stream (as the CDK's own `Stream.get_json_schema`): the CDK asks for it with every record."""
         schema = copy.deepcopy(ResourceSchemaLoader("source_time_tracking").get_schema("generic_time_entries"))
-        schema["properties"].update(self._normaliser.declared_properties())
+        schema["properties"].update(self.normaliser.declared_properties())
         schema["properties"].setdefault(self.work_date_field, {"type": ["null", "string"], "format": "date"})
         return schema
 

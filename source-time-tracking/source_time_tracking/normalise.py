@@ -8,30 +8,19 @@ Every other field passes unchanged.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Callable, Mapping, Optional
 
 import requests
 
-from source_time_tracking.cursors import format_iso, parse_datetime
+from source_time_tracking.cursors import utc_iso_text
 from source_time_tracking.errors import shape_error
+from source_time_tracking.values import as_identifier
 
 ID_SCHEMA = {"type": ["null", "string"]}
 TIMESTAMP_SCHEMA = {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}
 # The design example's fields, besides the configured primary key and cursor.
 REFERENCE_FIELDS = ("user_id", "project_id", "task_id")
 TIME_FIELDS = ("created_at", "updated_at")
-
-
-def as_identifier(value: Any) -> str:
-    """An id as text: strings unchanged, integers (also `12.0`) in decimal."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return str(int(value))  # `12.0`: JSON bodies carry non-integer numbers as Decimal
-    raise ValueError(f"{value!r} is not a string or an integer")
 
 
 class RecordNormaliser:
@@ -51,6 +40,11 @@ class RecordNormaliser:
             **{field: dict(TIMESTAMP_SCHEMA) for field in self._time_fields},
         }
 
+    def conversions(self) -> dict[str, Callable[[Any], Optional[str]]]:
+        """The conversion of each field, value by value: `values.RecordTypes` runs them as it types a record
+        (one pass, planned per record shape); `normalise` runs them field by field, naming a value that fails."""
+        return {**dict.fromkeys(self._id_fields, as_identifier), **dict.fromkeys(self._time_fields, self._as_utc_iso)}
+
     def normalise(self, record: Mapping[str, Any], request: requests.PreparedRequest) -> dict[str, Any]:
         """The record with converted fields; a value that does not convert fails, naming field, entry and URL."""
         normalised = dict(record)
@@ -60,8 +54,7 @@ class RecordNormaliser:
         return normalised
 
     def _as_utc_iso(self, value: Any) -> Optional[str]:
-        parsed = parse_datetime(value, self._time_format)
-        return format_iso(parsed) if parsed else None  # an empty string is no time
+        return utc_iso_text(value, self._time_format)
 
     def _convert(
         self,

@@ -25,6 +25,7 @@ from source_time_tracking.errors import (
     shape_error,
 )
 from source_time_tracking.loop_guard import LoopGuard
+from source_time_tracking.normalise import RecordNormaliser
 from source_time_tracking.pagination import Page, get_path
 from source_time_tracking.progress import ReadProgress
 from source_time_tracking.unreachable import UnreachableBudget
@@ -73,6 +74,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     looks_up_many = False  # `present_ids` asks for many ids at once, over every work date (Toggl)
     schema_prefix = ""  # `schemas/<schema_prefix><name>.json`: a provider's own fields under a shared stream name
     refused_credentials_status = 401  # what the API answers wrong credentials with: it ends the whole run
+    normaliser: Optional[RecordNormaliser] = None  # converts a vendor's ids and times as records are typed (generic)
 
     def __init__(self, provider: Any, cursor: UpdatedAtCursor, records_path: str, authenticator: Any) -> None:
         self._provider = provider  # the provider's config model: `base_url` and what its requests need
@@ -189,13 +191,12 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Mapping[str, Any]]:
         records = self.new_records(self.page_records(response), response)
-        records = [self.shape_record(record, stream_slice, response) for record in records]
+        typed = [self.record_types.typed(self.shape_record(record, stream_slice, response), position, response.request)
+                 for position, record in enumerate(records, start=1)]  # the whole page, before any is emitted
         page = self.describe_page(response, self.progress.list_pages + 1)
-        self._loop_guard.check_page(response.request, list(map(dict.get, records, repeat(self.primary_key))),
+        self._loop_guard.check_page(response.request, list(map(dict.get, typed, repeat(self.primary_key))),
                                     self.page_size, page.total, page.total_pages)
-        self.progress.page(page, len(records))
-        typed = [self.record_types.typed(record, position, response.request)  # the whole page, before any is emitted
-                 for position, record in enumerate(records, start=1)]
+        self.progress.page(page, len(typed))
         for record in typed:
             self._cursor.observe(record)
             yield record
@@ -204,7 +205,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def record_types(self) -> RecordTypes:
         """The typing of this stream's records, from its JSON schema (built once)."""
         if self._record_types is None:
-            self._record_types = RecordTypes(self.name, self.get_json_schema(), self.primary_key)
+            self._record_types = RecordTypes(self.name, self.get_json_schema(), self.primary_key, self.normaliser)
         return self._record_types
 
     def new_records(self, records: list[Mapping[str, Any]], response: requests.Response) -> list[Mapping[str, Any]]:
@@ -214,7 +215,7 @@ class TimeTrackingStream(HttpStream, CheckpointMixin, ABC):
     def shape_record(
         self, record: Mapping[str, Any], stream_slice: Optional[Mapping[str, Any]], response: requests.Response
     ) -> Mapping[str, Any]:
-        """Hook: add fields a record lacks (a substream's parent id) or convert vendor formats (generic)."""
+        """Hook: add fields a record lacks (a substream's parent id)."""
         return record
 
     @abstractmethod

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -22,6 +22,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_time_tracking.cursors import parse_datetime
 from source_time_tracking.errors import request_line
+
+if TYPE_CHECKING:
+    from source_time_tracking.normalise import RecordNormaliser
 
 DECIMAL_SCHEMA = {"type": ["null", "string"], "airbyte_type": "number"}
 DECIMAL_DIGITS = (29, 9)  # DECIMAL(38,9), what PyAirbyte and destination-postgres load numbers into
@@ -47,12 +50,6 @@ def exact_decimal(value: Any) -> str:
     """A JSON number, or a string holding one, as its exact plain decimal text; never NaN or infinite."""
     if type(value) is Decimal:  # the usual case: a JSON number with a fraction (`errors.json_body`)
         number = value
-        text = str(value)  # its plain text, unless written with an exponent (then `E`) or not finite
-        if "E" not in text and value.is_finite():
-            point = text.find(".")
-            if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
-                    point <= DECIMAL_DIGITS[0] and len(text) - point - 1 <= DECIMAL_DIGITS[1]):
-                return text  # what `format(value, "f")` gives, and it fits (as below)
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueTypeError("not a decimal number")
     else:
@@ -62,8 +59,10 @@ def exact_decimal(value: Any) -> str:
             raise ValueTypeError("not a decimal number") from None
     if not number.is_finite():
         raise ValueTypeError("not a finite number")
-    if -DECIMAL_DIGITS[1] <= number.adjusted() < DECIMAL_DIGITS[0]:  # its plain text is about as long as its digits
-        text = format(number, "f")
+    text = str(number)  # its plain text, unless written with an exponent (`E`)
+    if "E" in text and -DECIMAL_DIGITS[1] <= number.adjusted() < DECIMAL_DIGITS[0]:
+        text = format(number, "f")  # written out only when about as long as its digits (never 1E+1000000)
+    if "E" not in text:
         point = text.find(".")
         # At most 29 characters before the point and 9 after: it fits, whatever its digits (the usual case).
         if len(text) <= DECIMAL_DIGITS[0] if point < 0 else (
@@ -72,6 +71,17 @@ def exact_decimal(value: Any) -> str:
     if not fits_decimal_38_9(number):
         raise ValueTypeError("more digits than DECIMAL(38,9), the type decimals load into, holds")
     return format(number, "f")
+
+
+def as_identifier(value: Any) -> str:
+    """An id as text: strings unchanged, integers (also `12.0`) in decimal."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))  # `12.0`: JSON bodies carry non-integer numbers as Decimal
+    raise ValueError(f"{value!r} is not a string or an integer")
 
 
 def _integer(value: Any) -> int:
@@ -145,7 +155,8 @@ def plain_json(value: Any) -> Any:
 
 
 _NO_PLAN = object()  # `RecordTypes._plans` has not seen the shape yet (None: a shape that cannot pass)
-_AS_IS = {_string: str, _integer: int, _boolean: bool}  # the type each converter returns its value unchanged in
+# The type each converter returns its value unchanged in.
+_AS_IS = {_string: str, _integer: int, _boolean: bool, as_identifier: str}
 
 
 def converter_for(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
@@ -167,15 +178,20 @@ class RecordTypes:
 
     A record's *shape* (its fields in order, with the type of each value) decides which of its values need a
     check beyond their type: the plan for a shape is made once, so a record of a known shape costs one copy and
-    the calls of its plan (decimals, dates, nested objects), not a lookup per field."""
+    the calls of its plan (decimals, dates, nested objects), not a lookup per field. A stream's normaliser (the
+    generic API's ids and times) converts its fields in the same pass, in place of their schema's check."""
 
     MAX_PLANS = 1024  # shapes remembered; a stream of ever-new shapes is checked field by field past that
 
-    def __init__(self, stream_name: str, schema: Mapping[str, Any], primary_key: str) -> None:
+    def __init__(self, stream_name: str, schema: Mapping[str, Any], primary_key: str,
+                 normaliser: Optional[RecordNormaliser] = None) -> None:
         properties = schema.get("properties", {})
         self._stream = stream_name
         self._primary_key = primary_key
+        self._normaliser = normaliser
         self._converters = {name: converter_for(prop) for name, prop in properties.items()}
+        if normaliser is not None:
+            self._converters.update(normaliser.conversions())
         # Fields whose value passes unchanged when it has exactly this type (most of a record): no call at all.
         self._as_is = {name: _AS_IS[converter] for name, converter in self._converters.items() if converter in _AS_IS}
         # Declared non-null besides the key (a missing or null key has its own message).
@@ -196,7 +212,7 @@ class RecordTypes:
         try:
             for field, converter in plan:
                 typed[field] = converter(typed[field])
-        except ValueTypeError:
+        except ValueError:  # a `ValueTypeError`, or a value the normaliser cannot convert
             return self._checked(record, position, request)  # fails, naming the field
         return typed
 
@@ -219,7 +235,10 @@ class RecordTypes:
         return tuple(plan)
 
     def _checked(self, record: Mapping[str, Any], position: int, request: requests.PreparedRequest) -> dict[str, Any]:
-        """`typed` field by field: the first value that fails is the one named."""
+        """`typed` field by field: the first value that fails is the one named (one the normaliser cannot convert
+        first, with its own message)."""
+        if self._normaliser is not None:
+            record = self._normaliser.normalise(record, request)
         typed: dict[str, Any] = {}
         as_is = self._as_is
         for field, value in record.items():

@@ -346,6 +346,31 @@ class NormalisationTest(TestCase):
         assert "fake-generic-token" not in error.message + str(output.logs)
 
     @HttpMocker()
+    def test_given_a_time_written_as_usual_but_no_real_date_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
+        """The usual text (`…T10:00:00Z`) passes as it came only when it is a real date and time."""
+        http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(created_at="2026-02-30T10:00:00Z"))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert error.failure_type == FailureType.config_error
+        assert "Field 'created_at' of time entry 'te_1' holds '2026-02-30T10:00:00Z', which is not a time" in error.message
+        assert not output.records
+
+    @HttpMocker()
+    def test_given_a_bad_decimal_before_a_bad_time_when_read_then_the_time_is_named(self, http_mocker: HttpMocker) -> None:
+        """Ids and times are converted as the record is typed; a time that does not convert is still the config error
+        named, whatever field before it fails its type too."""
+        http_mocker.get(GenericRequestBuilder.entries().build(), raw_response(
+            {"data": [{"id": "te_1", "hours": "many", "updated_at": "yesterday"}]}))
+
+        output = read_stream(ConfigBuilder.generic().build(), _STREAM, expecting_exception=True)
+
+        error = output.errors[0].trace.error
+        assert error.failure_type == FailureType.config_error
+        assert "Field 'updated_at' of time entry 'te_1' holds 'yesterday'" in error.message
+
+    @HttpMocker()
     def test_given_milliseconds_sent_as_seconds_when_read_then_config_error(self, http_mocker: HttpMocker) -> None:
         config = ConfigBuilder.generic().with_provider(incremental={"format": "unix"}).build()
         http_mocker.get(GenericRequestBuilder.entries().build(), _entry_with(updated_at=1790000000000))
