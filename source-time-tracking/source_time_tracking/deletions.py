@@ -5,9 +5,10 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
 (`from`/`to` on the work date) and compares their ids with the ids the previous sync saw in that window.
 
 - Where the seen ids live: in this stream's own state, per work date, each date's ids sorted and
-  zlib-compressed (base64; integer ids as gaps between them), and only for dates inside the window, so the state stays bounded by the
-  window's size whatever the account's history. While a sync compares them, each date's ids are an `IdSet`:
-  integer ids as a sorted array of 64-bit integers (8 bytes an id, not a ~60-byte string in a set), other
+  zlib-compressed (base64; integer ids as gaps between them, hex ids as their bytes), and only for dates inside
+  the window, so the state stays bounded by the window's size whatever the account's history. While a sync
+  compares them, each date's ids are an `IdSet`: integer ids as a sorted array of 64-bit integers (8 bytes an
+  id, not a ~60-byte string in a set), lower-case hex ids (Clockify's) at their binary size (12 bytes), other
   ids packed in one bytes object per date, so a window of a million entries, seen before and now, stays
   within a few tens of MB.
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
@@ -405,7 +406,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
     def _seen_before(self, window: DeletionWindow) -> dict[str, str]:
         """Previously seen ids whose work date is still inside this sync's window, as the state holds them
         (`encode_ids`): each date is decoded only when it is compared, so the window's ids seen before are not
-        held decoded while it is re-read (a million Clockify ids: about 17 MB decoded, 4 MB encoded)."""
+        held decoded while it is re-read (a million Clockify ids: 12 MB decoded, 2.5 MB encoded)."""
         seen = self._state.get("seen_ids") or {}
         return {work_date: blob for work_date, blob in seen.items() if work_date in window}
 
