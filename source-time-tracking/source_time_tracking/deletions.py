@@ -98,7 +98,8 @@ class HexIds:
 
     def __contains__(self, raw: bytes) -> bool:
         ordered, width = self.buffer(), self._width
-        position = bisect_left(range(len(ordered) // width), raw, key=lambda index: ordered[index * width:(index + 1) * width])
+        position = bisect_left(range(len(ordered) // width), raw,
+                               key=lambda index: ordered[index * width:(index + 1) * width])
         return ordered[position * width:(position + 1) * width] == raw
 
     def missing_from(self, other: Optional["HexIds"]) -> Iterator[str]:
@@ -257,14 +258,15 @@ def encode_ids(ids: Iterable[str]) -> str:
     Integer ids (Harvest) are stored as gaps between sorted values (`d` prefix), which compress to a
     fraction of a byte per id; lower-case hex ids of one length alone (Clockify's) as their bytes, sorted,
     column by column (`x` prefix, the length in bytes and a colon: every id's first byte, then every second
-    byte...: the bytes sorted ids share, such as an ObjectId's time, compress to next to nothing); any other set (`j` prefix) as a sorted JSON array of strings,
-    which gives back every string as it was: a newline or a comma inside an id, an empty id, non-ASCII text
-    and lone surrogates (a JSON `\\ud800` escape) included.
+    byte...: the bytes sorted ids share, such as an ObjectId's time, compress to next to nothing); any other
+    set (`j` prefix) as a sorted JSON array of strings, which gives back every string as it was: a newline or
+    a comma inside an id, an empty id, non-ASCII text and lone surrogates (a JSON `\\ud800` escape) included.
     """
     unique = ids if isinstance(ids, IdSet) else IdSet(ids)
     numbers, hex_ids = unique.numbers(), unique.hex_ids()
     if numbers and not hex_ids and not unique.texts():
-        payload = ("d" + ",".join(str(current - previous) for previous, current in zip([0, *numbers], numbers))).encode()
+        gaps = ",".join(str(current - previous) for previous, current in zip([0, *numbers], numbers))
+        payload = f"d{gaps}".encode()
     elif len(hex_ids) == 1 and not numbers and not unique.texts():
         [(width, only)] = hex_ids.items()
         ordered = only.buffer()
