@@ -408,7 +408,7 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
     def _seen_before(self, window: DeletionWindow) -> dict[str, str]:
         """Previously seen ids whose work date is still inside this sync's window, as the state holds them
         (`encode_ids`): each date is decoded only when it is compared, so the window's ids seen before are not
-        held decoded while it is re-read (a million Clockify ids: 12 MB decoded, 2.5 MB encoded)."""
+        held decoded while it is re-read (a million Clockify ids: 12 MB decoded, 1.7 MB encoded)."""
         seen = self._state.get("seen_ids") or {}
         return {work_date: blob for work_date, blob in seen.items() if work_date in window}
 
