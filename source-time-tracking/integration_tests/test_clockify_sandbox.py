@@ -7,8 +7,10 @@ mirrors (the same hours and labour cost per project and month, dated in the user
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import zlib
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -23,6 +25,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 
 from integration_tests.test_sandbox_reads import checksum, final_state, ids_of, run_read
 from source_time_tracking import SourceTimeTracking
+from source_time_tracking.deletions import decode_ids
 
 ENTITIES = {"users": "clockify_users", "projects": "clockify_projects", "clients": "clockify_clients",
             "tasks": "clockify_tasks"}
@@ -116,6 +119,35 @@ def test_deletes_within_the_window_appear_in_deleted_time_entries(sandbox: Any) 
     third = run_read(config, ["deleted_time_entries"], SyncMode.incremental,
                      state={"deleted_time_entries": final_state(second, "deleted_time_entries")})
     assert ids_of(third, "deleted_time_entries") == []
+
+
+def test_deletes_stay_exact_for_ids_with_leading_zeros_and_after_an_upgrade(sandbox: Any) -> None:
+    """Ids held at their binary size come back as written (leading zeros too), and a next sync from a state
+    written by 0.3.2 and before (each date's ids as a sorted JSON array, kind `j`) reports the same deletes."""
+    config = sandbox.credentials["clockify"]
+    window_last = final_state(run_read(config, ["deleted_time_entries"], SyncMode.incremental),
+                              "deleted_time_entries")["window_last_date"]
+    template = sandbox.control.truth("clockify_time_entries", rows=True)["rows"][0]
+    zero_ids = ["000000000000000000000001", "00000000000000000000abcd"]
+    sandbox.control.mutate("clockify_time_entries", "insert", rows=[{
+        **{key: template[key] for key in ("user_id", "project_id", "task_id", "billable", "cost_rate")},
+        "id": entry_id, "description": "Zero id", "start": f"{window_last}T00:30:00Z", "hours": "1.00"}
+        for entry_id in zero_ids])
+    state = final_state(run_read(config, ["deleted_time_entries"], SyncMode.incremental), "deleted_time_entries")
+    written_by_0_3_2 = {**state, "seen_ids": {work_date: base64.b64encode(zlib.compress(
+        ("j" + json.dumps(sorted(decode_ids(blob)), separators=(",", ":"))).encode(), 9)).decode()
+        for work_date, blob in state["seen_ids"].items()}}
+    dates = local_dates(sandbox)
+    inside = sorted(entry for entry, work_date in dates.items() if work_date >= state["window_first_date"])
+    deleted = [zero_ids[0], *inside[len(zero_ids):len(zero_ids) + 2]]
+    sandbox.control.mutate("clockify_time_entries", "delete", ids=deleted)
+
+    for seen in (state, written_by_0_3_2):
+        second = run_read(config, ["deleted_time_entries"], SyncMode.incremental, state={"deleted_time_entries": seen})
+        assert {(t["id"], t["work_date"]) for t in records(second, "deleted_time_entries")} == {
+            (entry, dates[entry]) for entry in deleted}
+        kept = set().union(*map(decode_ids, final_state(second, "deleted_time_entries")["seen_ids"].values()))
+        assert zero_ids[1] in kept and not kept & set(deleted)
 
 
 @pytest.mark.parametrize("fault", [

@@ -178,7 +178,8 @@ class HarvestDeletionsTest(TestCase):
         ids = IdSet(["12", "9", "12", "0", *texts])
 
         assert ids == {"0", "9", "12", *texts} and len(ids) == 11
-        assert list(ids.numbers()) == [0, 9, 12] and sorted(ids.texts()) == sorted(texts)
+        assert list(ids.numbers()) == [0, 9, 12] and list(ids.hex_ids()[10]) == ["12345678901234567890"]
+        assert sorted(ids.texts()) == sorted(set(texts) - {"12345678901234567890"})  # 20 digits: too long a number
         assert "12" in ids and "012" in ids and "7" not in ids and " 7" in ids and 12 not in ids
         assert decode_ids(encode_ids(ids)) == ids  # round trip, every id as it was sent
         assert set(ids.missing_from(IdSet(["9", "012", "te_2"]))) == {"0", "12", *texts} - {"012"}
@@ -188,10 +189,46 @@ class HarvestDeletionsTest(TestCase):
         assert "5" in ids and "te_0" in ids and len(ids) == 13
         assert list(decode_ids(encode_ids(["12", "5", "9"])).numbers()) == [5, 9, 12]
         packed = IdSet(["64a687e29ae1f428e7ebe303", "\ud800", "é", "64a687e29ae1f428e7ebe302"])
-        assert sorted(packed.texts()) == ["64a687e29ae1f428e7ebe302", "64a687e29ae1f428e7ebe303", "é", "\ud800"]
+        assert list(packed.hex_ids()[12]) == ["64a687e29ae1f428e7ebe302", "64a687e29ae1f428e7ebe303"]
+        assert sorted(packed.texts()) == ["é", "\ud800"]
         assert set(packed.missing_from(IdSet(["64a687e29ae1f428e7ebe303", "é", "64A687E29AE1F428E7EBE302"]))) == {
             "64a687e29ae1f428e7ebe302", "\ud800"}  # upper-case hex is another id
         assert "\ud800" in packed and "64a687e29ae1f428e7ebe30" not in packed and "" not in packed
+
+    def test_lower_case_hex_ids_are_held_and_stored_at_their_binary_size_and_come_back_as_written(self) -> None:
+        clockify = ["64c777dd0000000000000043", "000000000000000000000001", "64c777dd0000000000000042",
+                    "000000000000000000000001"]
+        ids = IdSet(clockify)
+
+        assert ids == set(clockify) and len(ids) == 3 and not ids.numbers() and not ids.texts()
+        assert list(ids.hex_ids()[12]) == sorted(set(clockify))  # leading zeros kept
+        assert "000000000000000000000001" in ids and "64c777dd0000000000000042" in ids
+        for absent in ("1", "00000000000000000000001", "64C777DD0000000000000042", "000000000000000000000002",
+                       "ffffffffffffffffffffffff", "", "0000000000000000000000010"):
+            assert absent not in ids, absent
+        assert list(ids.missing_from(IdSet(["64c777dd0000000000000043", "1", "64C777DD0000000000000042"]))) == [
+            "000000000000000000000001", "64c777dd0000000000000042"]
+        assert list(ids.missing_from(IdSet(["00000000000000000001"]))) == sorted(set(clockify))  # another length
+        payload = zlib.decompress(base64.b64decode(encode_ids(ids)))
+        as_bytes = [bytes.fromhex(entry_id) for entry_id in sorted(set(clockify))]
+        assert payload == b"x12:" + bytes(raw[column] for column in range(12) for raw in as_bytes)  # column by column
+        decoded = decode_ids(encode_ids(ids))
+        assert decoded == ids and list(decoded) == sorted(set(clockify))
+        ids.add("64c777dd0000000000000041")  # added after the set was read: merged in order
+        assert list(ids) == ["000000000000000000000001", *(f"64c777dd00000000000000{n}" for n in (41, 42, 43))]
+        assert decode_ids(encode_ids([])) == set()
+
+    def test_mixed_or_odd_ids_round_trip_through_text(self) -> None:
+        mixed = ["64c777dd0000000000000042", "64C777DD0000000000000043", "00ab", "0ab", "abc", "12", "ab cd",
+                 "000000000000000000000001", "te_1"]  # two hex lengths, upper case, odd lengths, a number, a space
+        ids = IdSet(mixed)
+
+        assert sorted(ids.hex_ids()) == [2, 12] and list(ids.numbers()) == [12]
+        assert sorted(ids.texts()) == ["0ab", "64C777DD0000000000000043", "ab cd", "abc", "te_1"]
+        assert zlib.decompress(base64.b64decode(encode_ids(ids))).startswith(b"j[")
+        assert decode_ids(encode_ids(ids)) == set(mixed) and len(decode_ids(encode_ids(ids))) == len(mixed)
+        assert set(ids.missing_from(IdSet(["00ab", "0AB", "12", "te_1", "64c777dd0000000000000043"]))) == {
+            "64c777dd0000000000000042", "64C777DD0000000000000043", "0ab", "abc", "ab cd", "000000000000000000000001"}
 
     def test_encoded_ids_are_compact(self) -> None:
         integer_ids = [str(3_000_000 + 3 * n) for n in range(10_000)]
@@ -211,13 +248,18 @@ class HarvestDeletionsTest(TestCase):
         assert decode_ids(encode_ids([""])) == {""} and decode_ids(encode_ids(["\n"])) == {"\n"}
 
     def test_blobs_written_by_earlier_versions_still_decode(self) -> None:
-        # `s`: newline-joined text ids (0.3.1 and before); `d`: gaps between integer ids
+        # `s`: newline-joined text ids (0.3.1 and before); `d`: gaps between integer ids; `j`: a JSON array
         def blob(text: str) -> str:
             return base64.b64encode(zlib.compress(text.encode(), 9)).decode()
 
         assert decode_ids(blob("ste_1\nte_2\n64a687e29ae1f428e7ebe303")) == {"te_1", "te_2", "64a687e29ae1f428e7ebe303"}
         assert decode_ids(blob("s")) == set()
         assert decode_ids(blob("d5,4,3")) == {"5", "9", "12"}
+        # `j`, as 0.3.2 wrote Clockify's ids (and still writes a mixed set)
+        assert decode_ids("eNrLilYywA4MlXSUzEySzc3NU1JQZUyMcEsZK8UCANOUEUk=") == {
+            "000000000000000000000001", "64c777dd0000000000000042", "64c777dd0000000000000043"}
+        assert decode_ids("eNrLilYywA4MlXSUzEyczc3NXVxQZUyMwVLJQKmUFDQpI6BUSWq8oVIsAD7kEsI=") == {
+            "000000000000000000000001", "64c777dd0000000000000042", "64C777DD0000000000000043", "te_1"}
 
 
 @freezegun.freeze_time(_NOW)
