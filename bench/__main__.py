@@ -1,6 +1,6 @@
-"""`make bench`: each source against Airbyte's own Harvest source and against its parse-only limit, the time
-tracking reads against the CDK floor (`bench.cdk_floor`), and the pipeline's sync against the source's own read,
-on the sandbox's data, in one run.
+"""`make bench`: each source against Airbyte's own Harvest source and against its parse-only limit and the CDK
+floor (`bench.cdk_floor`), and the pipeline's sync against the source's own read, on the sandbox's data, in one
+run.
 
 The sandbox runs in its own process with its data generated (or taken from `--cache-dir`) before anything is
 timed. Every program measured is a subprocess run as Airbyte runs it (`<source> read --config --catalog`,
@@ -63,6 +63,7 @@ class Bench:
         self.cases: list[Case] = []
         self._source("sage", "source-sage-gl: journal_entry_lines", "source-sage-gl", sage, "journal_entry_lines")
         self._parse_only("sage_limit", "parse-only limit: Intacct query + lxml + orjson", "sage", sage)
+        self._cdk_floor("floor_intacct", "Intacct", "lxml", sage, "journal_entry_lines")
         self._source("harvest", "source-time-tracking (Harvest): time_entries", "source-time-tracking", harvest,
                      "time_entries")
         if not args.skip_peer:
@@ -76,11 +77,12 @@ class Bench:
                                                                                 START_DATE, page_size),
                                                                "time_entries")])
         self._parse_only("harvest_limit", "parse-only limit: Harvest GET + orjson", "harvest", harvest)
-        self._cdk_floor("floor_harvest", "Harvest", harvest)
+        self._cdk_floor("floor_harvest", "Harvest", "json.loads", harvest, "time_entries")
         self._source("generic", f"source-time-tracking (generic, page size {GENERIC_PAGE_SIZE}): time_entries",
                      "source-time-tracking", generic, "time_entries")
         self._parse_only("generic_limit", "parse-only limit: generic GET + orjson", "generic", generic)
-        self._cdk_floor("floor_generic", f"generic, page size {GENERIC_PAGE_SIZE}", generic)
+        self._cdk_floor("floor_generic", f"generic, page size {GENERIC_PAGE_SIZE}", "json.loads", generic,
+                        "time_entries")
         if not args.skip_pipeline:
             for key, source_key, connection, stream in PIPELINE_SYNCS:
                 self._pipeline_sync(key, source_key, connection, stream)
@@ -103,11 +105,11 @@ class Bench:
         config_path.write_text(json.dumps(config))
         self._command(key, title, [sys.executable, "-m", "bench.parse_only", kind, str(config_path)])
 
-    def _cdk_floor(self, key: str, what: str, config: dict) -> None:
+    def _cdk_floor(self, key: str, what: str, parser: str, config: dict, stream: str) -> None:
         """The smallest CDK source over the same endpoint (`bench.cdk_floor`), in the connectors' environment."""
         kind = key.removeprefix("floor_")
-        self._command(key, f"CDK floor ({what}): smallest airbyte-cdk {CDK_VERSION} HttpStream, json.loads",
-                      [sys.executable, "-m", "bench.cdk_floor", kind, *self._read_args(key, config, "time_entries")])
+        self._command(key, f"CDK floor ({what}): smallest airbyte-cdk {CDK_VERSION} HttpStream, {parser}",
+                      [sys.executable, "-m", "bench.cdk_floor", kind, *self._read_args(key, config, stream)])
 
     def _pipeline_sync(self, key: str, source_key: str, connection: str, stream: str) -> None:
         self.compared_with[key] = source_key

@@ -1,12 +1,14 @@
 """The CDK floor: the smallest airbyte-cdk source over the same endpoint, what any CDK Python source costs there.
 
-`python -m bench.cdk_floor harvest|generic read --config CONFIG --catalog CATALOG` runs one public-API
+`python -m bench.cdk_floor harvest|generic|intacct read --config CONFIG --catalog CATALOG` runs one public-API
 `HttpStream` through the CDK's real entry point (`launch`) in the connectors' virtual environment: the same
-requests and page size as source-time-tracking (`CONFIG` is its own config), each page parsed with `json.loads`
-as ours parses it and its records yielded unchanged. No typing, no cursor, no state, no error handling of its
-own; the process set up as source-time-tracking's (the collector off during the imports, their objects frozen).
-The gap between it and the parse-only limit is the CDK's (its imports, message objects, serialisation, the
-read loop), the gap between source-time-tracking and it is ours.
+requests and page size as source-time-tracking or source-sage-gl (`CONFIG` is the source's own config), each page
+parsed as ours parses it (`json.loads`; Intacct's XML with lxml, its requests built by `bench.parse_only`'s
+code, so the same sign-in and GLENTRY query as the parse-only limit) and its records yielded unchanged (Intacct's
+as their fields' texts). No typing, no cursor, no state, no error handling of its own; the process set up as
+our sources' (the collector off during the imports, their objects frozen). The gap between it and the
+parse-only limit is the CDK's (its imports, message objects, serialisation, the read loop), the gap between our
+source and it is ours.
 
 Numbers with a fraction stay their exact text (`parse_float=str`): the CDK's serialiser refuses a `Decimal`
 (and a float would round 12.50), so this is the cheapest exact form; source-time-tracking emits the same text
@@ -21,6 +23,7 @@ gc.disable()  # as source-time-tracking does: the CDK's import makes ~130,000 ob
 
 import json
 import sys
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,27 +33,22 @@ from airbyte_cdk.models import ConnectorSpecification
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams.http import HttpStream
 
+from bench.parse_only import glentry_query, glentry_records, intacct_data, intacct_request, intacct_sign_in, \
+    next_glentry_offset
+
 HARVEST_PER_PAGE = 2000
 SCHEMA = {"type": "object", "properties": {}}
 
 
 class FloorStream(HttpStream):
-    """`time_entries` from one paged list: the parsed records as they are."""
-
-    name = "time_entries"
-    primary_key = "id"
+    """One stream from one paged list: the parsed records as they are."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__()
-        self._provider = config["provider"]
-        self._start_date = config["start_date"]
+        self._config = config
 
     def get_json_schema(self) -> Mapping[str, Any]:
         return SCHEMA  # the CDK asks for it with every record: a constant, as the cheapest source would have it
-
-    @property
-    def url_base(self) -> str:
-        return self._provider["base_url"].rstrip("/") + "/"
 
     def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
         yield from self.records(self.body(response))
@@ -58,14 +56,36 @@ class FloorStream(HttpStream):
     def body(self, response: requests.Response) -> Any:
         """The page, parsed once (`next_page_token` reads it again)."""
         if getattr(response, "parsed", None) is None:
-            response.parsed = json.loads(response.content, parse_float=str)
+            response.parsed = self.parse(response.content)
         return response.parsed
 
-    def records(self, body: Any) -> list:
+    def parse(self, content: bytes) -> Any:
+        raise NotImplementedError
+
+    def records(self, body: Any) -> Iterable[Mapping[str, Any]]:
         raise NotImplementedError
 
 
-class HarvestFloor(FloorStream):
+class TimeEntriesFloor(FloorStream):
+    """`time_entries` of a time-tracking provider: JSON pages."""
+
+    name = "time_entries"
+    primary_key = "id"
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        self._provider = config["provider"]
+        self._start_date = config["start_date"]
+
+    @property
+    def url_base(self) -> str:
+        return self._provider["base_url"].rstrip("/") + "/"
+
+    def parse(self, content: bytes) -> Any:
+        return json.loads(content, parse_float=str)
+
+
+class HarvestFloor(TimeEntriesFloor):
     """`GET /v2/time_entries?per_page=2000&updated_since=…`, then each page's `links.next`."""
 
     def path(self, next_page_token: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> str:
@@ -86,7 +106,7 @@ class HarvestFloor(FloorStream):
         return body["time_entries"]
 
 
-class GenericFloor(FloorStream):
+class GenericFloor(TimeEntriesFloor):
     """`GET <entries_path>?offset=…&limit=<page size>&updated_since=…` until a page is short or `total` is reached."""
 
     def path(self, **kwargs: Any) -> str:
@@ -115,6 +135,47 @@ class GenericFloor(FloorStream):
         return body[self._provider["records_path"]]
 
 
+class IntacctFloor(FloorStream):
+    """`journal_entry_lines`: sign in (`getAPISession`, GLENTRY's `lookup`), then POST GLENTRY's `query` page by
+    page, by offset, as the parse-only limit does."""
+
+    name = "journal_entry_lines"
+    primary_key = "RECORDNO"
+    http_method = "POST"
+
+    @cached_property
+    def signed_in(self) -> tuple[str, str, str]:
+        """(the session's endpoint, its `authentication`, the `select` of every field): asked once, before the
+        first page, on a session of its own (two requests)."""
+        with requests.Session() as session:
+            return intacct_sign_in(self._config, session)
+
+    @property
+    def url_base(self) -> str:
+        return self.signed_in[0]
+
+    def path(self, **kwargs: Any) -> str:
+        return ""
+
+    def request_headers(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {"Content-Type": "application/xml"}
+
+    def request_body_data(self, next_page_token: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> bytes:
+        _, authentication, select = self.signed_in
+        offset = (next_page_token or {}).get("offset", 0)
+        return intacct_request(self._config, authentication, glentry_query(select, offset))
+
+    def parse(self, content: bytes) -> Any:
+        return intacct_data(content)
+
+    def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
+        offset = next_glentry_offset(self.body(response))
+        return None if offset is None else {"offset": offset}
+
+    def records(self, body: Any) -> Iterable[Mapping[str, Any]]:
+        return glentry_records(body)
+
+
 class FloorSource(AbstractSource):
     def __init__(self, stream: type[FloorStream]) -> None:
         self._stream = stream
@@ -129,7 +190,7 @@ class FloorSource(AbstractSource):
         return [self._stream(config)]
 
 
-STREAMS = {"harvest": HarvestFloor, "generic": GenericFloor}
+STREAMS = {"harvest": HarvestFloor, "generic": GenericFloor, "intacct": IntacctFloor}
 
 if __name__ == "__main__":
     gc.enable()

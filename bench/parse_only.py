@@ -52,39 +52,66 @@ def generic_entries(config: dict, session: requests.Session) -> Iterator[dict]:
             return
 
 
-def _intacct_call(session: requests.Session, url: str, config: dict, authentication: str, function: str) -> etree._Element:
-    body = (f"<?xml version='1.0' encoding='UTF-8'?><request><control><senderid>{config['sender_id']}</senderid>"
+def intacct_request(config: dict, authentication: str, function: str) -> bytes:
+    """One Intacct request's XML: the sender's control block around one function (also `bench.cdk_floor`'s)."""
+    return (f"<?xml version='1.0' encoding='UTF-8'?><request><control><senderid>{config['sender_id']}</senderid>"
             f"<password>{config['sender_password']}</password><controlid>{uuid.uuid4().hex}</controlid>"
             f"<uniqueid>false</uniqueid><dtdversion>3.0</dtdversion><includewhitespace>false</includewhitespace>"
             f"</control><operation><authentication>{authentication}</authentication><content>"
-            f"<function controlid='{uuid.uuid4().hex}'>{function}</function></content></operation></request>")
-    response = session.post(url, data=body.encode(), headers={"Content-Type": "application/xml"})
-    response.raise_for_status()
-    root = etree.fromstring(response.content)
+            f"<function controlid='{uuid.uuid4().hex}'>{function}</function></content></operation></request>").encode()
+
+
+def intacct_data(content: bytes) -> etree._Element:
+    """The `data` element of a successful answer."""
+    root = etree.fromstring(content)
     if root.findtext("operation/result/status") != "success":
-        raise SystemExit(f"Intacct answered: {response.text[:2000]}")
+        raise SystemExit(f"Intacct answered: {content[:2000].decode(errors='replace')}")
     return root.find("operation/result/data")
 
 
-def intacct_journal_entry_lines(config: dict, session: requests.Session) -> Iterator[dict]:
-    """GLENTRY, every field `lookup` names, paged by offset as the source pages it."""
+def _intacct_call(session: requests.Session, url: str, config: dict, authentication: str, function: str) -> etree._Element:
+    response = session.post(url, data=intacct_request(config, authentication, function),
+                            headers={"Content-Type": "application/xml"})
+    response.raise_for_status()
+    return intacct_data(response.content)
+
+
+def intacct_sign_in(config: dict, session: requests.Session) -> tuple[str, str, str]:
+    """(the session's endpoint, its `authentication` element, GLENTRY's `select`: every field `lookup` names)."""
     login = (f"<login><userid>{config['user_id']}</userid><companyid>{config['company_id']}</companyid>"
              f"<password>{config['user_password']}</password></login>")
     api = _intacct_call(session, config["endpoint_url"], config, login, "<getAPISession/>").find("api")
     url, authentication = api.findtext("endpoint"), f"<sessionid>{api.findtext('sessionid')}</sessionid>"
     lookup = _intacct_call(session, url, config, authentication, "<lookup><object>GLENTRY</object></lookup>")
-    select = "".join(f"<field>{name}</field>" for name in lookup.xpath(".//Fields/Field/ID/text()"))
-    offset = 0
-    while True:
-        query = (f"<query><object>GLENTRY</object><select>{select}</select><orderby><order><field>RECORDNO</field>"
-                 f"<ascending/></order></orderby><options><showprivate>true</showprivate></options>"
-                 f"<pagesize>{INTACCT_PAGE_SIZE}</pagesize><offset>{offset}</offset></query>")
-        data = _intacct_call(session, url, config, authentication, query)
-        for element in data:
-            yield {child.tag: child.text for child in element}
-        offset += int(data.get("count"))
-        if int(data.get("numremaining")) == 0:
-            return
+    return url, authentication, "".join(f"<field>{name}</field>" for name in lookup.xpath(".//Fields/Field/ID/text()"))
+
+
+def glentry_query(select: str, offset: int) -> str:
+    """One page of GLENTRY, ordered by RECORDNO, as the source pages it."""
+    return (f"<query><object>GLENTRY</object><select>{select}</select><orderby><order><field>RECORDNO</field>"
+            f"<ascending/></order></orderby><options><showprivate>true</showprivate></options>"
+            f"<pagesize>{INTACCT_PAGE_SIZE}</pagesize><offset>{offset}</offset></query>")
+
+
+def glentry_records(data: etree._Element) -> Iterator[dict]:
+    """Each record of a page as its fields' texts, unchanged."""
+    for element in data:
+        yield {child.tag: child.text for child in element}
+
+
+def next_glentry_offset(data: etree._Element) -> int | None:
+    """The offset of the page after this one (None: this was the last)."""
+    return None if int(data.get("numremaining")) == 0 else int(data.get("offset")) + int(data.get("count"))
+
+
+def intacct_journal_entry_lines(config: dict, session: requests.Session) -> Iterator[dict]:
+    """GLENTRY, every field `lookup` names, paged by offset as the source pages it."""
+    url, authentication, select = intacct_sign_in(config, session)
+    offset: int | None = 0
+    while offset is not None:
+        data = _intacct_call(session, url, config, authentication, glentry_query(select, offset))
+        yield from glentry_records(data)
+        offset = next_glentry_offset(data)
 
 
 READERS = {"harvest": ("time_entries", harvest_time_entries), "generic": ("time_entries", generic_entries),

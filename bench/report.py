@@ -84,6 +84,8 @@ def ratios(cases: dict[str, Case], pipeline_pairs: list[tuple[str, str]],
 
 # (numerator, denominator, what the ratio says) of the CDK floor's table: how much of a gap is the CDK's
 FLOOR_SHARES = [
+    ("sage", "floor_intacct", "Sage journal_entry_lines: ours ÷ CDK floor (1 when our own code costs nothing)"),
+    ("floor_intacct", "sage_limit", "Sage: CDK floor ÷ parse-only limit (the most a CDK source reaches)"),
     ("harvest", "floor_harvest", "Harvest time_entries: ours ÷ CDK floor (1 when our own code costs nothing)"),
     ("floor_harvest", "harvest_limit", "Harvest: CDK floor ÷ parse-only limit (the most a CDK source reaches)"),
     ("floor_harvest", "peer_2000", "Harvest: CDK floor ÷ peer's at per_page 2000 (the most a CDK source reaches)"),
@@ -134,9 +136,9 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
     shares = floor_shares({case.key: case for case in cases})
     if shares:
         lines += ["", "The CDK floor (`bench/cdk_floor.py`): the smallest airbyte-cdk HttpStream over the same endpoint "
-                  "and page size, its pages parsed with `json.loads` (exact decimals) and yielded unchanged, through "
-                  "the CDK's entry point: records/s of one case ÷ another's, so each gap splits into the CDK's "
-                  "share and ours.", "", "| records/s ratio | whole process | steady state |", "|---|---:|---:|"]
+                  "and page size, its pages parsed with `json.loads` (exact decimals) or lxml (Intacct: each record "
+                  "its fields' texts) and yielded unchanged, through the CDK's entry point: records/s of one case ÷ "
+                  "another's, so each gap splits into the CDK's share and ours.", "", "| records/s ratio | whole process | steady state |", "|---|---:|---:|"]
         lines += [f"| {what} | {whole:.3f} | {_or_dash(steady, '.3f')} |" for what, whole, steady in shares]
     if splits:
         lines += ["", "Profile split (`--profile`: one more run of each under py-spy; *imports*: the CPU seconds of a "
