@@ -5,7 +5,8 @@ as Airbyte runs it) and sorts every sample of its stack into one part:
 - imports: the interpreter start and the module bodies (the CDK and its dependencies, our modules), measured
   as the CPU seconds of a process that only imports the source's entry point;
 - HTTP: requests / urllib3 / http.client sending and receiving (what the parse-only limit does too);
-- ours: the innermost frame of the connector's own package (parsing, paging, typing, cursors);
+- ours: the innermost frame of the connector's own package (parsing, paging, typing, cursors), itself split by
+  that frame's module (`values.py`: the type checks and exact decimals, `errors.py`: the JSON parse, ...);
 - CDK: the innermost frame of airbyte_cdk (its record path: read loop, message objects, serialisation);
 - other: the rest (interpreter start, the entry point before any of the above).
 The rest of the median CPU seconds is shared among the other parts as their samples are. The split says what
@@ -52,13 +53,28 @@ def part_of(stack: list[str]) -> str:
     return "other"
 
 
+def our_module(stack: list[str]) -> str:
+    """The module of the innermost frame of our own package (`values.py`), for a stack whose part is *ours*."""
+    for frame in reversed(stack):
+        for package in OUR_PACKAGES:
+            at = frame.find(package)
+            if at >= 0:
+                return frame[at + len(package):].partition(":")[0]
+    return "?"
+
+
 def split(raw: str) -> Counter:
-    """Samples per part from py-spy's raw (collapsed) output: `frame;frame;... count` per line."""
+    """Samples per part from py-spy's raw (collapsed) output: `frame;frame;... count` per line; *ours* also
+    per module, as `ours:<module>`."""
     parts: Counter = Counter()
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
-            parts[part_of(stack.split(";"))] += int(count)
+            frames = stack.split(";")
+            part = part_of(frames)
+            parts[part] += int(count)
+            if part == "ours":
+                parts[f"ours:{our_module(frames)}"] += int(count)
     return parts
 
 
@@ -90,11 +106,25 @@ def describe(parts: Counter, cpu_seconds: float, start_seconds: float) -> str:
     """`imports 1.80 s (45 %), ours 1.20 s (30 %), ...`, largest first. *imports* is `start_seconds`, measured
     (the sampled share of the imports comes out high: a sample also falls where the process waited for a core
     or py-spy paused it); the rest of `cpu_seconds` (the timed runs' median) goes to the other parts in
-    proportion to their samples."""
+    proportion to their samples. *ours* is followed by its seconds by module (`by_module`), in brackets."""
     rest = {part: parts[part] for part in PARTS if part != "imports"}
     sampled = sum(rest.values()) or 1
     start = min(start_seconds, cpu_seconds)
     seconds = {"imports": start, **{part: (cpu_seconds - start) * count / sampled for part, count in rest.items()}}
     total = cpu_seconds or 1
     shown = sorted((part for part in PARTS if seconds[part] / total >= 0.005), key=lambda part: -seconds[part])
-    return ", ".join(f"{part} {seconds[part]:.2f} s ({100 * seconds[part] / total:.0f} %)" for part in shown)
+    described = {part: f"{part} {seconds[part]:.2f} s ({100 * seconds[part] / total:.0f} %)" for part in shown}
+    if "ours" in described:
+        described["ours"] += f" [{by_module(parts, seconds['ours'])}]"
+    return ", ".join(described.values())
+
+
+def by_module(parts: Counter, ours_seconds: float, largest: int = 3) -> str:
+    """`values.py 0.40, errors.py 0.20, cursors.py 0.10, rest 0.24`: the seconds of *ours* by the module of its
+    innermost frame, the `largest` modules named, in proportion to their samples."""
+    modules = Counter({key.partition(":")[2]: count for key, count in parts.items() if key.startswith("ours:")})
+    sampled = sum(modules.values()) or 1
+    named = modules.most_common(largest)
+    rest = sampled - sum(count for _, count in named)
+    shares = [*named, *([("rest", rest)] if rest else [])]
+    return ", ".join(f"{module} {ours_seconds * count / sampled:.2f}" for module, count in shares)

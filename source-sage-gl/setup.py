@@ -4,7 +4,7 @@ from setuptools import find_packages, setup
 
 setup(
     name="source-sage-gl",
-    version="0.2.4",
+    version="0.2.5",
     description="Airbyte source for the Sage Intacct general ledger (XML Web Services gateway).",
     python_requires=">=3.11,<3.14",
     packages=find_packages(include=["source_sage_gl", "source_sage_gl.*"]),
