@@ -5,10 +5,11 @@ run.
 The sandbox runs in its own process with its data generated (or taken from `--cache-dir`) before anything is
 timed; the generic API's cases read a second one at `--generic-scale` (by default 7 × `--scale`: the sandbox makes
 300 generic entries a scale unit against 2,000 Harvest ones, and a read as short as the first's would end within a
-few of the CDK's print-buffer flushes, too soon to give a steady rate). Every program measured is a subprocess run as Airbyte runs it (`<source> read --config --catalog`,
-`python -m pipeline sync ...`); the repetitions are interleaved (case A, B, C, A, B, C, ...) so a slow moment
-of the machine does not fall on one case only, and the tables give medians. Results go to `bench/results.md`
-and a bar chart `bench/results.png`; the README quotes them. Nothing here asserts a timing.
+few of the CDK's print-buffer flushes, too soon to give a steady rate). Every program measured is a subprocess
+run as Airbyte runs it (`<source> read --config --catalog`, `python -m pipeline sync ...`); the repetitions are
+interleaved (case A, B, C, A, B, C, ...) so a slow moment of the machine does not fall on one case only, and the
+tables give medians. Results go to `bench/results.md` and a bar chart `bench/results.png`; the README quotes
+them. Nothing here asserts a timing.
 """
 
 from __future__ import annotations

@@ -150,8 +150,9 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
     for case in cases:
         first = f"{case.median('first_record_seconds'):.2f}" if case.prints_records else "—"
         lines.append(f"| {case.title} | {case.records:,} | {case.median('seconds'):.2f} | {case.per_second:,.0f} | "
-                     f"{first} | {case.steady_cell()} | {case.median('cpu_seconds'):.2f} | {case.median('peak_rss_mb'):.0f} | "
-                     f"{case.median('requests'):,.0f} | {case.median('sandbox_cpu_seconds'):.2f} |")
+                     f"{first} | {case.steady_cell()} | {case.median('cpu_seconds'):.2f} | "
+                     f"{case.median('peak_rss_mb'):.0f} | {case.median('requests'):,.0f} | "
+                     f"{case.median('sandbox_cpu_seconds'):.2f} |")
     if found:
         lines += ["", "| ratio | whole process | steady state | target | met (whole) | met (steady) | what bounds it |",
                   "|---|---:|---:|---|---|---|---|"]
