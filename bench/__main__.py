@@ -3,10 +3,13 @@ floor (`bench.cdk_floor`), and the pipeline's sync against the source's own read
 run.
 
 The sandbox runs in its own process with its data generated (or taken from `--cache-dir`) before anything is
-timed. Every program measured is a subprocess run as Airbyte runs it (`<source> read --config --catalog`,
-`python -m pipeline sync ...`); the repetitions are interleaved (case A, B, C, A, B, C, ...) so a slow moment
-of the machine does not fall on one case only, and the tables give medians. Results go to `bench/results.md`
-and a bar chart `bench/results.png`; the README quotes them. Nothing here asserts a timing.
+timed; the generic API's cases read a second one at `--generic-scale` (by default 7 × `--scale`: the sandbox makes
+300 generic entries a scale unit against 2,000 Harvest ones, and a read as short as the first's would end within a
+few of the CDK's print-buffer flushes, too soon to give a steady rate). Every program measured is a subprocess
+run as Airbyte runs it (`<source> read --config --catalog`, `python -m pipeline sync ...`); the repetitions are
+interleaved (case A, B, C, A, B, C, ...) so a slow moment of the machine does not fall on one case only, and the
+tables give medians. Results go to `bench/results.md` and a bar chart `bench/results.png`; the README quotes
+them. Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 START_DATE = "2026-01-01T00:00:00Z"
 GENERIC_PAGE_SIZE = 1000
+GENERIC_SCALE_FACTOR = 7  # --generic-scale's default, × --scale: about as many generic entries as Harvest's
+GENERIC_CASES = {"generic", "generic_limit", "floor_generic", "sync_generic"}  # read the generic sandbox
 PEER_PAGE_SIZE = 2000
 # (pipeline case, the source case it is compared with, connection, stream)
 # The cases `--profile` splits (our sources), each with the module its entry point imports.
@@ -49,11 +54,13 @@ def catalog_for(stream: str) -> dict:
 class Bench:
     """The cases of one run: each knows the command that measures it once."""
 
-    def __init__(self, args: argparse.Namespace, sandbox: SandboxProcess, workdir: Path):
-        self.args, self.sandbox, self.workdir = args, sandbox, workdir
+    def __init__(self, args: argparse.Namespace, sandbox: SandboxProcess, generic_sandbox: SandboxProcess,
+                 workdir: Path):
+        self.args, self.sandbox, self.generic_sandbox, self.workdir = args, sandbox, generic_sandbox, workdir
         credentials = sandbox.info["credentials"]
         harvest = {**credentials["harvest"], "start_date": START_DATE}
-        generic_provider = {**credentials["generic"]["provider"], "pagination": {"page_size": GENERIC_PAGE_SIZE}}
+        generic_provider = {**generic_sandbox.info["credentials"]["generic"]["provider"],
+                            "pagination": {"page_size": GENERIC_PAGE_SIZE}}
         generic = {"provider": generic_provider, "start_date": START_DATE}
         sage = {**credentials["intacct"], "start_date": START_DATE, "page_size": args.page_size}
         self.configs = {"sage": sage, "harvest": harvest, "generic": generic}
@@ -124,7 +131,8 @@ class Bench:
         for repetition in range(1, self.args.repetitions + 1):
             for case in self.cases:
                 source = self.compared_with.get(case.key)
-                run = measure(self.commands[case.key], self.sandbox, count_records=source is None,
+                sandbox = self.generic_sandbox if case.key in GENERIC_CASES else self.sandbox
+                run = measure(self.commands[case.key], sandbox, count_records=source is None,
                               env=self.environments.get(case.key))
                 if source is not None:  # a sync: the rows it loaded are the rows its source read
                     run = replace(run, records=self.by_key[source].runs[-1].records)
@@ -150,6 +158,9 @@ class Bench:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=30.0, help="sandbox scale (30 ≈ 60,000 Harvest entries)")
+    parser.add_argument("--generic-scale", type=float, default=None,
+                        help=f"the generic API's sandbox scale (default {GENERIC_SCALE_FACTOR} × --scale: as many "
+                             "entries as Harvest's)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repetitions", type=int, default=3, help="interleaved runs of each case (median)")
     parser.add_argument("--page-size", type=int, default=2000, help="source-sage-gl's page size")
@@ -171,21 +182,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.profile and not py_spy():
         raise SystemExit("--profile needs py-spy (make install-dev installs it)")
+    generic_scale = GENERIC_SCALE_FACTOR * args.scale if args.generic_scale is None else args.generic_scale
     load_before = os.getloadavg()[0]
     sandbox = SandboxProcess(args.scale, args.seed, Path(args.cache_dir))
     try:
-        counts = {name: sandbox.control.truth(name)["count"]
-                  for name in ("glentry", "harvest_time_entries", "generic_entries")}
-        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-            bench = Bench(args, sandbox, Path(workdir))
-            bench.run()
-            splits = bench.profile_splits() if args.profile else {}
+        generic_sandbox = (sandbox if generic_scale == args.scale
+                           else SandboxProcess(generic_scale, args.seed, Path(args.cache_dir)))
+        try:
+            counts = {name: sandbox.control.truth(name)["count"] for name in ("glentry", "harvest_time_entries")}
+            counts["generic_entries"] = generic_sandbox.control.truth("generic_entries")["count"]
+            with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+                bench = Bench(args, sandbox, generic_sandbox, Path(workdir))
+                bench.run()
+                splits = bench.profile_splits() if args.profile else {}
+        finally:
+            if generic_sandbox is not sandbox:
+                generic_sandbox.stop()
     finally:
         sandbox.stop()
     demo_runs = [] if args.skip_demo else demo_time.measure_demos(args.repetitions)
     load_after = os.getloadavg()[0]
     heading = (f"Scale {args.scale:g} (seed {args.seed}): {counts['glentry']:,} GL lines, "
-               f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries. "
+               f"{counts['harvest_time_entries']:,} Harvest entries, {counts['generic_entries']:,} generic entries"
+               + (f" (the generic API's own sandbox at scale {generic_scale:g})" if generic_scale != args.scale else "")
+               + ". "
                f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average "
                f"{load_before:.1f} at the start, {load_after:.1f} at the end"
                + (" (above the core count: other work shared the machine, compare ratios rather than absolute "

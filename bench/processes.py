@@ -6,6 +6,7 @@ of that child alone (`wait4`), so nothing the harness or the sandbox does is cou
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -17,7 +18,9 @@ from pathlib import Path
 
 from sandbox import SandboxControl
 
-RECORD_PREFIX = b'{"type":"RECORD"'
+from bench.arrivals import Arrivals, Steady
+
+PIPE_BYTES = 1 << 20  # the program's stdout pipe: as large as Linux allows by default, so a flush rarely waits on us
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,7 @@ class Run:
     requests: int
     sandbox_cpu_seconds: float  # what the emulator spent meanwhile: close to `seconds`, it was the bottleneck
     first_record_seconds: float = 0.0  # from the start to the first RECORD line: process start and first page
-    record_span_seconds: float = 0.0  # from the first RECORD line to the last: the steady state
-
-    @property
-    def steady_per_second(self) -> float:
-        """Records/s from the first record to the last: what the source does once started, without the
-        process start (imports, spec and config, sign-in, first request) that a whole-process rate includes."""
-        return (self.records - 1) / self.record_span_seconds if self.records > 1 and self.record_span_seconds else 0.0
+    steady: Steady = Steady()  # after the first delivery of records to the last record (`bench.arrivals`)
 
 
 class SandboxProcess:
@@ -71,19 +68,24 @@ class SandboxProcess:
 
 def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool = True,
             env: dict | None = None) -> Run:
-    """Run `command` to its end: the RECORD lines it prints (when `count_records`), its wall time, its own CPU
-    seconds and peak RSS, and the vendor requests the sandbox served meanwhile (`env`: its whole environment,
-    by default this one's). A failure stops the bench."""
+    """Run `command` to its end: the RECORD lines it prints (when `count_records`) and when they arrive, its wall
+    time, its own CPU seconds and peak RSS, and the vendor requests the sandbox served meanwhile (`env`: its whole
+    environment, by default this one's). A failure stops the bench."""
     requests_before, sandbox_cpu_before = sandbox.requests_served(), sandbox.cpu_seconds()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
-        records, first, last = 0, 0.0, 0.0
-        for line in process.stdout:
-            if count_records and line.startswith(RECORD_PREFIX):
-                last = time.perf_counter()
-                first = first or last
-                records += 1
+        arrivals = Arrivals()
+        pipe = process.stdout.fileno()
+        try:
+            pipe_bytes = fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:  # a lower system limit: the pipe keeps its size
+            pipe_bytes = fcntl.fcntl(pipe, fcntl.F_GETPIPE_SZ)
+        while data := os.read(pipe, pipe_bytes):
+            if count_records:
+                arrivals.add(data, time.perf_counter() - started, full=len(data) == pipe_bytes)
+        arrivals.finish()
+        process.stdout.close()
         _, status, usage = os.wait4(process.pid, 0)
         stderr.seek(0)
         errors = stderr.read()
@@ -91,7 +93,7 @@ def measure(command: list[str], sandbox: SandboxProcess, *, count_records: bool 
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited with {process.returncode}:\n{errors.decode(errors='replace')[-3000:]}")
-    return Run(records=records, seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
+    return Run(records=arrivals.records, seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
                peak_rss_mb=usage.ru_maxrss / 1024, requests=sandbox.requests_served() - requests_before,
                sandbox_cpu_seconds=sandbox.cpu_seconds() - sandbox_cpu_before,
-               first_record_seconds=first - started if records else 0.0, record_span_seconds=last - first)
+               first_record_seconds=arrivals.first_record, steady=arrivals.steady)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from bench.arrivals import MAX_WAIT_SHARE, MIN_SPAN_SECONDS
 from bench.processes import Run
 
 
@@ -31,9 +32,24 @@ class Case:
         return self.records / seconds if seconds else 0.0
 
     @property
-    def steady_per_second(self) -> float:
-        """The median of the runs' rates from the first record to the last (0: no records counted)."""
-        return statistics.median(run.steady_per_second for run in self.runs)
+    def prints_records(self) -> bool:
+        """False for a pipeline sync: it prints no records of its own, so it has no first record, no steady rate."""
+        return self.median("first_record_seconds") > 0
+
+    @property
+    def steady_per_second(self) -> Optional[float]:
+        """The median of the runs' steady rates (`bench.arrivals`); None unless every run gave one."""
+        rates = [run.steady.per_second for run in self.runs]
+        return None if None in rates else statistics.median(rates)
+
+    def steady_cell(self) -> str:
+        """The steady rate, or "—" with why not (the median span of the runs that gave none)."""
+        if not self.prints_records:
+            return "—"
+        if (rate := self.steady_per_second) is not None:
+            return f"{rate:,.0f}"
+        spans = sorted((run.steady for run in self.runs if run.steady.per_second is None), key=lambda s: s.seconds)
+        return f"— ({spans[len(spans) // 2].why_not()})"
 
 
 @dataclass(frozen=True)
@@ -45,9 +61,10 @@ class Ratio:
     value: float
     target: str
     met: bool
-    steady: Optional[float] = None
+    steady: Optional[float] = None  # a speed's: None when a case's steady rate could not be measured
     steady_met: Optional[bool] = None
     bound: str = ""
+    speed: bool = False
 
 
 def ratios(cases: dict[str, Case], pipeline_pairs: list[tuple[str, str]],
@@ -59,12 +76,11 @@ def ratios(cases: dict[str, Case], pipeline_pairs: list[tuple[str, str]],
     def speed(numerator: str, denominator: str, what: str, at_least: float, target: str) -> None:
         if numerator in cases and denominator in cases and cases[denominator].per_second:
             value = cases[numerator].per_second / cases[denominator].per_second
-            limit = cases[denominator].steady_per_second
-            steady = cases[numerator].steady_per_second / limit if limit else None
+            steady = _steady_ratio(cases[numerator], cases[denominator])
             met = value >= at_least
             steady_met = None if steady is None else steady >= at_least
             bound = (splits or {}).get(numerator, "") if not (met and steady_met is not False) else ""
-            found.append(Ratio(what, value, target, met, steady, steady_met, bound))
+            found.append(Ratio(what, value, target, met, steady, steady_met, bound, speed=True))
 
     speed("harvest", "peer_2000", "Harvest time_entries records/s ÷ peer's at per_page 2000", 2.0, "≥ 2")
     speed("harvest", "harvest_limit", "Harvest time_entries records/s ÷ its parse-only limit", 0.40, "≥ 0.40")
@@ -99,10 +115,16 @@ def floor_shares(cases: dict[str, Case]) -> list[tuple[str, float, Optional[floa
     found = []
     for numerator, denominator, what in FLOOR_SHARES:
         if numerator in cases and denominator in cases and cases[denominator].per_second:
-            limit = cases[denominator].steady_per_second
             found.append((what, cases[numerator].per_second / cases[denominator].per_second,
-                          cases[numerator].steady_per_second / limit if limit else None))
+                          _steady_ratio(cases[numerator], cases[denominator])))
     return found
+
+
+def _steady_ratio(numerator: Case, denominator: Case) -> Optional[float]:
+    """Steady records/s of one case ÷ another's; None when either could not be measured."""
+    if numerator.steady_per_second is None or not denominator.steady_per_second:
+        return None
+    return numerator.steady_per_second / denominator.steady_per_second
 
 
 def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
@@ -116,23 +138,26 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
         "emulator's).", "",
         "*records/s* is over the whole process; *first record* is the seconds from the start to the "
         "first record (imports, spec and config, sign-in, first page); *steady records/s* runs from the first "
-        "record to the last, without the process start (pages arrive whole: every case is paged alike, so one "
-        "page's burst counts on both sides of a ratio).", "",
+        "delivery of records to the last record, without the process start: a CDK source's print buffer writes "
+        "its records every 0.1 s, so the records that arrive with the first are counted in the start, and the "
+        f"rate is given only for a span of at least {MIN_SPAN_SECONDS:g} s in which no wait between two "
+        f"deliveries is longer than {MAX_WAIT_SHARE:.0%} of it (at least five deliveries); otherwise \"—\" with "
+        "the span and its longest wait, and the ratios built on it say so.", "",
         "| what | records | seconds | records/s | first record (s) | steady records/s | CPU s | peak RSS (MB) "
         "| requests | sandbox CPU s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for case in cases:
-        steady = f"{case.steady_per_second:,.0f}" if case.steady_per_second else "—"
-        first = f"{case.median('first_record_seconds'):.2f}" if case.steady_per_second else "—"
+        first = f"{case.median('first_record_seconds'):.2f}" if case.prints_records else "—"
         lines.append(f"| {case.title} | {case.records:,} | {case.median('seconds'):.2f} | {case.per_second:,.0f} | "
-                     f"{first} | {steady} | {case.median('cpu_seconds'):.2f} | {case.median('peak_rss_mb'):.0f} | "
-                     f"{case.median('requests'):,.0f} | {case.median('sandbox_cpu_seconds'):.2f} |")
+                     f"{first} | {case.steady_cell()} | {case.median('cpu_seconds'):.2f} | "
+                     f"{case.median('peak_rss_mb'):.0f} | {case.median('requests'):,.0f} | "
+                     f"{case.median('sandbox_cpu_seconds'):.2f} |")
     if found:
         lines += ["", "| ratio | whole process | steady state | target | met (whole) | met (steady) | what bounds it |",
                   "|---|---:|---:|---|---|---|---|"]
         lines += [f"| {ratio.what} | {ratio.value:.3f} | {_or_dash(ratio.steady, '.3f')} | {ratio.target} | "
-                  f"{_yes_no(ratio.met)} | {_yes_no(ratio.steady_met)} | {ratio.bound or '—'} |" for ratio in found]
+                  f"{_yes_no(ratio.met)} | {_steady_met(ratio)} | {ratio.bound or '—'} |" for ratio in found]
     shares = floor_shares({case.key: case for case in cases})
     if shares:
         lines += ["", "The CDK floor (`bench/cdk_floor.py`): the smallest airbyte-cdk HttpStream over the same endpoint "
@@ -152,6 +177,11 @@ def markdown(cases: list[Case], found: list[Ratio], heading: str, command: str,
 
 def _or_dash(value: Optional[float], spec: str) -> str:
     return "—" if value is None else format(value, spec)
+
+
+def _steady_met(ratio: Ratio) -> str:
+    """A speed's target in the steady state, or why it cannot be judged; other figures have no steady state."""
+    return "not measurable at this scale" if ratio.speed and ratio.steady is None else _yes_no(ratio.steady_met)
 
 
 def _yes_no(value: Optional[bool]) -> str:

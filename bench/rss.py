@@ -25,7 +25,8 @@ from typing import Optional
 
 import requests
 
-from bench.processes import RECORD_PREFIX, SandboxProcess
+from bench.arrivals import RECORD_PREFIX
+from bench.processes import SandboxProcess
 from sandbox.peak_rss import run_python_measuring_peak_rss
 
 ROOT = Path(__file__).resolve().parent.parent
