@@ -4,7 +4,7 @@ from setuptools import find_packages, setup
 
 setup(
     name="source-time-tracking",
-    version="0.3.3",
+    version="0.3.4",
     description="Airbyte source for time tracking: a generic offset-paginated REST API and Harvest v2.",
     packages=find_packages(include=["source_time_tracking", "source_time_tracking.*"]),
     package_data={"source_time_tracking": ["spec.yaml", "schemas/*.json"]},
