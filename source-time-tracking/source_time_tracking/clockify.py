@@ -215,8 +215,8 @@ class ClockifyTimeEntries(ListPerParent, ClockifyStream):
         else:
             lower_bound = self._cursor.lower_bound(stream_state)
             self._dates = (lower_bound.date().isoformat() if lower_bound else None, None)
-        # The list of users is read whole first and only each id kept: a page of users (a thousand records with
-        # their memberships and settings) is not held while every user's entries are read.
+        # The list of users is read whole first, keeping ids and time zones only: a page of users (a thousand
+        # records with their memberships and settings) is not held while every user's entries are read.
         user_ids = []
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
             self._time_zones[user["id"]] = self._zone(user)

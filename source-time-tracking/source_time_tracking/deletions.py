@@ -95,10 +95,10 @@ class HexIds:
     def _remap(self, size: int) -> None:
         """The ids in use moved to a new map of at least `size` bytes; the old map goes back to the system (a
         copy: `mremap` is Linux's only)."""
-        bigger = mmap.mmap(-1, _pages_for(size))
+        moved = mmap.mmap(-1, _pages_for(size))
         with memoryview(self._map)[:self._length] as in_use:
-            bigger[:self._length] = in_use
-        self._map = bigger
+            moved[:self._length] = in_use
+        self._map = moved
 
     def buffer(self) -> bytes:
         """Every id, sorted and each once, `width` bytes an id (a copy: the map stays this set's)."""
