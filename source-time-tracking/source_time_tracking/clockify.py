@@ -215,9 +215,14 @@ class ClockifyTimeEntries(ListPerParent, ClockifyStream):
         else:
             lower_bound = self._cursor.lower_bound(stream_state)
             self._dates = (lower_bound.date().isoformat() if lower_bound else None, None)
+        # The list of users is read whole first, keeping ids and time zones only: a page of users (a thousand
+        # records with their memberships and settings) is not held while every user's entries are read.
+        user_ids = []
         for user in self._users.read_records(SyncMode.full_refresh, stream_state={}):
             self._time_zones[user["id"]] = self._zone(user)
-            yield {"user_id": user["id"]}, f"user {user['id']}"
+            user_ids.append(user["id"])
+        for user_id in user_ids:
+            yield {"user_id": user_id}, f"user {user_id}"
 
     def _zone(self, user: Mapping[str, Any]) -> ZoneInfo:
         name = user.get("time_zone")

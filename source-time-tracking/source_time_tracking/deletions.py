@@ -8,9 +8,9 @@ So every sync re-reads the time entries whose work date lies in the last `deleti
   zlib-compressed (base64; integer ids as gaps between them, hex ids as their bytes), and only for dates inside
   the window, so the state stays bounded by the window's size whatever the account's history. While a sync
   compares them, each date's ids are an `IdSet`: integer ids as a sorted array of 64-bit integers (8 bytes an
-  id, not a ~60-byte string in a set), lower-case hex ids (Clockify's) at their binary size (12 bytes), other
-  ids packed in one bytes object per date, so a window of a million entries, seen before and now, stays
-  within a few tens of MB.
+  id, not a ~60-byte string in a set), lower-case hex ids (Clockify's) at their binary size (12 bytes, in a
+  memory map per date, handed back whole when the date is done), other ids packed in one bytes object per
+  date, so a window of a million entries, seen before and now, stays within a few tens of MB.
 - Safety: the window's ids are compared only once the re-read has completed (a failed page raises before
   anything is compared or the state moves). An id that is gone from the window but was updated since the
   previous re-read started (e.g. its work date moved out of the window) is checked with one
@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import mmap
 import time
 import zlib
 from array import array
@@ -66,46 +67,89 @@ def _hex_bytes(text: str) -> Optional[bytes]:
 
 
 class HexIds:
-    """Lower-case hex ids of one length at their binary size (12 bytes a Clockify id), sorted in one `bytes`.
-    Added ids wait in one `bytearray` until the set is next read."""
+    """Lower-case hex ids of one length at their binary size (12 bytes a Clockify id), in an anonymous memory map
+    of their own, sorted in place (each id once) when the set is next read.
 
-    __slots__ = ("_width", "_sorted", "_added")
+    Not in a heap buffer: a window's dates grow side by side while it is re-read, so their heap buffers ended up
+    scattered among the pages' objects, and once freed left holes that the end of the sync (the new state
+    serialized, a few MB in one piece) could not reuse, so the peak RSS grew with the window beyond its 12
+    bytes an id. A map outgrown or let go is handed back to the system whole.
+    """
 
-    def __init__(self, width: int, ordered: bytes = b"") -> None:
+    __slots__ = ("_width", "_map", "_length", "_sorted")
+
+    def __init__(self, width: int, ordered: bytes | bytearray = b"") -> None:
         self._width = width  # bytes an id
-        self._sorted, self._added = ordered, bytearray()
+        self._map = mmap.mmap(-1, _pages_for(len(ordered)))
+        self._map[:len(ordered)] = ordered
+        self._length = len(ordered)  # bytes in use
+        self._sorted = True
 
     def add(self, raw: bytes) -> None:
-        self._added += raw
+        end = self._length + len(raw)
+        if end > len(self._map):
+            self._remap(end + end // 8)
+        self._map[self._length:end] = raw
+        self._length, self._sorted = end, False
+
+    def _remap(self, size: int) -> None:
+        """The ids in use moved to a new map of at least `size` bytes; the old map goes back to the system (a
+        copy: `mremap` is Linux's only)."""
+        moved = mmap.mmap(-1, _pages_for(size))
+        with memoryview(self._map)[:self._length] as in_use:
+            moved[:self._length] = in_use
+        self._map = moved
 
     def buffer(self) -> bytes:
-        """Every id, sorted and each once, `width` bytes an id."""
-        if self._added:
-            self._added += self._sorted
-            self._sorted = b"".join(sorted(set(self._chunks(bytes(self._added)))))
-            self._added = bytearray()
-        return self._sorted
+        """Every id, sorted and each once, `width` bytes an id (a copy: the map stays this set's)."""
+        return self._map[:self._settled()]
+
+    def _settled(self) -> int:
+        """Sorts the ids in place if some were added since; the bytes in use."""
+        if not self._sorted:
+            ordered = b"".join(sorted(set(self._chunks(self._map[:self._length]))))
+            self._map[:len(ordered)] = ordered
+            self._length, self._sorted = len(ordered), True
+            if len(self._map) > _pages_for(self._length):
+                self._remap(self._length)  # the growth's slack handed back
+        return self._length
 
     def _chunks(self, buffer: bytes) -> Iterator[bytes]:
         width = self._width
         return (buffer[start:start + width] for start in range(0, len(buffer), width))
 
+    def _item(self, index: int) -> bytes:
+        return self._map[index * self._width:(index + 1) * self._width]
+
     def __len__(self) -> int:
-        return len(self.buffer()) // self._width
+        return self._settled() // self._width
 
     def __iter__(self) -> Iterator[str]:
         return (raw.hex() for raw in self._chunks(self.buffer()))
 
     def __contains__(self, raw: bytes) -> bool:
-        ordered, width = self.buffer(), self._width
-        position = bisect_left(range(len(ordered) // width), raw,
-                               key=lambda index: ordered[index * width:(index + 1) * width])
-        return ordered[position * width:(position + 1) * width] == raw
+        count = len(self)
+        position = bisect_left(range(count), raw, key=self._item)
+        return position < count and self._item(position) == raw
 
     def missing_from(self, other: Optional["HexIds"]) -> Iterator[str]:
-        """The ids of this set that `other` lacks."""
-        theirs = set(other._chunks(other.buffer())) if other is not None else set()
-        return (raw.hex() for raw in self._chunks(self.buffer()) if raw not in theirs)
+        """The ids of this set that `other` lacks, in one walk over both in order."""
+        mine, width = self.buffer(), self._width
+        theirs = other.buffer() if other is not None else b""
+        if mine == theirs:  # a date whose ids did not change
+            return
+        position, end = 0, len(theirs)
+        for start in range(0, len(mine), width):
+            raw = mine[start:start + width]
+            while position < end and theirs[position:position + width] < raw:
+                position += width
+            if position == end or theirs[position:position + width] != raw:
+                yield raw.hex()
+
+
+def _pages_for(size: int) -> int:
+    """`size` bytes rounded up to whole pages, at least one (a memory map cannot be empty)."""
+    return max(1, -(-size // mmap.PAGESIZE)) * mmap.PAGESIZE
 
 
 class PackedTexts:
@@ -183,7 +227,7 @@ class IdSet(Set):
         return ids
 
     @classmethod
-    def of_sorted_hex(cls, width: int, ordered: bytes) -> "IdSet":
+    def of_sorted_hex(cls, width: int, ordered: bytes | bytearray) -> "IdSet":
         """Hex ids of `width` bytes each, as `HexIds.buffer()` gave them."""
         ids = cls()
         ids._hex[width] = HexIds(width, ordered)
@@ -286,7 +330,7 @@ def decode_ids(blob: str) -> IdSet:
         count, ordered = len(columns) // width, bytearray(len(columns))
         for column in range(width):
             ordered[column::width] = columns[column * count:(column + 1) * count]
-        return IdSet.of_sorted_hex(width, bytes(ordered))
+        return IdSet.of_sorted_hex(width, ordered)
     text = payload.decode()
     kind, body = text[:1], text[1:]
     if kind == "j":
@@ -375,14 +419,16 @@ class DeletedTimeEntries(Stream, CheckpointMixin):
         deleted_at = format_iso(started_at.replace(microsecond=0))
         for entry_id, work_date in sorted(gone.items(), key=lambda item: (item[1], len(item[0]), item[0])):
             yield {"id": entry_id, "work_date": work_date, "deleted_at": deleted_at}
+        current_count = sum(len(ids) for ids in current.values())
         self._state = {
             "window_first_date": window.first,
             "window_last_date": window.last,
             "read_started_at": format_iso(started_at),
-            "seen_ids": {work_date: encode_ids(ids) for work_date, ids in sorted(current.items())},
+            # each date's ids are let go once encoded: the window is not held twice, decoded and encoded
+            "seen_ids": {work_date: encode_ids(current.pop(work_date)) for work_date in sorted(current)},
         }
         self.logger.info(
-            f"{self.name}: done, window {window.first}..{window.last}: {sum(len(ids) for ids in current.values())} entries now, "
+            f"{self.name}: done, window {window.first}..{window.last}: {current_count} entries now, "
             f"{seen_count} seen before, {len(gone)} deleted, "
             f"{time.monotonic() - clock_started:.1f} s"
         )

@@ -29,10 +29,11 @@ def _entry(entry_id: str, start: str, duration: str = "PT2H30M", end: str = ""):
     return clockify_record("time_entries").with_id(entry_id).with_field(FieldPath("timeInterval"), interval)
 
 
-def _users(http_mocker: HttpMocker, *users, read_to_the_end: bool = True) -> None:
+def _users(http_mocker: HttpMocker, *users) -> None:
+    """The list of users, to its empty page: it is read whole before any user's entries (so it is read to the end
+    even when the first user's entries fail)."""
     http_mocker.get(ClockifyRequestBuilder.users().build(), clockify_page(*(users or [clockify_record("users")])))
-    if read_to_the_end:  # a read that fails on the first user's entries never asks for the next page of users
-        http_mocker.get(ClockifyRequestBuilder.users().with_page(2).build(), clockify_page())
+    http_mocker.get(ClockifyRequestBuilder.users().with_page(2).build(), clockify_page())
 
 
 def _entries(http_mocker: HttpMocker, user: str, *pages, start: str = "") -> None:
@@ -94,7 +95,7 @@ class TimeEntriesTest(TestCase):
 
     @HttpMocker()
     def test_given_cents_that_are_not_a_number_when_read_then_the_read_fails_naming_the_field(self, http_mocker):
-        _users(http_mocker, read_to_the_end=False)
+        _users(http_mocker)  # read whole first: its end is asked for before the failing entries
         http_mocker.get(ClockifyRequestBuilder.time_entries(_USER).build(), clockify_page(
             _entry("bad", "2026-03-05T04:30:00Z").with_field(FieldPath("costRate"), {"amount": "35.00", "currency": "USD"})))
 

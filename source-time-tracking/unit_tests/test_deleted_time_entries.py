@@ -218,6 +218,23 @@ class HarvestDeletionsTest(TestCase):
         assert list(ids) == ["000000000000000000000001", *(f"64c777dd00000000000000{n}" for n in (41, 42, 43))]
         assert decode_ids(encode_ids([])) == set()
 
+    def test_hex_ids_past_a_page_of_memory_grow_shrink_and_compare_exactly(self) -> None:
+        # 5,000 ids of 12 bytes span several pages of their memory map: growing, sorting and deduplicating in
+        # place (and growing again once read) keep every id exactly once
+        ids = [f"64c777dd{n:016d}" for n in range(5_000)]
+        held = IdSet(reversed(ids))
+        for entry_id in ids[::7]:
+            held.add(entry_id)  # the same id twice: once in the set
+
+        assert len(held) == 5_000 and list(held) == ids and ids[4_999] in held and "64c777dd0000000000005000" not in held
+        held.add("000000000000000000000001")  # after the set was read: merged in order
+        assert list(held)[:2] == ["000000000000000000000001", ids[0]] and len(held) == 5_001
+        before = decode_ids(encode_ids(ids))
+        assert before == set(ids) and not list(before.missing_from(held))
+        now = IdSet(entry_id for entry_id in ids if entry_id not in {ids[0], ids[2_500], ids[4_999]})
+        assert list(before.missing_from(now)) == [ids[0], ids[2_500], ids[4_999]]
+        assert list(now.missing_from(before)) == []
+
     def test_mixed_or_odd_ids_round_trip_through_text(self) -> None:
         mixed = ["64c777dd0000000000000042", "64C777DD0000000000000043", "00ab", "0ab", "abc", "12", "ab cd",
                  "000000000000000000000001", "te_1"]  # two hex lengths, upper case, odd lengths, a number, a space
