@@ -134,17 +134,22 @@ class HexIds:
 
     def missing_from(self, other: Optional["HexIds"]) -> Iterator[str]:
         """The ids of this set that `other` lacks, in one walk over both in order."""
-        mine, width = self.buffer(), self._width
+        mine = self.buffer()
         theirs = other.buffer() if other is not None else b""
         if mine == theirs:  # a date whose ids did not change
             return
-        position, end = 0, len(theirs)
-        for start in range(0, len(mine), width):
-            raw = mine[start:start + width]
-            while position < end and theirs[position:position + width] < raw:
-                position += width
-            if position == end or theirs[position:position + width] != raw:
-                yield raw.hex()
+        yield from (raw.hex() for raw in _missing_in_order(self._chunks(mine), self._chunks(theirs)))
+
+
+def _missing_in_order(mine: Iterable[bytes], theirs: Iterable[bytes]) -> Iterator[bytes]:
+    """The items of sorted `mine` that sorted `theirs` lacks, in one walk over both."""
+    theirs = iter(theirs)
+    other = next(theirs, None)
+    for item in mine:
+        while other is not None and other < item:
+            other = next(theirs, None)
+        if other != item:
+            yield item
 
 
 def _pages_for(size: int) -> int:
@@ -195,14 +200,9 @@ class PackedTexts:
 
     def missing_from(self, other: "PackedTexts") -> Iterator[str]:
         """The strings of this set that `other` lacks, in one walk over both in order."""
-        count, other_count = self._settled(), other._settled()
-        position = 0
-        for index in range(count):
-            item = self._item(index)
-            while position < other_count and other._item(position) < item:
-                position += 1
-            if position == other_count or other._item(position) != item:
-                yield item.decode("utf-8", "surrogatepass")
+        mine = map(self._item, range(self._settled()))
+        theirs = map(other._item, range(other._settled()))
+        return (item.decode("utf-8", "surrogatepass") for item in _missing_in_order(mine, theirs))
 
 
 class IdSet(Set):
